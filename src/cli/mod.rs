@@ -1,0 +1,223 @@
+//! The scripting command line: clap subcommands over the repository, human text or `--json`.
+//!
+//! Exit status: 0 success; 2 invalid input or usage, nothing written; 3 more than one profile
+//! matches, nothing written; 1 any other failure.
+
+mod output;
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use crate::db::{DatabaseTarget, TargetSource};
+use crate::domain::{
+    GetOrCreate, PageRequest, ProfileFilter, SortColumn, UpdateOrCreate, split_pair,
+};
+use crate::error::Error;
+use crate::repository::Repository;
+
+/// A terminal console over a database of profiles, built around race-safe get_or_create and
+/// update_or_create.
+#[derive(Debug, Parser)]
+#[command(name = "profile-console", version, about, long_about = None)]
+#[command(after_help = "With no command, opens the console. \
+    The database is --database-url, else DATABASE_URL (also read from .env), else the embedded \
+    SQLite file profiles.db in the user's data directory; `profile-console info` shows which.")]
+pub struct Cli {
+    /// postgres://…, postgresql://…, sqlite://PATH, file:PATH or a file path.
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Look a profile up; create it from the lookup and defaults if it is not there.
+    GetOrCreate {
+        #[command(flatten)]
+        lookup: LookupArgs,
+        /// A value used only when creating (repeatable).
+        #[arg(long = "default", value_name = "FIELD=VALUE", value_parser = parse_pair)]
+        defaults: Vec<(String, String)>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Look a profile up; update it with the defaults, or create it, in one locked transaction.
+    UpdateOrCreate {
+        #[command(flatten)]
+        lookup: LookupArgs,
+        /// A value written to the found row, or used to create when no --create-default is given.
+        #[arg(long = "default", value_name = "FIELD=VALUE", value_parser = parse_pair)]
+        defaults: Vec<(String, String)>,
+        /// A value used only when creating (repeatable). `--create-default=` alone means "create
+        /// with no defaults".
+        #[arg(long = "create-default", value_name = "FIELD=VALUE", value_parser = parse_optional_pair)]
+        create_defaults: Vec<Option<(String, String)>>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List profiles, one page, in any order.
+    List {
+        /// Only profiles whose first or last name contains every word of TEXT (any case).
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
+        /// id, first_name, last_name, gender, age, created_at or updated_at.
+        #[arg(long, default_value = "id", value_parser = clap::builder::ValueParser::new(|s: &str| s.parse::<SortColumn>()))]
+        sort: SortColumn,
+        /// Reverse the order.
+        #[arg(long)]
+        desc: bool,
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(i64).range(1..=100_000))]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Insert realistic demo profiles, in batches.
+    Seed {
+        /// How many new profiles to insert.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+        count: u64,
+    },
+    /// Run pending migrations and say which ran.
+    Migrate,
+    /// Say which database is in use, and what it holds.
+    Info,
+}
+
+#[derive(Debug, Args)]
+pub struct LookupArgs {
+    /// A field to look the profile up by (repeatable): id, first_name, last_name, gender or age.
+    #[arg(long = "lookup", value_name = "FIELD=VALUE", value_parser = parse_pair)]
+    pub pairs: Vec<(String, String)>,
+}
+
+fn parse_pair(text: &str) -> Result<(String, String), String> {
+    split_pair(text).map_err(|problem| problem.to_string())
+}
+
+fn parse_optional_pair(text: &str) -> Result<Option<(String, String)>, String> {
+    if text.is_empty() {
+        Ok(None)
+    } else {
+        parse_pair(text).map(Some)
+    }
+}
+
+/// Parses the arguments, runs the command, prints errors as one sentence, returns the exit status.
+pub fn main() -> ExitCode {
+    // Like the diesel CLI, DATABASE_URL may come from a .env file; the real environment wins.
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            if std::env::var_os("RUST_BACKTRACE").is_some_and(|value| value != "0") {
+                eprintln!("error: {err:?}");
+            } else {
+                eprintln!("error: {err:#}");
+            }
+            let code = err.downcast_ref::<Error>().map_or(1, Error::exit_code);
+            ExitCode::from(u8::try_from(code).unwrap_or(1))
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let (target, source) = DatabaseTarget::choose(cli.database_url.as_deref())?;
+    let Some(command) = cli.command else {
+        let repo = Repository::open(target)?;
+        return crate::console::run(repo, source);
+    };
+    let (mut repo, ran) = Repository::open_and_migrate(target)?;
+    match command {
+        Command::GetOrCreate {
+            lookup,
+            defaults,
+            json,
+        } => {
+            let request = GetOrCreate::parse(&lookup.pairs, &defaults).map_err(Error::from)?;
+            let (profile, outcome) = repo.get_or_create(&request)?;
+            output::print_outcome(&profile, &outcome, json)
+        }
+        Command::UpdateOrCreate {
+            lookup,
+            defaults,
+            create_defaults,
+            json,
+        } => {
+            let create_pairs: Option<Vec<(String, String)>> = (!create_defaults.is_empty())
+                .then(|| create_defaults.into_iter().flatten().collect());
+            let request = UpdateOrCreate::parse(&lookup.pairs, &defaults, create_pairs.as_deref())
+                .map_err(Error::from)?;
+            let (profile, outcome) = repo.update_or_create(&request)?;
+            output::print_outcome(&profile, &outcome, json)
+        }
+        Command::List {
+            search,
+            sort,
+            desc,
+            limit,
+            json,
+        } => {
+            let request = PageRequest {
+                filter: ProfileFilter {
+                    search,
+                    ..ProfileFilter::default()
+                },
+                sort,
+                descending: desc,
+                limit,
+                ..PageRequest::default()
+            };
+            let profiles = repo.page(&request)?;
+            output::print_profiles(&profiles, json)
+        }
+        Command::Seed { count } => {
+            let started = Instant::now();
+            let report = repo.seed(count, |_| {})?;
+            println!(
+                "inserted {} profiles in {:.1} s ({} generated names already existed and were skipped)",
+                report.inserted,
+                started.elapsed().as_secs_f64(),
+                report.skipped
+            );
+            Ok(())
+        }
+        Command::Migrate => {
+            if ran.is_empty() {
+                println!("no pending migrations");
+            }
+            for name in ran {
+                println!("ran migration {name}");
+            }
+            Ok(())
+        }
+        Command::Info => print_info(&mut repo, source),
+    }
+}
+
+fn print_info(repo: &mut Repository, source: TargetSource) -> anyhow::Result<()> {
+    let target = repo.target().clone();
+    println!("database: {target} ({}, from {source})", target.backend());
+    if let Some(path) = target.sqlite_path() {
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        println!("file size: {size} bytes");
+    }
+    let report = repo.schema_report().context("reading the schema")?;
+    println!("server: {}", report.server_version);
+    println!("profiles: {}", repo.count(&ProfileFilter::default())?);
+    println!(
+        "migrations: {}",
+        report
+            .migrations
+            .iter()
+            .map(|m| m.version.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(())
+}

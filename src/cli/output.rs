@@ -1,0 +1,69 @@
+//! What the command line prints: one human line, or the stable JSON shape.
+
+use serde::Serialize;
+
+use crate::domain::{Change, Outcome, Profile};
+
+#[derive(Serialize)]
+struct OutcomeJson<'a> {
+    outcome: &'static str,
+    created: bool,
+    profile: &'a Profile,
+    changed: &'a [Change],
+}
+
+/// `created #12 Argo Saha (M, 10)`, `updated #12 … : age 10 → 11`, or the JSON object.
+pub fn print_outcome(profile: &Profile, outcome: &Outcome, json: bool) -> anyhow::Result<()> {
+    if json {
+        let body = OutcomeJson {
+            outcome: outcome.name(),
+            created: outcome.created(),
+            profile,
+            changed: outcome.changes(),
+        };
+        println!("{}", serde_json::to_string(&body)?);
+    } else {
+        println!("{}", outcome_line(profile, outcome));
+    }
+    Ok(())
+}
+
+pub fn outcome_line(profile: &Profile, outcome: &Outcome) -> String {
+    let changes = outcome.changes();
+    if changes.is_empty() {
+        format!("{outcome} {}", profile.summary())
+    } else {
+        let list: Vec<String> = changes.iter().map(ToString::to_string).collect();
+        format!("{outcome} {}: {}", profile.summary(), list.join(", "))
+    }
+}
+
+pub fn print_profiles(profiles: &[Profile], json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(profiles)?);
+        return Ok(());
+    }
+    let width = |f: &dyn Fn(&Profile) -> usize, header: usize| {
+        profiles.iter().map(f).max().unwrap_or(0).max(header)
+    };
+    let id_w = width(&|p| p.id.to_string().len(), 2);
+    let first_w = width(&|p| p.first_name.chars().count(), 10);
+    let last_w = width(&|p| p.last_name.chars().count(), 9);
+    println!(
+        "{:>id_w$}  {:<first_w$}  {:<last_w$}  gender  {:>3}  created_at           updated_at",
+        "id", "first_name", "last_name", "age"
+    );
+    for p in profiles {
+        println!(
+            "{:>id_w$}  {:<first_w$}  {:<last_w$}  {:<6}  {:>3}  {}  {}",
+            p.id,
+            p.first_name,
+            p.last_name,
+            p.gender,
+            p.age,
+            p.created_at.format("%Y-%m-%d %H:%M:%S"),
+            p.updated_at.format("%Y-%m-%d %H:%M:%S"),
+        );
+    }
+    Ok(())
+}

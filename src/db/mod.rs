@@ -1,0 +1,80 @@
+//! Opening a database: choosing it, connecting with the right settings, migrating it.
+//!
+//! The rest of the crate sees one [`AnyConnection`]; each backend's connection settings live here.
+
+mod connection;
+mod migrations;
+mod target;
+
+use std::fmt;
+
+pub use connection::{AnyConnection, establish};
+pub use migrations::{AppliedMigrationNames, run_pending_migrations};
+pub use target::{DatabaseTarget, TargetSource, mask_password};
+
+/// The database engines profile-console speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A database that could not be opened: which backend, which target (password masked), and why.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}", self.sentence())]
+pub struct ConnectError {
+    /// `None` when the URL itself could not be read.
+    pub backend: Option<Backend>,
+    /// The target, with any password masked.
+    pub target: String,
+    pub reason: String,
+}
+
+impl ConnectError {
+    pub fn new(backend: Backend, target: String, reason: impl Into<String>) -> Self {
+        ConnectError {
+            backend: Some(backend),
+            target,
+            reason: one_line(&reason.into()),
+        }
+    }
+
+    /// A URL that names no usable database.
+    pub fn bad_url(url: &str, reason: impl Into<String>) -> Self {
+        ConnectError {
+            backend: None,
+            target: mask_password(url),
+            reason: reason.into(),
+        }
+    }
+
+    fn sentence(&self) -> String {
+        match self.backend {
+            Some(backend) => format!(
+                "cannot open the {backend} database {}: {}",
+                self.target, self.reason
+            ),
+            None => format!("invalid database URL {:?}: {}", self.target, self.reason),
+        }
+    }
+}
+
+/// Server messages can span lines; people get one.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,16 @@
+//! The domain: profiles, validated input and outcomes. No database, no terminal.
+
+mod browse;
+mod field;
+pub mod input;
+mod outcome;
+mod profile;
+
+pub use browse::{PageRequest, ProfileFilter, SortColumn, Towards};
+pub use field::{Field, FieldNameError};
+pub use input::{
+    FieldValue, GetOrCreate, InputProblem, InvalidInput, Lookup, Role, UpdateOrCreate, parse_value,
+    split_pair,
+};
+pub use outcome::{Change, Outcome, Value};
+pub use profile::{Profile, ProfileValues, now_utc};

@@ -1,0 +1,134 @@
+//! The library's error type: what failed, in one sentence people can act on, with the cause kept.
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use crate::db::ConnectError;
+use crate::domain::{Field, InvalidInput, Profile};
+
+/// Everything get_or_create, update_or_create and the other repository calls can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Input broke a validation rule; nothing was written.
+    #[error(transparent)]
+    Invalid(#[from] InvalidInput),
+
+    /// A row had to be created, but these fields had no value.
+    #[error("{}", missing_sentence(.0))]
+    MissingForCreate(Vec<Field>),
+
+    /// The lookup names an id that does not exist; ids are never chosen by hand.
+    #[error("no profile #{0}")]
+    NoSuchProfile(i64),
+
+    /// The lookup matched more than one row; nothing was written.
+    #[error(
+        "{count} profiles match {lookup} ({}); narrow the lookup, for example by first_name and last_name",
+        id_list(.first_ids, *.count)
+    )]
+    MultipleMatches {
+        count: i64,
+        first_ids: Vec<i64>,
+        lookup: String,
+    },
+
+    /// A write would break the unique name constraint; nothing changed.
+    #[error(
+        "{attempt} conflicts with {} on (first_name, last_name) (constraint profiles_name_key); \
+         nothing was written",
+        existing.summary()
+    )]
+    Conflict {
+        attempt: String,
+        existing: Box<Profile>,
+    },
+
+    /// Another writer kept winning; the bounded retries ran out.
+    #[error(
+        "the database stayed busy through {attempts} attempts ({reason}); nothing was written, try again"
+    )]
+    Busy { attempts: u32, reason: String },
+
+    /// The connection dropped; the next operation reconnects.
+    #[error("lost the connection to the database ({0}); the next operation reconnects")]
+    ConnectionLost(#[source] DieselError),
+
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+
+    #[error("could not migrate the database: {0}")]
+    Migration(String),
+
+    #[error("database error: {0}")]
+    Database(#[source] DieselError),
+
+    /// Internal: another writer changed the rows between two statements; the operation is retried.
+    #[error("another writer kept changing the matching profiles")]
+    RaceLost,
+}
+
+impl From<DieselError> for Error {
+    fn from(err: DieselError) -> Self {
+        match &err {
+            DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            ) => Error::ConnectionLost(err),
+            _ => Error::Database(err),
+        }
+    }
+}
+
+impl Error {
+    /// Whether input was at fault (exit status 2), as opposed to the data or the database.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(
+            self,
+            Error::Invalid(_) | Error::MissingForCreate(_) | Error::NoSuchProfile(_)
+        )
+    }
+
+    /// Worth trying again after a short pause: serialization failures, deadlocks, a locked SQLite
+    /// file, and a race lost between two of our own statements.
+    pub(crate) fn is_transient(&self) -> bool {
+        match self {
+            Error::RaceLost => true,
+            Error::Database(DieselError::DatabaseError(kind, info)) => {
+                let message = info.message();
+                matches!(kind, DatabaseErrorKind::SerializationFailure)
+                    || message.contains("deadlock detected")
+                    || message.contains("database is locked")
+                    || message.contains("database table is locked")
+            }
+            _ => false,
+        }
+    }
+
+    /// Exit status for the command line: 2 invalid input, 3 several matches, 1 anything else.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            _ if self.is_invalid_input() => 2,
+            Error::MultipleMatches { .. } => 3,
+            _ => 1,
+        }
+    }
+}
+
+fn missing_sentence(fields: &[Field]) -> String {
+    let names: Vec<&str> = fields.iter().map(|field| field.name()).collect();
+    let (list, verb) = match names.as_slice() {
+        [one] => ((*one).to_owned(), "has"),
+        [init @ .., last] => (format!("{} and {last}", init.join(", ")), "have"),
+        [] => (String::new(), "have"),
+    };
+    format!("cannot create a profile: {list} {verb} no value; give them as lookups or defaults")
+}
+
+fn id_list(ids: &[i64], count: i64) -> String {
+    let listed: Vec<String> = ids.iter().map(|id| format!("#{id}")).collect();
+    let more = if count > ids.len() as i64 {
+        ", …"
+    } else {
+        ""
+    };
+    format!("{}{more}", listed.join(", "))
+}

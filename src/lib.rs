@@ -1,0 +1,21 @@
+//! profile-console: a keyboard-driven terminal console over a database of profiles, built around
+//! race-safe `get_or_create` and `update_or_create` (the contract: `docs/semantics.md`).
+//!
+//! Module map, outside in:
+//! - [`cli`]: clap subcommands; no subcommand opens the [`console`].
+//! - [`console`]: the full-screen ratatui app (state machine, key table, render functions, DB worker).
+//! - [`repository`]: the only place that speaks SQL; race-safety lives in `repository/operations.rs`.
+//! - [`db`]: choosing, opening and migrating a database (SQLite or PostgreSQL).
+//! - [`domain`]: profiles, validated input, outcomes. No database, no terminal.
+//! - [`error`]: the typed error every layer below the command line returns.
+
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod cli;
+pub mod console;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod repository;
+
+pub use error::Error;

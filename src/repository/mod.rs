@@ -1,0 +1,210 @@
+//! The repository: the only place that speaks SQL. One public API over every backend.
+//!
+//! [`Repository`] owns one connection and reopens it after it is lost. Backend differences stay
+//! in `store` (statements) and `inspect`; the operations themselves are written once, in
+//! `operations`.
+
+mod inspect;
+mod operations;
+mod retry;
+mod rows;
+mod schema;
+mod seed;
+mod statement_log;
+mod store;
+
+use diesel::Connection;
+
+use crate::db::{self, AnyConnection, AppliedMigrationNames, Backend, DatabaseTarget};
+use crate::domain::{
+    GetOrCreate, Lookup, Outcome, PageRequest, Profile, ProfileFilter, UpdateOrCreate,
+};
+use crate::error::Error;
+
+pub use inspect::{AppliedMigration, SchemaItem, SchemaReport};
+pub use seed::{DemoProfiles, SeedReport};
+pub use statement_log::StatementLog;
+
+use store::Store;
+
+/// Runs `$body` with `$store` bound to the live connection's backend-specific [`Store`], and
+/// forgets the connection if it was lost (the next call reconnects).
+macro_rules! with_store {
+    ($repo:expr, |$store:ident| $body:expr) => {{
+        let result = match $repo.connection()? {
+            AnyConnection::Sqlite($store) => $body,
+            AnyConnection::Postgres($store) => $body,
+        };
+        $repo.forget_connection_if_lost(result)
+    }};
+}
+
+/// A database of profiles: get_or_create, update_or_create, browsing and inspection.
+pub struct Repository {
+    target: DatabaseTarget,
+    conn: Option<AnyConnection>,
+    statement_log: Option<StatementLog>,
+}
+
+impl Repository {
+    /// Opens `target` and runs any pending migrations.
+    pub fn open(target: DatabaseTarget) -> Result<Self, Error> {
+        Self::open_and_migrate(target).map(|(repo, _)| repo)
+    }
+
+    /// Opens `target`, runs any pending migrations, and says which ran.
+    pub fn open_and_migrate(
+        target: DatabaseTarget,
+    ) -> Result<(Self, AppliedMigrationNames), Error> {
+        let mut conn = db::establish(&target)?;
+        let ran = db::run_pending_migrations(&mut conn)
+            .map_err(|err| Error::Migration(err.to_string()))?;
+        let repo = Repository {
+            target,
+            conn: Some(conn),
+            statement_log: None,
+        };
+        Ok((repo, ran))
+    }
+
+    pub fn target(&self) -> &DatabaseTarget {
+        &self.target
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.target.backend()
+    }
+
+    /// Records every statement this repository runs from now on into `log`.
+    pub fn record_statements(&mut self, log: StatementLog) {
+        if let Some(conn) = &mut self.conn {
+            set_instrumentation(conn, &log);
+        }
+        self.statement_log = Some(log);
+    }
+
+    /// Looks a profile up by `request.lookup`; creates it from the lookup and the defaults if there
+    /// is none. Says which happened.
+    ///
+    /// ```
+    /// use profile_console::db::DatabaseTarget;
+    /// use profile_console::domain::{GetOrCreate, Outcome};
+    /// use profile_console::repository::Repository;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let mut repo = Repository::open(DatabaseTarget::Sqlite(dir.path().join("doc.db")))?;
+    /// let request = GetOrCreate::parse(
+    ///     &[("first_name", "Argo"), ("last_name", "Saha")],
+    ///     &[("gender", "M"), ("age", "10")],
+    /// )?;
+    /// let (profile, outcome) = repo.get_or_create(&request)?;
+    /// assert_eq!((profile.age, outcome), (10, Outcome::Created));
+    /// // The same call again finds the row and ignores the defaults.
+    /// let (again, outcome) = repo.get_or_create(&request)?;
+    /// assert_eq!((again.id, outcome), (profile.id, Outcome::Fetched));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn get_or_create(&mut self, request: &GetOrCreate) -> Result<(Profile, Outcome), Error> {
+        retry::with_retries(|| with_store!(self, |store| operations::get_or_create(store, request)))
+    }
+
+    /// Looks a profile up by `request.lookup` and, in one locked transaction, updates it with the
+    /// defaults, or creates it from the lookup and the create-defaults (the defaults when none
+    /// were given).
+    ///
+    /// ```
+    /// use profile_console::db::DatabaseTarget;
+    /// use profile_console::domain::{Outcome, UpdateOrCreate};
+    /// use profile_console::repository::Repository;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let mut repo = Repository::open(DatabaseTarget::Sqlite(dir.path().join("doc.db")))?;
+    /// let lookup = [("first_name", "Argo"), ("last_name", "Saha")];
+    /// let request = UpdateOrCreate::parse(&lookup, &[("age", "30")], Some(&[("gender", "F"), ("age", "20")]))?;
+    /// let (created, outcome) = repo.update_or_create(&request)?;
+    /// assert_eq!((created.age, outcome), (20, Outcome::Created));
+    /// let (updated, outcome) = repo.update_or_create(&request)?;
+    /// assert_eq!(updated.age, 30);
+    /// assert_eq!(outcome.name(), "updated");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn update_or_create(
+        &mut self,
+        request: &UpdateOrCreate,
+    ) -> Result<(Profile, Outcome), Error> {
+        retry::with_retries(|| {
+            with_store!(self, |store| operations::update_or_create(store, request))
+        })
+    }
+
+    /// Up to `limit` rows matching `lookup`, lowest id first: what get_or_create would find.
+    pub fn find(&mut self, lookup: &Lookup, limit: i64) -> Result<Vec<Profile>, Error> {
+        with_store!(self, |store| store.find(lookup, limit).map_err(Error::from))
+    }
+
+    /// How many rows match `lookup`.
+    pub fn count_lookup(&mut self, lookup: &Lookup) -> Result<i64, Error> {
+        with_store!(self, |store| store.count(lookup).map_err(Error::from))
+    }
+
+    /// One page of profiles, by keyset (see [`PageRequest`]).
+    pub fn page(&mut self, request: &PageRequest) -> Result<Vec<Profile>, Error> {
+        with_store!(self, |store| store.page(request).map_err(Error::from))
+    }
+
+    /// How many profiles match `filter`.
+    pub fn count(&mut self, filter: &ProfileFilter) -> Result<i64, Error> {
+        with_store!(self, |store| store
+            .count_matching(filter)
+            .map_err(Error::from))
+    }
+
+    /// Deletes a profile; returns it, or `None` if there was no such id.
+    pub fn delete(&mut self, id: i64) -> Result<Option<Profile>, Error> {
+        retry::with_retries(|| with_store!(self, |store| store.delete(id).map_err(Error::from)))
+    }
+
+    /// Constraints, indexes, applied migrations and the server's version.
+    pub fn schema_report(&mut self) -> Result<SchemaReport, Error> {
+        let conn = self.connection()?;
+        let result = inspect::schema_report(conn).map_err(Error::from);
+        self.forget_connection_if_lost(result)
+    }
+
+    /// Inserts `count` new demo profiles (names already present are skipped and replaced), in
+    /// batches. `progress` hears the running total after each batch.
+    pub fn seed(&mut self, count: u64, progress: impl FnMut(u64)) -> Result<SeedReport, Error> {
+        let conn = self.connection()?;
+        let result = seed::seed(conn, count, progress);
+        self.forget_connection_if_lost(result)
+    }
+
+    /// The live connection, reopened if it was lost.
+    fn connection(&mut self) -> Result<&mut AnyConnection, Error> {
+        let conn = match self.conn.take() {
+            Some(conn) => conn,
+            None => {
+                let mut conn = db::establish(&self.target)?;
+                if let Some(log) = &self.statement_log {
+                    set_instrumentation(&mut conn, log);
+                }
+                conn
+            }
+        };
+        Ok(self.conn.insert(conn))
+    }
+
+    fn forget_connection_if_lost<T>(&mut self, result: Result<T, Error>) -> Result<T, Error> {
+        if let Err(Error::ConnectionLost(_)) = &result {
+            self.conn = None;
+        }
+        result
+    }
+}
+
+fn set_instrumentation(conn: &mut AnyConnection, log: &StatementLog) {
+    match conn {
+        AnyConnection::Sqlite(conn) => conn.set_instrumentation(log.instrumentation()),
+        AnyConnection::Postgres(conn) => conn.set_instrumentation(log.instrumentation()),
+    }
+}

@@ -1,0 +1,34 @@
+//! Bounded retries with a short randomized backoff, for the failures a second try can cure.
+
+use std::time::Duration;
+
+use rand::Rng;
+
+use crate::error::Error;
+
+/// Attempts before a transient failure is reported.
+pub(crate) const MAX_ATTEMPTS: u32 = 8;
+
+/// Runs `operation` until it succeeds, fails for good, or has failed transiently
+/// [`MAX_ATTEMPTS`] times. Each pause is random in [1 ms, 2^attempt × 4 ms], capped at 250 ms, so
+/// racing callers spread out instead of colliding again in step.
+pub(crate) fn with_retries<T>(mut operation: impl FnMut() -> Result<T, Error>) -> Result<T, Error> {
+    let mut attempt = 1;
+    loop {
+        match operation() {
+            Err(err) if err.is_transient() => {
+                if attempt >= MAX_ATTEMPTS {
+                    return Err(Error::Busy {
+                        attempts: attempt,
+                        reason: err.to_string(),
+                    });
+                }
+                let ceiling_ms = (4u64 << attempt.min(6)).min(250);
+                let pause = rand::rng().random_range(1..=ceiling_ms);
+                std::thread::sleep(Duration::from_millis(pause));
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! How profiles cross the diesel boundary: read into [`Profile`], written from the row types here.
+
+use chrono::NaiveDateTime;
+use diesel::backend::Backend;
+use diesel::deserialize::{self, FromStaticSqlRow, Queryable};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
+
+use super::schema::profiles;
+use crate::domain::{Profile, ProfileValues};
+
+type ProfileSqlTypes = (BigInt, Text, Text, Text, Integer, Timestamp, Timestamp);
+type ProfileTuple = (
+    i64,
+    String,
+    String,
+    String,
+    i32,
+    NaiveDateTime,
+    NaiveDateTime,
+);
+
+/// `Profile` stays free of diesel; this is the one place that says how a row becomes one.
+impl<DB: Backend> Queryable<ProfileSqlTypes, DB> for Profile
+where
+    ProfileTuple: FromStaticSqlRow<ProfileSqlTypes, DB>,
+{
+    type Row = ProfileTuple;
+
+    fn build(
+        (id, first_name, last_name, gender, age, created_at, updated_at): Self::Row,
+    ) -> deserialize::Result<Self> {
+        Ok(Profile {
+            id,
+            first_name,
+            last_name,
+            gender,
+            age,
+            created_at,
+            updated_at,
+        })
+    }
+}
+
+/// A row to insert: every required value present, timestamps set by the application.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = profiles)]
+pub(crate) struct NewProfileRow<'a> {
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub gender: &'a str,
+    pub age: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The columns an update writes: only those given, plus `updated_at`.
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = profiles)]
+pub(crate) struct ProfileChangeset<'a> {
+    pub first_name: Option<&'a str>,
+    pub last_name: Option<&'a str>,
+    pub gender: Option<&'a str>,
+    pub age: Option<i32>,
+    pub updated_at: NaiveDateTime,
+}
+
+impl<'a> ProfileChangeset<'a> {
+    pub fn new(values: &'a ProfileValues, updated_at: NaiveDateTime) -> Self {
+        ProfileChangeset {
+            first_name: values.first_name.as_deref(),
+            last_name: values.last_name.as_deref(),
+            gender: values.gender.as_deref(),
+            age: values.age,
+            updated_at,
+        }
+    }
+}

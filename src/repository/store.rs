@@ -1,0 +1,333 @@
+//! The statements get_or_create and update_or_create are built from, one implementation per
+//! backend.
+//!
+//! Most statements read the same on every backend, so [`impl_common_statements!`] writes them once
+//! for each concrete connection type. What differs (locking a row, serializing creators, the kind
+//! of write transaction, case-insensitive matching) is a small `impl` per backend below it.
+
+use chrono::NaiveDateTime;
+use diesel::dsl::sql;
+use diesel::pg::{Pg, PgConnection};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Integer, Text, Timestamp};
+use diesel::sqlite::{Sqlite, SqliteConnection};
+
+use super::rows::{NewProfileRow, ProfileChangeset};
+use super::schema::profiles;
+use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, SortColumn};
+use crate::error::Error;
+
+/// One backend's statements. Every method is one statement, except `write_transaction`.
+pub(crate) trait Store: Sized {
+    /// Rows matching the lookup, lowest id first, at most `limit`.
+    fn find(&mut self, lookup: &Lookup, limit: i64) -> QueryResult<Vec<Profile>>;
+    /// As `find`, and the rows stay locked against other writers until the transaction ends.
+    fn find_locked(&mut self, lookup: &Lookup, limit: i64) -> QueryResult<Vec<Profile>>;
+    fn count(&mut self, lookup: &Lookup) -> QueryResult<i64>;
+    fn find_by_name(&mut self, first_name: &str, last_name: &str) -> QueryResult<Option<Profile>>;
+    /// Inserts the row; `None` when a row with the same name already exists.
+    fn insert_unless_name_taken(&mut self, row: &NewProfileRow<'_>)
+    -> QueryResult<Option<Profile>>;
+    fn update(
+        &mut self,
+        id: i64,
+        values: &ProfileValues,
+        at: NaiveDateTime,
+    ) -> QueryResult<Profile>;
+    fn delete(&mut self, id: i64) -> QueryResult<Option<Profile>>;
+    fn page(&mut self, request: &PageRequest) -> QueryResult<Vec<Profile>>;
+    fn count_matching(&mut self, filter: &ProfileFilter) -> QueryResult<i64>;
+    /// Runs `work` in a transaction that may write. On SQLite it starts IMMEDIATE: the write lock
+    /// is taken up front, so a read-then-write never fails half-way on lock upgrade, and writers
+    /// are serialized.
+    fn write_transaction<T>(
+        &mut self,
+        work: impl FnOnce(&mut Self) -> Result<T, Error>,
+    ) -> Result<T, Error>;
+    /// Inside a write transaction: makes concurrent creators of rows matching `lookup` take turns
+    /// until the transaction ends, for lookups no unique constraint covers.
+    fn serialize_creators(&mut self, lookup: &Lookup) -> QueryResult<()>;
+}
+
+type Filter<DB> = Box<dyn BoxableExpression<profiles::table, DB, SqlType = Bool>>;
+
+/// `LIKE` pattern matching `term` anywhere, with the pattern characters escaped.
+fn contains_pattern(term: &str) -> String {
+    let mut pattern = String::with_capacity(term.len() + 2);
+    pattern.push('%');
+    for c in term.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// `ORDER BY` the key columns, all ascending or all descending (the row-value comparison needs
+/// one direction).
+macro_rules! order_by {
+    ($query:ident, $ascending:expr, $($column:expr),+) => {
+        if $ascending {
+            $query.order(($($column.asc()),+))
+        } else {
+            $query.order(($($column.desc()),+))
+        }
+    };
+}
+
+macro_rules! impl_store {
+    ($conn:ty, $db:ty, $filters:ident, like = $like:ident, { $($backend_specific:item)* }) => {
+        /// The WHERE clauses, typed for this backend.
+        mod $filters {
+            use super::*;
+
+            pub(super) fn lookup_filter(lookup: &Lookup) -> Filter<$db> {
+                let values = lookup.values();
+                let mut filter: Option<Filter<$db>> = None;
+                let mut and = |next: Filter<$db>| {
+                    filter = Some(match filter.take() {
+                        None => next,
+                        Some(previous) => Box::new(previous.and(next)),
+                    });
+                };
+                if let Some(id) = lookup.id() {
+                    and(Box::new(profiles::id.eq(id)));
+                }
+                if let Some(first_name) = &values.first_name {
+                    and(Box::new(profiles::first_name.eq(first_name.clone())));
+                }
+                if let Some(last_name) = &values.last_name {
+                    and(Box::new(profiles::last_name.eq(last_name.clone())));
+                }
+                if let Some(gender) = &values.gender {
+                    and(Box::new(profiles::gender.eq(gender.clone())));
+                }
+                if let Some(age) = values.age {
+                    and(Box::new(profiles::age.eq(age)));
+                }
+                filter.unwrap_or_else(|| Box::new(sql::<Bool>("1 = 1")))
+            }
+
+            pub(super) fn browse_filter(filter: &ProfileFilter) -> Option<Filter<$db>> {
+                let mut combined: Option<Filter<$db>> = None;
+                let mut and = |next: Filter<$db>| {
+                    combined = Some(match combined.take() {
+                        None => next,
+                        Some(previous) => Box::new(previous.and(next)),
+                    });
+                };
+                for term in filter.search_terms() {
+                    let pattern = contains_pattern(term);
+                    and(Box::new(
+                        profiles::first_name
+                            .$like(pattern.clone())
+                            .escape('\\')
+                            .or(profiles::last_name.$like(pattern).escape('\\')),
+                    ));
+                }
+                if let Some(gender) = &filter.gender {
+                    and(Box::new(profiles::gender.eq(gender.clone())));
+                }
+                if let Some(min) = filter.age_min {
+                    and(Box::new(profiles::age.ge(min)));
+                }
+                if let Some(max) = filter.age_max {
+                    and(Box::new(profiles::age.le(max)));
+                }
+                combined
+            }
+
+            /// `(key columns) > (anchor's values)` as a row-value comparison, which both backends
+            /// answer with an index range scan.
+            pub(super) fn keyset_filter(request: &PageRequest, anchor: &Profile) -> Filter<$db> {
+                let op = match (request.reads_ascending(), request.include_anchor) {
+                    (true, false) => ") > (",
+                    (true, true) => ") >= (",
+                    (false, false) => ") < (",
+                    (false, true) => ") <= (",
+                };
+                let text = |columns: &str| sql::<Bool>("(").sql(columns).sql(op);
+                match request.sort {
+                    SortColumn::Id => Box::new(text("id").bind::<BigInt, _>(anchor.id).sql(")")),
+                    SortColumn::FirstName => Box::new(
+                        text("first_name, last_name")
+                            .bind::<Text, _>(anchor.first_name.clone())
+                            .sql(", ")
+                            .bind::<Text, _>(anchor.last_name.clone())
+                            .sql(")"),
+                    ),
+                    SortColumn::LastName => Box::new(
+                        text("last_name, first_name")
+                            .bind::<Text, _>(anchor.last_name.clone())
+                            .sql(", ")
+                            .bind::<Text, _>(anchor.first_name.clone())
+                            .sql(")"),
+                    ),
+                    SortColumn::Gender => Box::new(
+                        text("gender, id")
+                            .bind::<Text, _>(anchor.gender.clone())
+                            .sql(", ")
+                            .bind::<BigInt, _>(anchor.id)
+                            .sql(")"),
+                    ),
+                    SortColumn::Age => Box::new(
+                        text("age, id")
+                            .bind::<Integer, _>(anchor.age)
+                            .sql(", ")
+                            .bind::<BigInt, _>(anchor.id)
+                            .sql(")"),
+                    ),
+                    SortColumn::CreatedAt => Box::new(
+                        text("created_at, id")
+                            .bind::<Timestamp, _>(anchor.created_at)
+                            .sql(", ")
+                            .bind::<BigInt, _>(anchor.id)
+                            .sql(")"),
+                    ),
+                    SortColumn::UpdatedAt => Box::new(
+                        text("updated_at, id")
+                            .bind::<Timestamp, _>(anchor.updated_at)
+                            .sql(", ")
+                            .bind::<BigInt, _>(anchor.id)
+                            .sql(")"),
+                    ),
+                }
+            }
+
+        }
+
+        impl Store for $conn {
+            fn find(&mut self, lookup: &Lookup, limit: i64) -> QueryResult<Vec<Profile>> {
+                profiles::table
+                    .filter($filters::lookup_filter(lookup))
+                    .order(profiles::id)
+                    .limit(limit)
+                    .select(profiles::all_columns)
+                    .load(self)
+            }
+
+            fn count(&mut self, lookup: &Lookup) -> QueryResult<i64> {
+                profiles::table
+                    .filter($filters::lookup_filter(lookup))
+                    .count()
+                    .get_result(self)
+            }
+
+            fn find_by_name(&mut self, first_name: &str, last_name: &str) -> QueryResult<Option<Profile>> {
+                profiles::table
+                    .filter(profiles::first_name.eq(first_name))
+                    .filter(profiles::last_name.eq(last_name))
+                    .select(profiles::all_columns)
+                    .first(self)
+                    .optional()
+            }
+
+            fn insert_unless_name_taken(&mut self, row: &NewProfileRow<'_>) -> QueryResult<Option<Profile>> {
+                diesel::insert_into(profiles::table)
+                    .values(row)
+                    .on_conflict_do_nothing()
+                    .returning(profiles::all_columns)
+                    .get_result(self)
+                    .optional()
+            }
+
+            fn update(&mut self, id: i64, values: &ProfileValues, at: NaiveDateTime) -> QueryResult<Profile> {
+                diesel::update(profiles::table.find(id))
+                    .set(ProfileChangeset::new(values, at))
+                    .returning(profiles::all_columns)
+                    .get_result(self)
+            }
+
+            fn delete(&mut self, id: i64) -> QueryResult<Option<Profile>> {
+                diesel::delete(profiles::table.find(id))
+                    .returning(profiles::all_columns)
+                    .get_result(self)
+                    .optional()
+            }
+
+            fn page(&mut self, request: &PageRequest) -> QueryResult<Vec<Profile>> {
+                use profiles::*;
+                let mut query = profiles::table.select(profiles::all_columns).into_boxed();
+                if let Some(filter) = $filters::browse_filter(&request.filter) {
+                    query = query.filter(filter);
+                }
+                if let Some(anchor) = &request.anchor {
+                    query = query.filter($filters::keyset_filter(request, anchor));
+                }
+                query = match request.sort {
+                    SortColumn::Id => order_by!(query, request.reads_ascending(), id),
+                    SortColumn::FirstName => order_by!(query, request.reads_ascending(), first_name, last_name),
+                    SortColumn::LastName => order_by!(query, request.reads_ascending(), last_name, first_name),
+                    SortColumn::Gender => order_by!(query, request.reads_ascending(), gender, id),
+                    SortColumn::Age => order_by!(query, request.reads_ascending(), age, id),
+                    SortColumn::CreatedAt => order_by!(query, request.reads_ascending(), created_at, id),
+                    SortColumn::UpdatedAt => order_by!(query, request.reads_ascending(), updated_at, id),
+                };
+                let mut rows: Vec<Profile> = query.limit(request.limit).load(self)?;
+                if request.towards == crate::domain::Towards::Backward {
+                    rows.reverse();
+                }
+                Ok(rows)
+            }
+
+            fn count_matching(&mut self, filter: &ProfileFilter) -> QueryResult<i64> {
+                match $filters::browse_filter(filter) {
+                    None => profiles::table.count().get_result(self),
+                    Some(filter) => profiles::table.filter(filter).count().get_result(self),
+                }
+            }
+
+            $($backend_specific)*
+        }
+    };
+}
+
+impl_store!(SqliteConnection, Sqlite, sqlite_filters, like = like, {
+    /// The immediate transaction already holds the database's single write lock, so the rows read
+    /// cannot change until it commits: no row lock is needed.
+    fn find_locked(&mut self, lookup: &Lookup, limit: i64) -> QueryResult<Vec<Profile>> {
+        self.find(lookup, limit)
+    }
+
+    fn write_transaction<T>(
+        &mut self,
+        work: impl FnOnce(&mut Self) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        self.immediate_transaction(work)
+    }
+
+    /// Writers already take turns: the immediate transaction is the lock.
+    fn serialize_creators(&mut self, _lookup: &Lookup) -> QueryResult<()> {
+        Ok(())
+    }
+});
+
+impl_store!(PgConnection, Pg, pg_filters, like = ilike, {
+    fn find_locked(&mut self, lookup: &Lookup, limit: i64) -> QueryResult<Vec<Profile>> {
+        profiles::table
+            .filter(pg_filters::lookup_filter(lookup))
+            .order(profiles::id)
+            .limit(limit)
+            .select(profiles::all_columns)
+            .for_update()
+            .load(self)
+    }
+
+    fn write_transaction<T>(
+        &mut self,
+        work: impl FnOnce(&mut Self) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        self.transaction(work)
+    }
+
+    /// A transaction-scoped advisory lock keyed on the lookup. The key is hashed by the server, so
+    /// every client version agrees on it.
+    fn serialize_creators(&mut self, lookup: &Lookup) -> QueryResult<()> {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind::<Text, _>(lookup.canonical_key())
+            .execute(self)
+            .map(drop)
+    }
+});
