@@ -1,0 +1,156 @@
+//! Test databases: a fresh SQLite file, or a fresh PostgreSQL database dropped afterwards, and the
+//! macro that runs one test body against every backend.
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use profile_console::db::DatabaseTarget;
+use profile_console::domain::{GetOrCreate, UpdateOrCreate};
+use profile_console::repository::Repository;
+
+pub const POSTGRES_URL_VAR: &str = "PROFILE_CONSOLE_TEST_POSTGRES_URL";
+pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+pub const REQUIRE_SERVERS_VAR: &str = "PROFILE_CONSOLE_REQUIRE_SERVERS";
+
+/// A database that exists for one test.
+pub struct TestDb {
+    pub target: DatabaseTarget,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDb {
+    pub fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        TestDb {
+            target: DatabaseTarget::Sqlite(dir.path().join("test.db")),
+            cleanup: Cleanup::Sqlite(dir),
+        }
+    }
+
+    /// A fresh database on the test server, or `None` (after saying so) when no server is
+    /// reachable and servers are not required.
+    pub fn postgres() -> Option<TestDb> {
+        let admin_url =
+            std::env::var(POSTGRES_URL_VAR).unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned());
+        let mut admin = match PgConnection::establish(&admin_url) {
+            Ok(conn) => conn,
+            Err(err) => {
+                if std::env::var(REQUIRE_SERVERS_VAR).is_ok_and(|v| v == "1") {
+                    panic!(
+                        "PostgreSQL is required ({REQUIRE_SERVERS_VAR}=1) but {admin_url} is unreachable: {err}"
+                    );
+                }
+                eprintln!("skipped: no PostgreSQL server at {admin_url} ({err})");
+                return None;
+            }
+        };
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "profile_console_test_{}_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.subsec_nanos())
+                .unwrap_or(0)
+        );
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create the test database");
+        Some(TestDb {
+            target: DatabaseTarget::Postgres(with_database(&admin_url, &name)),
+            cleanup: Cleanup::Postgres { admin_url, name },
+        })
+    }
+
+    /// A connected, migrated repository.
+    pub fn repo(&self) -> Repository {
+        Repository::open(self.target.clone()).expect("open the test database")
+    }
+
+    /// The URL the CLI takes for this database.
+    pub fn url(&self) -> String {
+        match &self.target {
+            DatabaseTarget::Sqlite(path) => format!("sqlite://{}", path.display()),
+            DatabaseTarget::Postgres(url) => url.clone(),
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Cleanup::Postgres { admin_url, name } = &self.cleanup
+            && let Ok(mut admin) = PgConnection::establish(admin_url)
+        {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+/// `url` with its database name replaced.
+fn with_database(url: &str, name: &str) -> String {
+    let after_scheme = url.find("://").map_or(0, |at| at + 3);
+    let path_start = url[after_scheme..].find('/').map(|at| after_scheme + at);
+    let query_start = url.find('?');
+    match path_start {
+        Some(start) => {
+            let end = query_start.unwrap_or(url.len());
+            format!("{}/{name}{}", &url[..start], &url[end..])
+        }
+        None => match query_start {
+            Some(q) => format!("{}/{name}{}", &url[..q], &url[q..]),
+            None => format!("{url}/{name}"),
+        },
+    }
+}
+
+/// `get_or_create` input from `field=value` pairs.
+pub fn goc(lookup: &[(&str, &str)], defaults: &[(&str, &str)]) -> GetOrCreate {
+    GetOrCreate::parse(lookup, defaults).expect("valid get_or_create input")
+}
+
+/// `update_or_create` input from `field=value` pairs.
+pub fn uoc(
+    lookup: &[(&str, &str)],
+    defaults: &[(&str, &str)],
+    create_defaults: Option<&[(&str, &str)]>,
+) -> UpdateOrCreate {
+    UpdateOrCreate::parse(lookup, defaults, create_defaults).expect("valid update_or_create input")
+}
+
+/// Writes each test body once per backend: `sqlite::name` and `postgres::name`.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($(fn $name:ident($db:ident) $body:block)*) => {
+        mod sqlite {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[test]
+                fn $name() {
+                    let $db = &$crate::common::TestDb::sqlite();
+                    $body
+                }
+            )*
+        }
+        mod postgres {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[test]
+                fn $name() {
+                    let Some(db) = $crate::common::TestDb::postgres() else { return };
+                    let $db = &db;
+                    $body
+                }
+            )*
+        }
+    };
+}

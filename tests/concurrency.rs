@@ -1,0 +1,155 @@
+//! Race tests: many threads, each with its own connection, released together by a barrier.
+//!
+//! Every round checks the contract's promises: exactly one row, exactly one `created`, no errors,
+//! no lost update. The totals are printed (run with `--nocapture` to see them).
+
+mod common;
+
+use std::sync::Barrier;
+
+use common::{TestDb, goc, uoc};
+use profile_console::Error;
+use profile_console::domain::{Field, Outcome, Profile, Value};
+use profile_console::repository::Repository;
+
+const THREADS: usize = 8;
+const ROUNDS: usize = 20;
+
+/// Runs `call` on `THREADS` threads at once, each with its own connection (opened beforehand, so
+/// connecting is not part of the race).
+fn race<T: Send>(
+    db: &TestDb,
+    call: impl Fn(&mut Repository, usize) -> Result<T, Error> + Sync,
+) -> Vec<Result<T, Error>> {
+    let mut repos: Vec<Repository> = (0..THREADS).map(|_| db.repo()).collect();
+    let barrier = Barrier::new(THREADS);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = repos
+            .iter_mut()
+            .enumerate()
+            .map(|(thread, repo)| {
+                let (barrier, call) = (&barrier, &call);
+                scope.spawn(move || {
+                    barrier.wait();
+                    call(repo, thread)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().expect("racing thread panicked"))
+            .collect()
+    })
+}
+
+/// Checks one round: no errors, all callers saw the same row, exactly one created it, and the
+/// lookup matches exactly one row.
+fn assert_one_created(
+    results: Vec<Result<(Profile, Outcome), Error>>,
+    matching_rows: i64,
+) -> Profile {
+    let results: Vec<(Profile, Outcome)> = results
+        .into_iter()
+        .map(|result| result.unwrap_or_else(|err| panic!("a racer failed: {err}")))
+        .collect();
+    let created = results
+        .iter()
+        .filter(|(_, outcome)| *outcome == Outcome::Created)
+        .count();
+    assert_eq!(created, 1, "exactly one caller creates: {results:#?}");
+    let id = results[0].0.id;
+    assert!(
+        results.iter().all(|(profile, _)| profile.id == id),
+        "everyone gets the same row"
+    );
+    assert_eq!(matching_rows, 1, "no duplicates");
+    results
+        .into_iter()
+        .find(|(_, o)| *o == Outcome::Created)
+        .map(|(p, _)| p)
+        .expect("the created row")
+}
+
+on_every_backend! {
+    fn racing_get_or_create_on_the_unique_name_creates_exactly_one(db) {
+        for round in 0..ROUNDS {
+            let first = format!("Racer{round}");
+            let results = race(db, |repo, thread| {
+                let age = thread.to_string();
+                repo.get_or_create(&goc(&[("first_name", &first), ("last_name", "Unique")], &[("gender", "M"), ("age", &age)]))
+            });
+            let lookup = goc(&[("first_name", &first), ("last_name", "Unique")], &[]).lookup;
+            let rows = db.repo().count_lookup(&lookup).unwrap();
+            assert_one_created(results, rows);
+        }
+        eprintln!("race summary: unique-name get_or_create, {ROUNDS} rounds x {THREADS} threads, 0 duplicates, 0 errors");
+    }
+
+    fn racing_get_or_create_on_an_uncovered_lookup_never_duplicates(db) {
+        for round in 0..ROUNDS {
+            // gender + age: no unique constraint covers it.
+            let gender = char::from(b'A' + (round % 26) as u8).to_string();
+            let age = (round / 26 + 100).to_string();
+            let results = race(db, |repo, thread| {
+                let first = format!("Uncovered{round}x{thread}");
+                repo.get_or_create(&goc(&[("gender", &gender), ("age", &age)], &[("first_name", &first), ("last_name", "Racer")]))
+            });
+            let lookup = goc(&[("gender", &gender), ("age", &age)], &[]).lookup;
+            let rows = db.repo().count_lookup(&lookup).unwrap();
+            assert_one_created(results, rows);
+        }
+        eprintln!("race summary: uncovered (gender, age) get_or_create, {ROUNDS} rounds x {THREADS} threads, 0 duplicates, 0 errors");
+    }
+
+    fn racing_update_or_create_with_different_defaults_loses_no_update(db) {
+        for round in 0..ROUNDS {
+            let first = format!("Updater{round}");
+            let lookup = [("first_name", first.as_str()), ("last_name", "Race")];
+            let results = race(db, |repo, thread| {
+                let age = (thread + 1).to_string();
+                repo.update_or_create(&uoc(&lookup, &[("gender", "M"), ("age", &age)], None))
+            });
+            let results: Vec<(Profile, Outcome)> = results.into_iter().map(|r| r.unwrap_or_else(|err| panic!("a racer failed: {err}"))).collect();
+            assert_eq!(results.iter().filter(|(_, o)| *o == Outcome::Created).count(), 1, "{results:#?}");
+            let rows = db.repo().count_lookup(&goc(&lookup, &[]).lookup).unwrap();
+            assert_eq!(rows, 1);
+            let (finale, _) = db.repo().get_or_create(&goc(&lookup, &[])).unwrap();
+            // The final row is exactly what one caller wrote last.
+            assert!(results.iter().any(|(profile, _)| *profile == finale), "final row {finale:?} is one caller's");
+            // Serialized updates form one chain: each saw the previous one's value. A lost update
+            // would show as two changes from the same old value.
+            let created_age = results.iter().find(|(_, o)| *o == Outcome::Created).map(|(p, _)| p.age).unwrap();
+            let mut changes: Vec<(i64, i64)> = results
+                .iter()
+                .flat_map(|(_, outcome)| outcome.changes().to_vec())
+                .filter(|change| change.field == Field::Age)
+                .map(|change| match (change.old, change.new) {
+                    (Value::Int(old), Value::Int(new)) => (old, new),
+                    other => panic!("age is a number: {other:?}"),
+                })
+                .collect();
+            let mut current = i64::from(created_age);
+            while let Some(at) = changes.iter().position(|(old, _)| *old == current) {
+                current = changes.swap_remove(at).1;
+            }
+            assert!(changes.is_empty(), "changes that did not follow the previous write: {changes:?}");
+            assert_eq!(current, i64::from(finale.age));
+        }
+        eprintln!("race summary: update_or_create with different defaults, {ROUNDS} rounds x {THREADS} threads, 0 duplicates, 0 lost updates, 0 errors");
+    }
+
+    fn racing_update_or_create_on_an_uncovered_lookup_never_duplicates(db) {
+        for round in 0..ROUNDS {
+            let gender = char::from(b'a' + (round % 26) as u8).to_string();
+            let results = race(db, |repo, thread| {
+                let first = format!("UncoveredUpdater{round}x{thread}");
+                repo.update_or_create(&uoc(&[("gender", &gender), ("age", "120")], &[("last_name", "Updated")], Some(&[("first_name", &first), ("last_name", "Created")])))
+            });
+            let lookup = goc(&[("gender", &gender), ("age", "120")], &[]).lookup;
+            let rows = db.repo().count_lookup(&lookup).unwrap();
+            let results: Vec<_> = results.into_iter().map(|r| r.unwrap_or_else(|err| panic!("a racer failed: {err}"))).collect();
+            assert_eq!(results.iter().filter(|(_, o)| *o == Outcome::Created).count(), 1);
+            assert_eq!(rows, 1, "no duplicates");
+        }
+    }
+}
