@@ -62,7 +62,10 @@ impl TestDb {
                 .unwrap_or(0)
         );
         admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
+            // Byte-order collation, so expected orders in tests do not depend on the server locale.
+            .batch_execute(&format!(
+                "CREATE DATABASE {name} TEMPLATE template0 LC_COLLATE 'C'"
+            ))
             .expect("create the test database");
         Some(TestDb {
             target: DatabaseTarget::Postgres(with_database(&admin_url, &name)),

@@ -1,0 +1,246 @@
+//! Bad input: a clear error, nothing written, no panic.
+
+mod common;
+
+use common::goc;
+use profile_console::Error;
+use profile_console::db::{ConnectError, DatabaseTarget};
+use profile_console::domain::{
+    Field, GetOrCreate, InputProblem, ProfileFilter, Role, UpdateOrCreate,
+};
+use profile_console::repository::Repository;
+
+fn invalid(
+    result: Result<impl std::fmt::Debug, profile_console::domain::InvalidInput>,
+) -> Vec<InputProblem> {
+    result.expect_err("input must be rejected").0
+}
+
+#[test]
+fn unknown_fields_are_reported_all_at_once_sorted() {
+    let problems = invalid(GetOrCreate::parse(
+        &[("nick", "x"), ("email", "y")],
+        &[("zip", "1")],
+    ));
+    assert_eq!(
+        problems,
+        vec![InputProblem::UnknownFields(vec![
+            "email".into(),
+            "nick".into(),
+            "zip".into()
+        ])]
+    );
+    let text = profile_console::domain::InvalidInput(problems).to_string();
+    assert!(
+        text.starts_with("unknown fields email, nick, zip"),
+        "{text}"
+    );
+}
+
+#[test]
+fn managed_columns_and_id_are_never_defaults() {
+    let problems = invalid(UpdateOrCreate::parse(
+        &[("created_at", "2020-01-01")],
+        &[("id", "3"), ("updated_at", "x")],
+        Some(&[("id", "4")]),
+    ));
+    assert!(problems.contains(&InputProblem::ManagedField("created_at".into())));
+    assert!(problems.contains(&InputProblem::ManagedField("updated_at".into())));
+    assert!(problems.contains(&InputProblem::IdNotAllowed(Role::Default)));
+    assert!(problems.contains(&InputProblem::IdNotAllowed(Role::CreateDefault)));
+}
+
+#[test]
+fn a_field_in_lookup_and_defaults_is_an_error() {
+    let problems = invalid(UpdateOrCreate::parse(
+        &[("age", "1")],
+        &[("age", "2")],
+        Some(&[("age", "3")]),
+    ));
+    assert_eq!(
+        problems,
+        vec![
+            InputProblem::LookupAndDefault(Field::Age, Role::Default),
+            InputProblem::LookupAndDefault(Field::Age, Role::CreateDefault)
+        ]
+    );
+}
+
+#[test]
+fn a_field_given_twice_is_an_error() {
+    let problems = invalid(GetOrCreate::parse(&[("age", "1"), ("age", "1")], &[]));
+    assert_eq!(
+        problems,
+        vec![InputProblem::Repeated(Field::Age, Role::Lookup)]
+    );
+}
+
+#[test]
+fn every_value_rule_names_field_rule_and_value() {
+    let cases = [
+        ("first_name", ""),
+        ("first_name", "   "),
+        ("last_name", &"x".repeat(31)),
+        ("last_name", &"é".repeat(31)),
+        ("first_name", "tab\tinside"),
+        ("gender", ""),
+        ("gender", "MF"),
+        ("age", "-1"),
+        ("age", "151"),
+        ("age", "ten"),
+        ("age", "10.5"),
+        ("id", "0"),
+        ("id", "abc"),
+    ];
+    for (field, value) in cases {
+        let problems = invalid(GetOrCreate::parse(&[(field, value)], &[]));
+        let text = problems[0].to_string();
+        assert!(text.starts_with(field), "{field}={value:?}: {text}");
+        assert!(
+            text.contains(&format!("{value:?}")),
+            "the value is quoted: {text}"
+        );
+        assert!(text.contains("must be"), "the rule is named: {text}");
+    }
+}
+
+#[test]
+fn the_thirty_character_boundary_counts_characters() {
+    for thirty in [
+        "x".repeat(30),
+        "é".repeat(30),
+        "🦀".repeat(30),
+        "Zoë".repeat(10),
+    ] {
+        assert!(
+            GetOrCreate::parse(&[("first_name", thirty.as_str())], &[]).is_ok(),
+            "{thirty}"
+        );
+        let thirty_one = format!("{thirty}a");
+        assert!(GetOrCreate::parse(&[("first_name", thirty_one.as_str())], &[]).is_err());
+    }
+}
+
+on_every_backend! {
+    fn invalid_update_values_write_nothing(db) {
+        let mut repo = db.repo();
+        let (row, _) = repo.get_or_create(&goc(&[("first_name", "Argo"), ("last_name", "Saha")], &[("gender", "M"), ("age", "10")])).unwrap();
+        // The update path is validated too (Django validates nothing there).
+        let id = row.id.to_string();
+        assert!(UpdateOrCreate::parse(&[("id", id.as_str())], &[("age", "900")], None).is_err());
+        let (same, _) = repo.get_or_create(&goc(&[("id", &row.id.to_string())], &[])).unwrap();
+        assert_eq!(same, row);
+    }
+
+    fn the_database_enforces_the_rules_for_other_clients(db) {
+        // Rows written around the application are held to the same rules by CHECK constraints.
+        use diesel::connection::SimpleConnection;
+        let _repo = db.repo(); // migrate
+        let now = "'2026-01-01 00:00:00'";
+        let bad_rows = [
+            format!("('', 'Saha', 'M', 10, {now}, {now})"),
+            format!("(' Argo', 'Saha', 'M', 10, {now}, {now})"),
+            format!("('Argo', '{}', 'M', 10, {now}, {now})", "x".repeat(31)),
+            format!("('Argo', 'Saha', 'MF', 10, {now}, {now})"),
+            format!("('Argo', 'Saha', 'M', 151, {now}, {now})"),
+            format!("('Argo', 'Saha', 'M', -1, {now}, {now})"),
+            format!("('Argo', 'Saha', NULL, 1, {now}, {now})"),
+        ];
+        for values in bad_rows {
+            let sql = format!("INSERT INTO profiles (first_name, last_name, gender, age, created_at, updated_at) VALUES {values}");
+            let result = match &db.target {
+                DatabaseTarget::Sqlite(path) => {
+                    use diesel::Connection;
+                    let mut conn = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+                    conn.batch_execute(&sql)
+                }
+                DatabaseTarget::Postgres(url) => {
+                    use diesel::Connection;
+                    let mut conn = diesel::PgConnection::establish(url).unwrap();
+                    conn.batch_execute(&sql)
+                }
+            };
+            assert!(result.is_err(), "the database accepted {values}");
+        }
+        assert_eq!(db.repo().count(&ProfileFilter::default()).unwrap(), 0);
+    }
+}
+
+#[test]
+fn a_garbage_url_is_one_clear_error() {
+    for url in [
+        "foo://bar",
+        "mysql://root@localhost/test",
+        "sqlite://",
+        "  ",
+    ] {
+        let err = DatabaseTarget::parse(url).map(|_| ()).expect_err(url);
+        assert!(err.to_string().starts_with("invalid database URL"), "{err}");
+    }
+}
+
+#[test]
+fn an_unreachable_server_is_reported_with_the_password_masked() {
+    let target = DatabaseTarget::parse("postgres://someone:hunter2@127.0.0.1:1/nothing").unwrap();
+    let err = Repository::open(target)
+        .err()
+        .expect("no server listens on port 1");
+    let text = err.to_string();
+    assert!(text.contains("PostgreSQL"), "{text}");
+    assert!(text.contains("someone:***@127.0.0.1:1"), "{text}");
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(!text.contains('\n'), "one line: {text}");
+}
+
+#[test]
+fn a_sqlite_path_in_a_missing_directory_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = DatabaseTarget::Sqlite(dir.path().join("missing").join("x.db"));
+    let err = Repository::open(target).err().expect("missing directory");
+    assert!(matches!(err, Error::Connect(ConnectError { .. })), "{err}");
+    assert!(err.to_string().contains("does not exist"), "{err}");
+    assert!(!dir.path().join("missing").exists(), "nothing was created");
+}
+
+#[test]
+fn a_sqlite_path_in_a_read_only_directory_is_reported() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mut locked = dir.path().join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o555)).unwrap();
+    // root ignores directory permissions: use a directory on a read-only file system instead.
+    let probe = locked.join("probe");
+    if std::fs::write(&probe, b"").is_ok() {
+        let _ = std::fs::remove_file(&probe);
+        locked = "/proc".into();
+    }
+    let err = Repository::open(DatabaseTarget::Sqlite(locked.join("profiles-test.db")))
+        .err()
+        .expect("read-only directory");
+    let text = err.to_string();
+    assert!(
+        text.starts_with("cannot open the SQLite database"),
+        "{text}"
+    );
+    assert!(!locked.join("profiles-test.db").exists());
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_reported_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("not-a-database.db");
+    std::fs::write(
+        &path,
+        b"this is not a SQLite file, just text that is long enough to be read",
+    )
+    .unwrap();
+    let err = Repository::open(DatabaseTarget::Sqlite(path.clone()))
+        .err()
+        .expect("garbage file");
+    assert!(err.to_string().contains("SQLite"), "{err}");
+    assert!(
+        std::fs::read(&path).unwrap().starts_with(b"this is not"),
+        "the file is untouched"
+    );
+}

@@ -1,0 +1,181 @@
+//! Browsing and inspecting: keyset paging in every order and both directions, search, count,
+//! the schema report, demo data.
+
+mod common;
+
+use common::goc;
+use profile_console::domain::{PageRequest, Profile, ProfileFilter, SortColumn, Towards};
+use profile_console::repository::Repository;
+
+const PEOPLE: [(&str, &str, &str, &str); 7] = [
+    ("Argo", "Saha", "M", "10"),
+    ("Zoë", "Okafor", "F", "34"),
+    ("Ana", "Saha", "F", "34"),
+    ("Bo", "Li", "X", "71"),
+    ("Ángel", "García", "M", "5"),
+    ("Mei", "Tanaka", "F", "34"),
+    ("Bo", "Andersen", "M", "19"),
+];
+
+fn fill(repo: &mut Repository) -> Vec<Profile> {
+    PEOPLE
+        .iter()
+        .map(|(first, last, gender, age)| {
+            repo.get_or_create(&goc(
+                &[("first_name", first), ("last_name", last)],
+                &[("gender", gender), ("age", age)],
+            ))
+            .unwrap()
+            .0
+        })
+        .collect()
+}
+
+/// Every row in the given order, read two at a time by keyset.
+fn read_forward(repo: &mut Repository, sort: SortColumn, descending: bool) -> Vec<i64> {
+    let mut ids = Vec::new();
+    let mut anchor = None;
+    loop {
+        let page = repo
+            .page(&PageRequest {
+                sort,
+                descending,
+                anchor: anchor.clone(),
+                limit: 2,
+                ..PageRequest::default()
+            })
+            .unwrap();
+        if page.is_empty() {
+            return ids;
+        }
+        ids.extend(page.iter().map(|p| p.id));
+        anchor = page.last().cloned();
+    }
+}
+
+fn read_backward(repo: &mut Repository, sort: SortColumn, descending: bool) -> Vec<i64> {
+    let mut ids = Vec::new();
+    let mut anchor = None;
+    loop {
+        let page = repo
+            .page(&PageRequest {
+                sort,
+                descending,
+                anchor: anchor.clone(),
+                limit: 2,
+                towards: Towards::Backward,
+                ..PageRequest::default()
+            })
+            .unwrap();
+        if page.is_empty() {
+            ids.reverse();
+            return ids;
+        }
+        ids.extend(page.iter().rev().map(|p| p.id));
+        anchor = page.first().cloned();
+    }
+}
+
+fn expected_order(rows: &[Profile], sort: SortColumn, descending: bool) -> Vec<i64> {
+    let mut rows = rows.to_vec();
+    rows.sort_by(|a, b| {
+        let key = |p: &Profile| match sort {
+            SortColumn::Id => (String::new(), String::new(), 0, p.id),
+            SortColumn::FirstName => (p.first_name.clone(), p.last_name.clone(), 0, 0),
+            SortColumn::LastName => (p.last_name.clone(), p.first_name.clone(), 0, 0),
+            SortColumn::Gender => (p.gender.clone(), String::new(), 0, p.id),
+            SortColumn::Age => (String::new(), String::new(), p.age, p.id),
+            SortColumn::CreatedAt => (p.created_at.to_string(), String::new(), 0, p.id),
+            SortColumn::UpdatedAt => (p.updated_at.to_string(), String::new(), 0, p.id),
+        };
+        key(a).cmp(&key(b))
+    });
+    if descending {
+        rows.reverse();
+    }
+    rows.iter().map(|p| p.id).collect()
+}
+
+on_every_backend! {
+    fn keyset_paging_visits_every_row_once_in_every_order_and_direction(db) {
+        let mut repo = db.repo();
+        let rows = fill(&mut repo);
+        for sort in SortColumn::ALL {
+            for descending in [false, true] {
+                let expected = expected_order(&rows, sort, descending);
+                assert_eq!(read_forward(&mut repo, sort, descending), expected, "forward {sort} desc={descending}");
+                assert_eq!(read_backward(&mut repo, sort, descending), expected, "backward {sort} desc={descending}");
+            }
+        }
+    }
+
+    fn a_page_can_start_at_a_row(db) {
+        let mut repo = db.repo();
+        let rows = fill(&mut repo);
+        let page = repo.page(&PageRequest { anchor: Some(rows[2].clone()), include_anchor: true, limit: 2, ..PageRequest::default() }).unwrap();
+        assert_eq!(page.iter().map(|p| p.id).collect::<Vec<_>>(), vec![rows[2].id, rows[3].id]);
+    }
+
+    fn search_matches_words_in_either_name_case_insensitively(db) {
+        let mut repo = db.repo();
+        fill(&mut repo);
+        let names = |repo: &mut Repository, search: &str| -> Vec<String> {
+            let filter = ProfileFilter { search: Some(search.into()), ..ProfileFilter::default() };
+            repo.page(&PageRequest { filter, sort: SortColumn::FirstName, ..PageRequest::default() })
+                .unwrap()
+                .into_iter()
+                .map(|p| format!("{} {}", p.first_name, p.last_name))
+                .collect()
+        };
+        assert_eq!(names(&mut repo, "saha"), ["Ana Saha", "Argo Saha"]);
+        assert_eq!(names(&mut repo, "bo"), ["Bo Andersen", "Bo Li"]);
+        assert_eq!(names(&mut repo, "bo li"), ["Bo Li"]);
+        assert_eq!(names(&mut repo, "Zoë"), ["Zoë Okafor"]);
+        assert!(names(&mut repo, "%").is_empty(), "pattern characters are literal");
+        assert!(names(&mut repo, "_").is_empty(), "pattern characters are literal");
+    }
+
+    fn filters_and_counts_agree(db) {
+        let mut repo = db.repo();
+        fill(&mut repo);
+        let filter = ProfileFilter { gender: Some("F".into()), age_min: Some(30), age_max: Some(40), ..ProfileFilter::default() };
+        assert_eq!(repo.count(&filter).unwrap(), 3);
+        assert_eq!(repo.page(&PageRequest { filter, ..PageRequest::default() }).unwrap().len(), 3);
+        assert_eq!(repo.count(&ProfileFilter::default()).unwrap(), 7);
+    }
+
+    fn the_schema_report_lists_constraints_indexes_and_migrations(db) {
+        let mut repo = db.repo();
+        let report = repo.schema_report().unwrap();
+        let constraint_names: Vec<&str> = report.constraints.iter().map(|c| c.name.as_str()).collect();
+        for name in ["profiles_name_key", "profiles_first_name_check", "profiles_age_check"] {
+            assert!(constraint_names.contains(&name), "{name} in {constraint_names:?}");
+        }
+        let index_names: Vec<&str> = report.indexes.iter().map(|c| c.name.as_str()).collect();
+        assert!(index_names.contains(&"profiles_age_id_idx"), "{index_names:?}");
+        assert_eq!(report.migrations.len(), 1);
+        assert!(!report.server_version.is_empty());
+    }
+
+    fn seeding_inserts_the_count_asked_for_with_valid_varied_rows(db) {
+        let mut repo = db.repo();
+        let report = repo.seed(2_500, |_| {}).unwrap();
+        assert_eq!(report.inserted, 2_500);
+        assert_eq!(repo.count(&ProfileFilter::default()).unwrap(), 2_500);
+        let page = repo.page(&PageRequest { limit: 500, ..PageRequest::default() }).unwrap();
+        let genders: std::collections::HashSet<&str> = page.iter().map(|p| p.gender.as_str()).collect();
+        assert!(genders.len() >= 2, "varied genders");
+        let ages: std::collections::HashSet<i32> = page.iter().map(|p| p.age).collect();
+        assert!(ages.len() > 20, "varied ages");
+    }
+}
+
+#[test]
+fn demo_profiles_are_always_valid() {
+    use profile_console::repository::DemoProfiles;
+    use rand::SeedableRng;
+    let demo = DemoProfiles::new(rand::rngs::StdRng::seed_from_u64(7));
+    for profile in demo.take(20_000) {
+        assert!(profile.is_valid(), "{profile:?}");
+    }
+}
