@@ -1,15 +1,116 @@
-//! The full-screen console (not yet built): for now, a short summary.
+//! The full-screen console: ratatui over crossterm, driven by the state machine in `app`, with the
+//! database on the `worker` thread.
+//!
+//! - `keymap`: every key, in one table (feeds key handling, the hint bar and help).
+//! - `app`: state and `update` (events in, requests out); no terminal, no database.
+//! - `form`, `table`: the form's fields and roles; the table's keyset window.
+//! - `ui`: pure render functions, one per region, and the layout they share with `app`.
+//! - `worker`: the thread that owns the database connection.
+//! - `terminal`: entering and always leaving full-screen mode (normal exit, error, panic, SIGTERM).
+
+pub mod app;
+pub mod form;
+pub mod keymap;
+pub mod table;
+mod terminal;
+pub mod ui;
+pub mod worker;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use ratatui::crossterm::event;
+use ratatui::layout::Rect;
 
 use crate::db::TargetSource;
-use crate::domain::ProfileFilter;
 use crate::repository::Repository;
+use app::{Action, App, Effect};
+use worker::Worker;
 
-pub fn run(mut repo: Repository, source: TargetSource) -> anyhow::Result<()> {
-    let count = repo.count(&ProfileFilter::default())?;
-    println!(
-        "{} ({}, from {source}): {count} profiles. Try `profile-console --help`.",
-        repo.target(),
-        repo.backend()
-    );
-    Ok(())
+/// How often the loop looks for database answers while one is awaited.
+const BUSY_POLL: Duration = Duration::from_millis(15);
+/// How long the loop sleeps when nothing is happening.
+const IDLE_POLL: Duration = Duration::from_millis(250);
+
+/// Opens the console on `repo` and runs it until the user quits.
+pub fn run(repo: Repository, _source: TargetSource) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let database = repo.target().to_string();
+    let backend = repo.backend();
+    let worker = Worker::spawn(repo).context("starting the database worker")?;
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+        signal_hook::flag::register(signal, Arc::clone(&stop))
+            .context("installing signal handlers")?;
+    }
+    let mut term = terminal::enter().context("opening the terminal")?;
+    let result = event_loop(&mut term, &worker, &stop, database, backend, started);
+    terminal::leave();
+    result
+}
+
+fn event_loop(
+    term: &mut terminal::Term,
+    worker: &Worker,
+    stop: &AtomicBool,
+    database: String,
+    backend: crate::db::Backend,
+    started: Instant,
+) -> anyhow::Result<()> {
+    let size = term.size()?;
+    let (mut app, effects) = App::new(database, backend, Rect::new(0, 0, size.width, size.height));
+    let mut startup = terminal::StartupLog::from_env(started);
+    if apply(effects, worker) {
+        return Ok(());
+    }
+    loop {
+        term.draw(|frame| ui::render(&app, frame))?;
+        startup.frame_drawn(&app);
+        if stop.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let now = Instant::now();
+        let wait = if app.busy() {
+            BUSY_POLL
+        } else {
+            app.next_deadline().map_or(IDLE_POLL, |due| {
+                due.saturating_duration_since(now).min(IDLE_POLL)
+            })
+        };
+        let mut effects = Vec::new();
+        if event::poll(wait)? {
+            // Take everything already typed before drawing again.
+            loop {
+                effects.extend(app.update(Action::Terminal(event::read()?)));
+                if !event::poll(Duration::ZERO)? {
+                    break;
+                }
+            }
+        }
+        for response in worker.responses.try_iter() {
+            effects.extend(app.update(Action::Response(response)));
+        }
+        effects.extend(app.update(Action::Tick(Instant::now())));
+        if apply(effects, worker) {
+            return Ok(());
+        }
+    }
+}
+
+/// Carries out effects; true when the app asked to quit.
+fn apply(effects: Vec<Effect>, worker: &Worker) -> bool {
+    for effect in effects {
+        match effect {
+            Effect::Send(request) => {
+                // The worker only stops when the app does; a failed send means it is gone.
+                if worker.requests.send(*request).is_err() {
+                    return true;
+                }
+            }
+            Effect::Quit => return true,
+        }
+    }
+    false
 }

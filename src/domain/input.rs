@@ -199,6 +199,15 @@ impl Lookup {
         key
     }
 
+    /// The columns a row created from this lookup and `extra` would have no value for.
+    pub fn missing_to_create(&self, extra: &ProfileValues) -> Vec<Field> {
+        let values = self.values.or(extra);
+        Field::REQUIRED_TO_CREATE
+            .into_iter()
+            .filter(|field| values.get(*field).is_none())
+            .collect()
+    }
+
     /// `first_name=Argo last_name=Saha`, for messages.
     pub fn describe(&self) -> String {
         if self.is_empty() {

@@ -184,13 +184,9 @@ fn values_to_create(lookup: &Lookup, extra: &ProfileValues) -> Result<ProfileVal
     if let Some(id) = lookup.id() {
         return Err(Error::NoSuchProfile(id));
     }
-    let values = lookup.values().or(extra);
-    let missing: Vec<Field> = Field::REQUIRED_TO_CREATE
-        .into_iter()
-        .filter(|field| values.get(*field).is_none())
-        .collect();
+    let missing = lookup.missing_to_create(extra);
     if missing.is_empty() {
-        Ok(values)
+        Ok(lookup.values().or(extra))
     } else {
         Err(Error::MissingForCreate(missing))
     }

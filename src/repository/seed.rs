@@ -1,6 +1,10 @@
 //! Demo data: realistic, varied profiles, inserted in batches.
 
+use std::collections::HashSet;
+use std::hash::{BuildHasher, RandomState};
+
 use chrono::{Duration, NaiveDateTime};
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use rand::Rng;
 use rand::seq::IndexedRandom;
@@ -14,7 +18,7 @@ use crate::error::Error;
 /// Rows per PostgreSQL INSERT: 6 values each stays far below its bind-parameter limit.
 const ROWS_PER_STATEMENT: usize = 1_000;
 /// Statements per transaction: few enough commits (each one synced to disk) to be fast.
-const STATEMENTS_PER_TRANSACTION: usize = 25;
+const STATEMENTS_PER_TRANSACTION: usize = 50;
 
 const FIRST_NAMES: &[&str] = &[
     "Aaliyah",
@@ -318,8 +322,8 @@ impl<R: Rng> Iterator for DemoProfiles<R> {
     type Item = DemoProfile;
 
     fn next(&mut self) -> Option<DemoProfile> {
-        let first_name = self.name(FIRST_NAMES, "-", 30);
-        let last_name = self.name(LAST_NAMES, "-", 45);
+        let first_name = self.name(FIRST_NAMES, "-", 40);
+        let last_name = self.name(LAST_NAMES, "-", 60);
         let gender = match self.rng.random_range(0..100) {
             0..49 => "F",
             49..98 => "M",
@@ -407,6 +411,14 @@ pub(crate) fn seed(
     mut progress: impl FnMut(u64),
 ) -> Result<SeedReport, Error> {
     let mut demo = DemoProfiles::new(rand::rng());
+    // Names generated earlier in this run are skipped before they reach the database.
+    let mut generated_names: HashSet<u64> = HashSet::new();
+    let hasher = RandomState::new();
+    if let AnyConnection::Sqlite(conn) = conn {
+        // Random-order index inserts thrash SQLite's default 2 MB page cache; give this bulk
+        // load room (the connection goes back to the default afterwards).
+        conn.batch_execute("PRAGMA cache_size = -262144")?;
+    }
     let mut report = SeedReport {
         inserted: 0,
         skipped: 0,
@@ -416,11 +428,22 @@ pub(crate) fn seed(
     while report.inserted < count && report.skipped < give_up_after {
         let wanted = usize::try_from(count - report.inserted).unwrap_or(usize::MAX);
         let chunk = wanted.min(ROWS_PER_STATEMENT * STATEMENTS_PER_TRANSACTION);
-        let generated: Vec<DemoProfile> = demo.by_ref().take(chunk).collect();
+        let mut generated = Vec::with_capacity(chunk);
+        while generated.len() < chunk && report.skipped < give_up_after {
+            let Some(profile) = demo.next() else { break };
+            if generated_names.insert(hasher.hash_one((&profile.first_name, &profile.last_name))) {
+                generated.push(profile);
+            } else {
+                report.skipped += 1;
+            }
+        }
         let inserted = insert_chunk(conn, &generated)? as u64;
         report.inserted += inserted;
-        report.skipped += chunk as u64 - inserted;
+        report.skipped += generated.len() as u64 - inserted;
         progress(report.inserted);
+    }
+    if let AnyConnection::Sqlite(conn) = conn {
+        conn.batch_execute("PRAGMA cache_size = -2000")?;
     }
     Ok(report)
 }

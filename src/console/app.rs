@@ -1,0 +1,885 @@
+//! The console's state machine: one [`App`], events in, requests for the database worker out.
+//! Nothing here touches the terminal or the database, so it is tested by feeding it events.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use chrono::{Local, NaiveTime};
+use ratatui::crossterm::event::{
+    Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent,
+    MouseEventKind,
+};
+use ratatui::layout::Rect;
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::form::{FieldRole, Form};
+use super::keymap::{self, Command, Scope};
+use super::table::{PageIntent, TableView};
+use super::ui::layout;
+use super::worker::{InspectReport, Job, PreviewMatch, Reply, Request, RequestId, Response};
+use crate::db::Backend;
+use crate::domain::{Outcome, Profile, ProfileFilter, SortColumn, Towards};
+use crate::error::Error;
+
+/// How long the lookup must rest before the preview asks the database.
+pub const PREVIEW_DEBOUNCE: Duration = Duration::from_millis(120);
+/// Operation-log entries kept.
+const LOG_LIMIT: usize = 200;
+
+/// Something that happened: a terminal event, a database answer, or time passing.
+#[derive(Debug)]
+pub enum Action {
+    Terminal(TermEvent),
+    Response(Response),
+    Tick(Instant),
+}
+
+/// What the app asks of the outside world.
+#[derive(Clone, Debug)]
+pub enum Effect {
+    Send(Box<Request>),
+    Quit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    Form,
+    Table,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PromptKind {
+    Search,
+    Filter,
+}
+
+#[derive(Clone, Debug)]
+pub enum Overlay {
+    None,
+    Help,
+    Inspect,
+    ConfirmDelete(Box<Profile>),
+    Prompt {
+        kind: PromptKind,
+        input: Input,
+        before: ProfileFilter,
+    },
+}
+
+/// The live preview of what the form's lookup matches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Preview {
+    /// No lookup typed yet.
+    Empty,
+    Waiting,
+    Ready(PreviewMatch),
+    Invalid(String),
+    Failed(String),
+}
+
+/// The status line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    Info(String),
+    Busy(String),
+    Done {
+        outcome: Outcome,
+        profile: Box<Profile>,
+        elapsed: Duration,
+        visible: bool,
+    },
+    Deleted(Box<Profile>),
+    Failed(String),
+}
+
+/// One operation, as the log shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogEntry {
+    pub at: NaiveTime,
+    pub title: String,
+    pub result: String,
+    pub elapsed: Duration,
+    pub statements: Vec<String>,
+}
+
+/// Requests in flight, by what their answers are for. A newer request replaces an older one of
+/// the same kind, whose answer is then dropped as stale.
+#[derive(Clone, Debug, Default)]
+struct InFlight {
+    page: Option<(RequestId, PageIntent, i64)>,
+    around: Option<(RequestId, i64)>,
+    count: Option<RequestId>,
+    preview: Option<RequestId>,
+    inspect: Option<RequestId>,
+    operations: Vec<(RequestId, String)>,
+    delete: Option<(RequestId, Profile)>,
+}
+
+pub struct App {
+    pub database: String,
+    pub backend: Backend,
+    pub focus: Focus,
+    pub overlay: Overlay,
+    pub form: Form,
+    pub table: TableView,
+    pub preview: Preview,
+    pub status: Status,
+    pub log: Vec<LogEntry>,
+    pub show_log: bool,
+    pub inspect: Option<Result<Box<InspectReport>, String>>,
+    /// The last operation's row and outcome, highlighted in the table.
+    pub highlight: Option<(i64, Outcome)>,
+    pub created_this_session: HashSet<i64>,
+    pub size: Rect,
+    /// Advances while anything is in flight; drives the spinner.
+    pub spinner: usize,
+    preview_due: Option<Instant>,
+    in_flight: InFlight,
+    next_id: RequestId,
+}
+
+impl App {
+    /// A new console for `database`, with the requests that fill the first screen.
+    pub fn new(database: String, backend: Backend, size: Rect) -> (App, Vec<Effect>) {
+        let mut app = App {
+            database,
+            backend,
+            focus: Focus::Form,
+            overlay: Overlay::None,
+            form: Form::default(),
+            table: TableView::default(),
+            preview: Preview::Empty,
+            status: Status::Info(
+                "Type a profile; Enter runs get_or_create, F6 update_or_create. F1: help.".into(),
+            ),
+            log: Vec::new(),
+            show_log: false,
+            inspect: None,
+            highlight: None,
+            created_this_session: HashSet::new(),
+            size,
+            spinner: 0,
+            preview_due: None,
+            in_flight: InFlight::default(),
+            next_id: 0,
+        };
+        app.resize(size);
+        let mut effects = Vec::new();
+        app.reload_from_start(&mut effects);
+        (app, effects)
+    }
+
+    /// Whether a database answer is awaited (the spinner turns).
+    pub fn busy(&self) -> bool {
+        let f = &self.in_flight;
+        f.page.is_some()
+            || f.around.is_some()
+            || f.count.is_some()
+            || f.preview.is_some()
+            || !f.operations.is_empty()
+            || f.delete.is_some()
+            || f.inspect.is_some()
+    }
+
+    pub fn operation_running(&self) -> bool {
+        !self.in_flight.operations.is_empty() || self.in_flight.delete.is_some()
+    }
+
+    /// When the app next wants a tick even without input.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.preview_due
+    }
+
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        match action {
+            Action::Terminal(event) => self.on_terminal(event, &mut effects),
+            Action::Response(response) => self.on_response(response, &mut effects),
+            Action::Tick(now) => self.on_tick(now, &mut effects),
+        }
+        effects
+    }
+
+    fn send(&mut self, job: Job, effects: &mut Vec<Effect>) -> RequestId {
+        self.next_id += 1;
+        effects.push(Effect::Send(Box::new(Request {
+            id: self.next_id,
+            job,
+        })));
+        self.next_id
+    }
+
+    // ---- terminal events -------------------------------------------------------------------
+
+    fn on_terminal(&mut self, event: TermEvent, effects: &mut Vec<Effect>) {
+        match event {
+            TermEvent::Key(key) if key.kind != KeyEventKind::Release => self.on_key(key, effects),
+            TermEvent::Paste(text) => self.on_paste(&text),
+            TermEvent::Mouse(mouse) => self.on_mouse(mouse, effects),
+            TermEvent::Resize(width, height) => {
+                self.resize(Rect::new(0, 0, width, height));
+                self.fetch_if_near_edge(effects);
+            }
+            _ => {}
+        }
+    }
+
+    fn resize(&mut self, size: Rect) {
+        self.size = size;
+        self.table.height = layout::regions(size, self.show_log).table_rows.height as usize;
+        self.table.scroll_to_cursor();
+    }
+
+    fn on_key(&mut self, key: KeyEvent, effects: &mut Vec<Effect>) {
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            effects.push(Effect::Quit);
+            return;
+        }
+        match std::mem::replace(&mut self.overlay, Overlay::None) {
+            Overlay::None => {}
+            Overlay::Help | Overlay::Inspect => {
+                // Any key closes a pop-up; the key that opened it does nothing more.
+                let closes_only = matches!(
+                    key.code,
+                    KeyCode::Esc
+                        | KeyCode::Char('q')
+                        | KeyCode::Char('?')
+                        | KeyCode::F(1)
+                        | KeyCode::F(2)
+                        | KeyCode::Enter
+                );
+                if closes_only {
+                    return;
+                }
+            }
+            Overlay::ConfirmDelete(profile) => {
+                if matches!(
+                    key.code,
+                    KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter
+                ) {
+                    self.status = Status::Busy(format!("deleting {}", profile.summary()));
+                    let id = self.send(Job::Delete(profile.id), effects);
+                    self.in_flight.delete = Some((id, *profile));
+                } else {
+                    self.status = Status::Info("delete cancelled".into());
+                }
+                return;
+            }
+            Overlay::Prompt {
+                kind,
+                mut input,
+                before,
+            } => {
+                self.on_prompt_key(kind, &mut input, before, key, effects);
+                return;
+            }
+        }
+        let scope = match self.focus {
+            Focus::Form => Scope::Form,
+            Focus::Table => Scope::Table,
+        };
+        if let Some(command) = keymap::command_for(scope, &key) {
+            self.run_command(command, effects);
+        } else if self.focus == Focus::Form
+            && self
+                .form
+                .focused_field()
+                .input
+                .handle_event(&TermEvent::Key(key))
+                .is_some_and(|changed| changed.value)
+        {
+            self.form_changed();
+        }
+    }
+
+    fn on_paste(&mut self, text: &str) {
+        let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+        match &mut self.overlay {
+            Overlay::Prompt { input, .. } => {
+                for c in clean.chars() {
+                    input.handle(tui_input::InputRequest::InsertChar(c));
+                }
+            }
+            _ if self.focus == Focus::Form => {
+                let input = &mut self.form.focused_field().input;
+                for c in clean.chars() {
+                    input.handle(tui_input::InputRequest::InsertChar(c));
+                }
+                self.form_changed();
+            }
+            _ => {}
+        }
+    }
+
+    fn on_mouse(&mut self, mouse: MouseEvent, effects: &mut Vec<Effect>) {
+        if !matches!(self.overlay, Overlay::None) {
+            return;
+        }
+        let regions = layout::regions(self.size, self.show_log);
+        match mouse.kind {
+            MouseEventKind::Down(MouseButton::Left) => {
+                if let Some(index) = layout::form_field_at(&regions, mouse.column, mouse.row) {
+                    self.focus = Focus::Form;
+                    self.form.focused = index;
+                } else if layout::contains(regions.form, mouse.column, mouse.row) {
+                    self.focus = Focus::Form;
+                } else if layout::contains(regions.table_rows, mouse.column, mouse.row) {
+                    self.focus = Focus::Table;
+                    let index = self.table.top + (mouse.row - regions.table_rows.y) as usize;
+                    if index < self.table.rows.len() {
+                        self.table.cursor = index;
+                    }
+                } else if layout::contains(regions.table, mouse.column, mouse.row) {
+                    self.focus = Focus::Table;
+                }
+            }
+            MouseEventKind::ScrollDown => {
+                self.table.move_by(3);
+                self.fetch_if_near_edge(effects);
+            }
+            MouseEventKind::ScrollUp => {
+                self.table.move_by(-3);
+                self.fetch_if_near_edge(effects);
+            }
+            _ => {}
+        }
+    }
+
+    fn run_command(&mut self, command: Command, effects: &mut Vec<Effect>) {
+        let page = self.table.height.max(1) as isize;
+        match command {
+            Command::Quit => effects.push(Effect::Quit),
+            Command::RunGetOrCreate => self.run_get_or_create(effects),
+            Command::RunUpdateOrCreate => self.run_update_or_create(effects),
+            Command::ToggleHelp => self.overlay = Overlay::Help,
+            Command::ToggleInspect => {
+                self.overlay = Overlay::Inspect;
+                self.inspect = None;
+                let id = self.send(Job::Inspect, effects);
+                self.in_flight.inspect = Some(id);
+            }
+            Command::ToggleLog => {
+                self.show_log = !self.show_log;
+                self.resize(self.size);
+                self.fetch_if_near_edge(effects);
+            }
+            Command::Refresh => self.refresh(effects),
+            Command::FocusForm => self.focus = Focus::Form,
+            Command::FocusTable => self.focus = Focus::Table,
+            Command::NextField => self.form.next_field(),
+            Command::PreviousField => self.form.previous_field(),
+            Command::CycleRole => {
+                let field = self.form.focused_field();
+                field.role = field.role.next();
+                self.form_changed();
+            }
+            Command::ClearForm => {
+                self.form.clear();
+                self.form_changed();
+            }
+            Command::Down => self.move_cursor(1, effects),
+            Command::Up => self.move_cursor(-1, effects),
+            Command::PageDown => self.move_cursor(page, effects),
+            Command::PageUp => self.move_cursor(-page, effects),
+            Command::First => {
+                if self.table.at_start {
+                    self.table.cursor = 0;
+                    self.table.scroll_to_cursor();
+                } else {
+                    self.request_page(
+                        PageIntent::ReplaceAtFirst,
+                        self.table.request(None, Towards::Forward, false),
+                        effects,
+                    );
+                }
+            }
+            Command::Last => {
+                if self.table.at_end && !self.table.rows.is_empty() {
+                    self.table.cursor = self.table.rows.len() - 1;
+                    self.table.scroll_to_cursor();
+                } else {
+                    self.request_page(
+                        PageIntent::ReplaceAtLast,
+                        self.table.request(None, Towards::Backward, false),
+                        effects,
+                    );
+                }
+            }
+            Command::NextSort => {
+                let at = SortColumn::ALL
+                    .iter()
+                    .position(|c| *c == self.table.sort)
+                    .unwrap_or(0);
+                self.table.sort = SortColumn::ALL[(at + 1) % SortColumn::ALL.len()];
+                self.reload_first_page(effects);
+            }
+            Command::ReverseSort => {
+                self.table.descending = !self.table.descending;
+                self.reload_first_page(effects);
+            }
+            Command::Search => {
+                let text = self.table.filter.search.clone().unwrap_or_default();
+                self.overlay = Overlay::Prompt {
+                    kind: PromptKind::Search,
+                    input: Input::new(text),
+                    before: self.table.filter.clone(),
+                };
+            }
+            Command::Filter => {
+                let text = describe_filter(&self.table.filter);
+                self.overlay = Overlay::Prompt {
+                    kind: PromptKind::Filter,
+                    input: Input::new(text),
+                    before: self.table.filter.clone(),
+                };
+            }
+            Command::LoadRow => {
+                if let Some(profile) = self.table.selected().cloned() {
+                    self.form.load(&profile);
+                    self.focus = Focus::Form;
+                    self.form_changed();
+                    self.status =
+                        Status::Info(format!("loaded {} into the form", profile.summary()));
+                }
+            }
+            Command::Delete => {
+                if let Some(profile) = self.table.selected().cloned() {
+                    self.overlay = Overlay::ConfirmDelete(Box::new(profile));
+                }
+            }
+        }
+    }
+
+    fn on_prompt_key(
+        &mut self,
+        kind: PromptKind,
+        input: &mut Input,
+        before: ProfileFilter,
+        key: KeyEvent,
+        effects: &mut Vec<Effect>,
+    ) {
+        match key.code {
+            KeyCode::Enter => {
+                if kind == PromptKind::Filter {
+                    match parse_filter(input.value()) {
+                        Ok(parsed) => {
+                            self.table.filter = ProfileFilter {
+                                search: self.table.filter.search.take(),
+                                ..parsed
+                            };
+                            self.reload_first_page(effects);
+                        }
+                        Err(message) => {
+                            self.status = Status::Failed(message);
+                            self.overlay = Overlay::Prompt {
+                                kind,
+                                input: input.clone(),
+                                before,
+                            };
+                        }
+                    }
+                }
+                // A search is already applied as it is typed.
+            }
+            KeyCode::Esc => {
+                if self.table.filter != before {
+                    self.table.filter = before;
+                    self.reload_first_page(effects);
+                }
+            }
+            _ => {
+                let changed = input
+                    .handle_event(&TermEvent::Key(key))
+                    .is_some_and(|c| c.value);
+                if changed && kind == PromptKind::Search {
+                    let text = input.value().trim().to_owned();
+                    self.table.filter.search = (!text.is_empty()).then_some(text);
+                    self.reload_first_page(effects);
+                }
+                self.overlay = Overlay::Prompt {
+                    kind,
+                    input: input.clone(),
+                    before,
+                };
+            }
+        }
+    }
+
+    // ---- operations ------------------------------------------------------------------------
+
+    fn run_get_or_create(&mut self, effects: &mut Vec<Effect>) {
+        match self.form.get_or_create() {
+            Ok(request) => {
+                let title = format!("get_or_create {}", request.lookup.describe());
+                self.start_operation(title, Job::GetOrCreate(request), effects);
+            }
+            Err(invalid) => self.status = Status::Failed(invalid.to_string()),
+        }
+    }
+
+    fn run_update_or_create(&mut self, effects: &mut Vec<Effect>) {
+        match self.form.update_or_create() {
+            Ok(request) => {
+                let title = format!("update_or_create {}", request.lookup.describe());
+                self.start_operation(title, Job::UpdateOrCreate(request), effects);
+            }
+            Err(invalid) => self.status = Status::Failed(invalid.to_string()),
+        }
+    }
+
+    fn start_operation(&mut self, title: String, job: Job, effects: &mut Vec<Effect>) {
+        self.status = Status::Busy(format!("running {title}"));
+        let id = self.send(job, effects);
+        self.in_flight.operations.push((id, title));
+    }
+
+    // ---- the table -------------------------------------------------------------------------
+
+    fn move_cursor(&mut self, delta: isize, effects: &mut Vec<Effect>) {
+        self.table.move_by(delta);
+        self.fetch_if_near_edge(effects);
+    }
+
+    fn fetch_if_near_edge(&mut self, effects: &mut Vec<Effect>) {
+        let busy_paging = self.in_flight.page.is_some() || self.in_flight.around.is_some();
+        if busy_paging {
+            return;
+        }
+        if let Some((intent, request)) = self.table.wanted_page() {
+            self.request_page(intent, request, effects);
+        }
+    }
+
+    fn request_page(
+        &mut self,
+        intent: PageIntent,
+        request: crate::domain::PageRequest,
+        effects: &mut Vec<Effect>,
+    ) {
+        let limit = request.limit;
+        let id = self.send(Job::Page(request), effects);
+        self.in_flight.page = Some((id, intent, limit));
+        self.in_flight.around = None;
+    }
+
+    fn reload_first_page(&mut self, effects: &mut Vec<Effect>) {
+        self.request_page(
+            PageIntent::ReplaceAtFirst,
+            self.table.request(None, Towards::Forward, false),
+            effects,
+        );
+        self.request_count(effects);
+    }
+
+    fn reload_from_start(&mut self, effects: &mut Vec<Effect>) {
+        self.reload_first_page(effects);
+    }
+
+    fn request_count(&mut self, effects: &mut Vec<Effect>) {
+        let id = self.send(Job::Count(self.table.filter.clone()), effects);
+        self.in_flight.count = Some(id);
+    }
+
+    /// Reloads from the first row on screen, so rows other writers added appear in place.
+    fn refresh(&mut self, effects: &mut Vec<Effect>) {
+        let keep = self.table.selected().map(|p| p.id);
+        let anchor = if self.table.at_start && self.table.top == 0 {
+            None
+        } else {
+            self.table.rows.get(self.table.top).cloned()
+        };
+        let from_start = anchor.is_none();
+        let request = self.table.request(anchor, Towards::Forward, true);
+        self.request_page(PageIntent::Reload { keep }, request, effects);
+        if from_start {
+            self.table.at_start = true;
+        }
+        self.request_count(effects);
+        self.status = Status::Info("refreshed".into());
+    }
+
+    fn show_row(&mut self, profile: &Profile, effects: &mut Vec<Effect>) {
+        let height = self.table.height.max(1) as i64;
+        let id = self.send(
+            Job::Around {
+                request: self.table.request(None, Towards::Forward, false),
+                anchor: profile.clone(),
+                before: height,
+                after: height * 2,
+            },
+            effects,
+        );
+        self.in_flight.around = Some((id, profile.id));
+        self.in_flight.page = None;
+    }
+
+    // ---- the preview -----------------------------------------------------------------------
+
+    fn form_changed(&mut self) {
+        let any_lookup = self
+            .form
+            .fields
+            .iter()
+            .any(|f| f.role == FieldRole::Lookup && !f.input.value().is_empty());
+        if any_lookup {
+            self.preview = Preview::Waiting;
+            self.preview_due = Some(Instant::now() + PREVIEW_DEBOUNCE);
+        } else {
+            self.preview = Preview::Empty;
+            self.preview_due = None;
+            self.in_flight.preview = None;
+        }
+    }
+
+    fn on_tick(&mut self, now: Instant, effects: &mut Vec<Effect>) {
+        if self.busy() {
+            self.spinner = self.spinner.wrapping_add(1);
+        }
+        if self.preview_due.is_some_and(|due| due <= now) {
+            self.preview_due = None;
+            match self.form.lookup() {
+                Ok(lookup) => {
+                    let id = self.send(Job::Preview(lookup), effects);
+                    self.in_flight.preview = Some(id);
+                }
+                Err(invalid) => self.preview = Preview::Invalid(invalid.to_string()),
+            }
+        }
+    }
+
+    // ---- database answers ------------------------------------------------------------------
+
+    fn on_response(&mut self, response: Response, effects: &mut Vec<Effect>) {
+        let Response {
+            id,
+            reply,
+            elapsed,
+            statements,
+        } = response;
+        match reply {
+            Reply::Page(result) => {
+                let Some((_, intent, limit)) =
+                    self.in_flight.page.filter(|(current, ..)| *current == id)
+                else {
+                    return;
+                };
+                self.in_flight.page = None;
+                match result {
+                    Ok(rows) => {
+                        self.table.receive(intent, rows, limit);
+                        self.fetch_if_near_edge(effects);
+                    }
+                    Err(err) => self.fail("could not load profiles", &err),
+                }
+            }
+            Reply::Around(result) => {
+                let Some((_, focus)) = self.in_flight.around.filter(|(current, _)| *current == id)
+                else {
+                    return;
+                };
+                self.in_flight.around = None;
+                match result {
+                    Ok(around) => {
+                        let visible = self.table.receive_around(
+                            around.rows,
+                            focus,
+                            around.at_start,
+                            around.at_end,
+                        );
+                        if let Status::Done { visible: shown, .. } = &mut self.status {
+                            *shown = visible;
+                        }
+                    }
+                    Err(err) => self.fail("could not load profiles", &err),
+                }
+            }
+            Reply::Count(result) => {
+                if self.in_flight.count != Some(id) {
+                    return;
+                }
+                self.in_flight.count = None;
+                match result {
+                    Ok(count) => self.table.total = Some(count),
+                    Err(err) => self.fail("could not count profiles", &err),
+                }
+            }
+            Reply::Preview(result) => {
+                if self.in_flight.preview != Some(id) {
+                    return;
+                }
+                self.in_flight.preview = None;
+                self.preview = match result {
+                    Ok(found) => Preview::Ready(found),
+                    Err(err) => Preview::Failed(err.to_string()),
+                };
+            }
+            Reply::Inspect(result) => {
+                if self.in_flight.inspect != Some(id) {
+                    return;
+                }
+                self.in_flight.inspect = None;
+                self.inspect = Some(result.map_err(|err| err.to_string()));
+            }
+            Reply::Operation(result) => {
+                let Some(at) = self
+                    .in_flight
+                    .operations
+                    .iter()
+                    .position(|(op, _)| *op == id)
+                else {
+                    return;
+                };
+                let (_, title) = self.in_flight.operations.remove(at);
+                let text = match &result {
+                    Ok((profile, outcome)) => outcome_text(outcome, profile),
+                    Err(err) => format!("ERROR {err}"),
+                };
+                self.push_log(title, text, elapsed, statements);
+                match result {
+                    Ok((profile, outcome)) => {
+                        if outcome == Outcome::Created {
+                            self.created_this_session.insert(profile.id);
+                            self.request_count(effects);
+                        }
+                        self.highlight = Some((profile.id, outcome.clone()));
+                        self.show_row(&profile, effects);
+                        self.status = Status::Done {
+                            outcome,
+                            profile: Box::new(profile),
+                            elapsed,
+                            visible: true,
+                        };
+                        self.form_changed();
+                    }
+                    Err(err) => self.fail("", &err),
+                }
+            }
+            Reply::Deleted(result) => {
+                let Some((_, profile)) =
+                    self.in_flight.delete.take_if(|(current, _)| *current == id)
+                else {
+                    return;
+                };
+                let text = match &result {
+                    Ok(Some(deleted)) => format!("DELETED {}", deleted.summary()),
+                    Ok(None) => format!("no profile #{} (already gone)", profile.id),
+                    Err(err) => format!("ERROR {err}"),
+                };
+                self.push_log(format!("delete #{}", profile.id), text, elapsed, statements);
+                match result {
+                    Ok(deleted) => {
+                        self.table.remove(profile.id);
+                        self.status = match deleted {
+                            Some(deleted) => Status::Deleted(Box::new(deleted)),
+                            None => {
+                                Status::Info(format!("profile #{} was already gone", profile.id))
+                            }
+                        };
+                        self.request_count(effects);
+                        self.fetch_if_near_edge(effects);
+                        self.form_changed();
+                    }
+                    Err(err) => self.fail("could not delete", &err),
+                }
+            }
+        }
+    }
+
+    fn fail(&mut self, what: &str, err: &Error) {
+        self.status = Status::Failed(if what.is_empty() {
+            err.to_string()
+        } else {
+            format!("{what}: {err}")
+        });
+    }
+
+    fn push_log(
+        &mut self,
+        title: String,
+        result: String,
+        elapsed: Duration,
+        statements: Vec<String>,
+    ) {
+        self.log.push(LogEntry {
+            at: Local::now().time(),
+            title,
+            result,
+            elapsed,
+            statements,
+        });
+        if self.log.len() > LOG_LIMIT {
+            self.log.remove(0);
+        }
+    }
+
+    /// The key scope in force, for the hint bar.
+    pub fn scope(&self) -> Scope {
+        match self.focus {
+            Focus::Form => Scope::Form,
+            Focus::Table => Scope::Table,
+        }
+    }
+}
+
+/// `CREATED #12 Argo Saha (M, 10)` / `UPDATED #12 …: age 10 → 11`.
+pub fn outcome_text(outcome: &Outcome, profile: &Profile) -> String {
+    let word = outcome.name().to_uppercase();
+    let changes: Vec<String> = outcome.changes().iter().map(ToString::to_string).collect();
+    if changes.is_empty() {
+        format!("{word} {}", profile.summary())
+    } else {
+        format!("{word} {}: {}", profile.summary(), changes.join(", "))
+    }
+}
+
+/// `F 30-40`: the filter prompt's text for a filter.
+pub fn describe_filter(filter: &ProfileFilter) -> String {
+    let mut parts = Vec::new();
+    if let Some(gender) = &filter.gender {
+        parts.push(gender.clone());
+    }
+    match (filter.age_min, filter.age_max) {
+        (Some(min), Some(max)) => parts.push(format!("{min}-{max}")),
+        (Some(min), None) => parts.push(format!("{min}-")),
+        (None, Some(max)) => parts.push(format!("-{max}")),
+        (None, None) => {}
+    }
+    parts.join(" ")
+}
+
+/// Reads `[GENDER] [MIN-MAX | MIN- | -MAX | AGE]`, in any order, into the gender and age parts
+/// of a filter; empty clears them.
+pub fn parse_filter(text: &str) -> Result<ProfileFilter, String> {
+    let (mut gender, mut min, mut max) = (None, None, None);
+    let age = |s: &str| -> Result<Option<i32>, String> {
+        if s.is_empty() {
+            return Ok(None);
+        }
+        match s.parse::<i32>() {
+            Ok(n) if (0..=150).contains(&n) => Ok(Some(n)),
+            _ => Err(format!("filter: {s:?} is not an age from 0 to 150")),
+        }
+    };
+    for word in text.split_whitespace() {
+        if let Some((low, high)) = word.split_once('-') {
+            min = age(low)?;
+            max = age(high)?;
+        } else if word.chars().all(|c| c.is_ascii_digit()) {
+            min = age(word)?;
+            max = min;
+        } else if word.chars().count() == 1 {
+            gender = Some(word.to_owned());
+        } else {
+            return Err(format!(
+                "filter: {word:?} is neither a one-character gender nor an age range like 20-40"
+            ));
+        }
+    }
+    Ok(ProfileFilter {
+        search: None,
+        gender,
+        age_min: min,
+        age_max: max,
+    })
+}

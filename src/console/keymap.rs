@@ -1,0 +1,442 @@
+//! The key table: every key the console answers to, in one list that feeds the key handling, the
+//! hint bar and the help popup.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// What a key asks for (actions that carry data, such as typed text, are not in the table).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Command {
+    Quit,
+    RunGetOrCreate,
+    RunUpdateOrCreate,
+    ToggleHelp,
+    ToggleInspect,
+    ToggleLog,
+    Refresh,
+    FocusForm,
+    FocusTable,
+    NextField,
+    PreviousField,
+    CycleRole,
+    ClearForm,
+    Down,
+    Up,
+    PageDown,
+    PageUp,
+    First,
+    Last,
+    NextSort,
+    ReverseSort,
+    Search,
+    Filter,
+    LoadRow,
+    Delete,
+}
+
+/// Where a binding applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Everywhere (but in prompts and pop-ups, which take their own keys).
+    Global,
+    Form,
+    Table,
+}
+
+impl Scope {
+    pub fn title(self) -> &'static str {
+        match self {
+            Scope::Global => "Anywhere",
+            Scope::Form => "Form",
+            Scope::Table => "Table",
+        }
+    }
+}
+
+/// A key: a code and its modifiers (Shift is folded into the character for letters).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub modifiers: KeyModifiers,
+}
+
+const fn plain(code: KeyCode) -> Key {
+    Key {
+        code,
+        modifiers: KeyModifiers::NONE,
+    }
+}
+
+const fn ch(c: char) -> Key {
+    plain(KeyCode::Char(c))
+}
+
+const fn ctrl(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        modifiers: KeyModifiers::CONTROL,
+    }
+}
+
+impl Key {
+    /// How the help and hint bar write the key.
+    pub fn label(self) -> String {
+        let base = match self.code {
+            KeyCode::Char(' ') => "Space".to_owned(),
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::F(n) => format!("F{n}"),
+            KeyCode::Enter => "Enter".to_owned(),
+            KeyCode::Esc => "Esc".to_owned(),
+            KeyCode::Tab => "Tab".to_owned(),
+            KeyCode::BackTab => "Shift-Tab".to_owned(),
+            KeyCode::Up => "↑".to_owned(),
+            KeyCode::Down => "↓".to_owned(),
+            KeyCode::PageUp => "PgUp".to_owned(),
+            KeyCode::PageDown => "PgDn".to_owned(),
+            KeyCode::Home => "Home".to_owned(),
+            KeyCode::End => "End".to_owned(),
+            other => format!("{other:?}"),
+        };
+        if self.modifiers.contains(KeyModifiers::CONTROL) {
+            format!("Ctrl-{}", base.to_uppercase())
+        } else {
+            base
+        }
+    }
+
+    fn matches(self, event: &KeyEvent) -> bool {
+        let mut modifiers = event.modifiers;
+        // Terminals report Shift with upper-case letters and symbols (`G`, `?`); the character
+        // already says it.
+        if matches!(event.code, KeyCode::Char(_)) {
+            modifiers.remove(KeyModifiers::SHIFT);
+        }
+        let code = match event.code {
+            KeyCode::Char(c) if event.modifiers.contains(KeyModifiers::CONTROL) => {
+                KeyCode::Char(c.to_ascii_lowercase())
+            }
+            code => code,
+        };
+        code == self.code && modifiers == self.modifiers
+    }
+}
+
+/// One line of the key table.
+#[derive(Clone, Copy, Debug)]
+pub struct Binding {
+    pub scope: Scope,
+    pub keys: &'static [Key],
+    pub command: Command,
+    pub help: &'static str,
+    /// The hint bar's short label, for the bindings it shows (help shows every binding).
+    pub hint: Option<&'static str>,
+}
+
+const fn bind(
+    scope: Scope,
+    keys: &'static [Key],
+    command: Command,
+    help: &'static str,
+    hint: Option<&'static str>,
+) -> Binding {
+    Binding {
+        scope,
+        keys,
+        command,
+        help,
+        hint,
+    }
+}
+
+use Command as C;
+use KeyCode as K;
+use Scope as S;
+
+/// Every binding. Form-scope keys come before global ones so that Enter runs get_or_create.
+pub const BINDINGS: &[Binding] = &[
+    bind(
+        S::Form,
+        &[plain(K::Enter)],
+        C::RunGetOrCreate,
+        "run get_or_create",
+        None,
+    ),
+    bind(
+        S::Form,
+        &[plain(K::Tab), plain(K::Down)],
+        C::NextField,
+        "next field",
+        Some("next field"),
+    ),
+    bind(
+        S::Form,
+        &[plain(K::BackTab), plain(K::Up)],
+        C::PreviousField,
+        "previous field",
+        None,
+    ),
+    bind(
+        S::Form,
+        &[ctrl('t')],
+        C::CycleRole,
+        "cycle the field's role: lookup → default → create-default → unused",
+        Some("role"),
+    ),
+    bind(S::Form, &[ctrl('x')], C::ClearForm, "clear the form", None),
+    bind(
+        S::Form,
+        &[plain(K::Esc)],
+        C::FocusTable,
+        "go to the table",
+        Some("table"),
+    ),
+    bind(
+        S::Table,
+        &[ch('j'), plain(K::Down)],
+        C::Down,
+        "next row",
+        None,
+    ),
+    bind(
+        S::Table,
+        &[ch('k'), plain(K::Up)],
+        C::Up,
+        "previous row",
+        None,
+    ),
+    bind(
+        S::Table,
+        &[plain(K::PageDown), ctrl('f')],
+        C::PageDown,
+        "page down",
+        None,
+    ),
+    bind(
+        S::Table,
+        &[plain(K::PageUp), ctrl('b')],
+        C::PageUp,
+        "page up",
+        None,
+    ),
+    bind(
+        S::Table,
+        &[ch('g'), plain(K::Home)],
+        C::First,
+        "first row",
+        None,
+    ),
+    bind(
+        S::Table,
+        &[ch('G'), plain(K::End)],
+        C::Last,
+        "last row",
+        None,
+    ),
+    bind(
+        S::Table,
+        &[ch('s')],
+        C::NextSort,
+        "sort by the next column",
+        Some("sort"),
+    ),
+    bind(
+        S::Table,
+        &[ch('S')],
+        C::ReverseSort,
+        "reverse the sort",
+        None,
+    ),
+    bind(
+        S::Table,
+        &[ch('/')],
+        C::Search,
+        "search by name",
+        Some("search"),
+    ),
+    bind(
+        S::Table,
+        &[ch('f')],
+        C::Filter,
+        "filter by gender and age range",
+        Some("filter"),
+    ),
+    bind(
+        S::Table,
+        &[plain(K::Enter)],
+        C::LoadRow,
+        "load the row into the form",
+        Some("to form"),
+    ),
+    bind(
+        S::Table,
+        &[ch('d'), plain(K::Delete)],
+        C::Delete,
+        "delete the row (asks first)",
+        Some("delete"),
+    ),
+    bind(S::Table, &[ch('r')], C::Refresh, "refresh", Some("refresh")),
+    bind(
+        S::Table,
+        &[ch('i')],
+        C::FocusForm,
+        "go to the form",
+        Some("form"),
+    ),
+    bind(
+        S::Table,
+        &[ch('l')],
+        C::ToggleLog,
+        "show or hide the operation log",
+        None,
+    ),
+    bind(
+        S::Table,
+        &[ch('I')],
+        C::ToggleInspect,
+        "inspect the database",
+        None,
+    ),
+    bind(S::Table, &[ch('?')], C::ToggleHelp, "help", None),
+    bind(S::Table, &[ch('q')], C::Quit, "quit", Some("quit")),
+    bind(
+        S::Global,
+        &[plain(K::F(5))],
+        C::RunGetOrCreate,
+        "run get_or_create",
+        Some("get_or_create"),
+    ),
+    bind(
+        S::Global,
+        &[plain(K::F(6))],
+        C::RunUpdateOrCreate,
+        "run update_or_create",
+        Some("update_or_create"),
+    ),
+    bind(
+        S::Global,
+        &[plain(K::F(1))],
+        C::ToggleHelp,
+        "help",
+        Some("help"),
+    ),
+    bind(
+        S::Global,
+        &[plain(K::F(2))],
+        C::ToggleInspect,
+        "inspect the database",
+        Some("inspect"),
+    ),
+    bind(
+        S::Global,
+        &[plain(K::F(3))],
+        C::ToggleLog,
+        "operation log",
+        Some("log"),
+    ),
+    bind(
+        S::Global,
+        &[ctrl('r')],
+        C::Refresh,
+        "refresh the table",
+        None,
+    ),
+    bind(S::Global, &[ctrl('c')], C::Quit, "quit", None),
+];
+
+/// The command a key asks for in `scope` (its own bindings first, then the global ones).
+pub fn command_for(scope: Scope, event: &KeyEvent) -> Option<Command> {
+    BINDINGS
+        .iter()
+        .filter(|binding| binding.scope == scope)
+        .chain(
+            BINDINGS
+                .iter()
+                .filter(|binding| binding.scope == Scope::Global),
+        )
+        .find(|binding| binding.keys.iter().any(|key| key.matches(event)))
+        .map(|binding| binding.command)
+}
+
+/// The bindings the hint bar shows in `scope`, in table order.
+pub fn hints(scope: Scope) -> impl Iterator<Item = &'static Binding> {
+    BINDINGS.iter().filter(move |binding| {
+        binding.hint.is_some() && (binding.scope == scope || binding.scope == Scope::Global)
+    })
+}
+
+/// "j/↓": a binding's keys as the help shows them.
+pub fn keys_label(binding: &Binding) -> String {
+    binding
+        .keys
+        .iter()
+        .map(|key| key.label())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
+    #[test]
+    fn enter_runs_get_or_create_in_the_form_and_loads_a_row_in_the_table() {
+        let enter = key(KeyCode::Enter, KeyModifiers::NONE);
+        assert_eq!(
+            command_for(Scope::Form, &enter),
+            Some(Command::RunGetOrCreate)
+        );
+        assert_eq!(command_for(Scope::Table, &enter), Some(Command::LoadRow));
+    }
+
+    #[test]
+    fn shifted_letters_and_control_keys_match() {
+        assert_eq!(
+            command_for(Scope::Table, &key(KeyCode::Char('G'), KeyModifiers::SHIFT)),
+            Some(Command::Last)
+        );
+        assert_eq!(
+            command_for(Scope::Table, &key(KeyCode::Char('?'), KeyModifiers::SHIFT)),
+            Some(Command::ToggleHelp)
+        );
+        assert_eq!(
+            command_for(Scope::Form, &key(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+            Some(Command::Quit)
+        );
+        assert_eq!(
+            command_for(Scope::Form, &key(KeyCode::Char('t'), KeyModifiers::CONTROL)),
+            Some(Command::CycleRole)
+        );
+    }
+
+    #[test]
+    fn letters_in_the_form_are_text_not_commands() {
+        for c in ['q', 'j', 'd', 'G', '?', '/'] {
+            assert_eq!(
+                command_for(Scope::Form, &key(KeyCode::Char(c), KeyModifiers::NONE)),
+                None,
+                "{c}"
+            );
+        }
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_one_scope() {
+        for (i, a) in BINDINGS.iter().enumerate() {
+            for b in &BINDINGS[i + 1..] {
+                if a.scope == b.scope {
+                    for key in a.keys {
+                        assert!(
+                            !b.keys.contains(key),
+                            "{} bound twice in {:?}",
+                            key.label(),
+                            a.scope
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

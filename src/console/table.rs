@@ -1,0 +1,202 @@
+//! The profile table's state: a window of loaded rows around the cursor, fetched by keyset.
+//!
+//! Only the rows near the cursor are held (at most [`MAX_LOADED`]); moving near either edge of
+//! the window asks for the next page in that direction, so every key is answered from memory
+//! while the next rows arrive.
+
+use crate::domain::{PageRequest, Profile, ProfileFilter, SortColumn, Towards};
+
+/// The most rows held at once; memory stays flat however large the table is.
+pub const MAX_LOADED: usize = 600;
+
+/// Where a requested page goes when it arrives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageIntent {
+    /// Replace the window and put the cursor on the first row.
+    ReplaceAtFirst,
+    /// Replace the window and put the cursor on the last row.
+    ReplaceAtLast,
+    /// Replace the window (refresh) and keep the cursor on this row if it is still there.
+    Reload { keep: Option<i64> },
+    /// Add rows after the window.
+    Append,
+    /// Add rows before the window.
+    Prepend,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct TableView {
+    pub rows: Vec<Profile>,
+    pub cursor: usize,
+    /// The first row on screen.
+    pub top: usize,
+    pub sort: SortColumn,
+    pub descending: bool,
+    pub filter: ProfileFilter,
+    /// Whether the window reaches the first / last row of the whole (filtered) table.
+    pub at_start: bool,
+    pub at_end: bool,
+    pub total: Option<i64>,
+    /// Rows visible on screen, as last laid out.
+    pub height: usize,
+}
+
+impl TableView {
+    /// Rows per fetch: a few screens, so a page key never waits.
+    pub fn fetch_size(&self) -> i64 {
+        (self.height.max(10) * 3) as i64
+    }
+
+    pub fn selected(&self) -> Option<&Profile> {
+        self.rows.get(self.cursor)
+    }
+
+    /// A request for this sort and filter, from `anchor` towards `towards`.
+    pub fn request(
+        &self,
+        anchor: Option<Profile>,
+        towards: Towards,
+        include_anchor: bool,
+    ) -> PageRequest {
+        PageRequest {
+            filter: self.filter.clone(),
+            sort: self.sort,
+            descending: self.descending,
+            anchor,
+            include_anchor,
+            towards,
+            limit: self.fetch_size(),
+        }
+    }
+
+    /// Moves the cursor by `delta` rows within what is loaded.
+    pub fn move_by(&mut self, delta: isize) {
+        if self.rows.is_empty() {
+            return;
+        }
+        let last = self.rows.len() - 1;
+        self.cursor = self.cursor.saturating_add_signed(delta).min(last);
+        self.scroll_to_cursor();
+    }
+
+    pub fn scroll_to_cursor(&mut self) {
+        let height = self.height.max(1);
+        if self.cursor < self.top {
+            self.top = self.cursor;
+        } else if self.cursor >= self.top + height {
+            self.top = self.cursor + 1 - height;
+        }
+        self.top = self.top.min(self.rows.len().saturating_sub(height));
+    }
+
+    /// The page to fetch next, if the cursor is near an edge of the window that is not the edge
+    /// of the table.
+    pub fn wanted_page(&self) -> Option<(PageIntent, PageRequest)> {
+        let margin = self.height.max(10) * 2;
+        if !self.at_end && self.cursor + margin >= self.rows.len() {
+            let anchor = self.rows.last().cloned()?;
+            return Some((
+                PageIntent::Append,
+                self.request(Some(anchor), Towards::Forward, false),
+            ));
+        }
+        if !self.at_start && self.cursor < margin {
+            let anchor = self.rows.first().cloned()?;
+            return Some((
+                PageIntent::Prepend,
+                self.request(Some(anchor), Towards::Backward, false),
+            ));
+        }
+        None
+    }
+
+    /// Takes an arrived page.
+    pub fn receive(&mut self, intent: PageIntent, rows: Vec<Profile>, limit: i64) {
+        let full = rows.len() as i64 >= limit;
+        match intent {
+            PageIntent::ReplaceAtFirst => {
+                self.rows = rows;
+                self.cursor = 0;
+                self.top = 0;
+                self.at_start = true;
+                self.at_end = !full;
+            }
+            PageIntent::ReplaceAtLast => {
+                self.rows = rows;
+                self.cursor = self.rows.len().saturating_sub(1);
+                self.at_end = true;
+                self.at_start = !full;
+                self.top = self.rows.len().saturating_sub(self.height.max(1));
+            }
+            PageIntent::Reload { keep } => {
+                let row_on_screen = self.cursor.saturating_sub(self.top);
+                self.rows = rows;
+                self.at_end = !full;
+                self.cursor = keep
+                    .and_then(|id| self.rows.iter().position(|p| p.id == id))
+                    .unwrap_or(0)
+                    .min(self.rows.len().saturating_sub(1));
+                self.top = self.cursor.saturating_sub(row_on_screen);
+            }
+            PageIntent::Append => {
+                self.at_end = !full;
+                self.rows.extend(rows);
+                let excess = self.rows.len().saturating_sub(MAX_LOADED);
+                if excess > 0 && self.cursor > excess {
+                    self.rows.drain(..excess);
+                    self.cursor -= excess;
+                    self.top = self.top.saturating_sub(excess);
+                    self.at_start = false;
+                }
+            }
+            PageIntent::Prepend => {
+                self.at_start = !full;
+                let added = rows.len();
+                self.rows.splice(0..0, rows);
+                self.cursor += added;
+                self.top += added;
+                if self.rows.len() > MAX_LOADED && self.cursor + self.height < MAX_LOADED {
+                    self.rows.truncate(MAX_LOADED);
+                    self.at_end = false;
+                }
+            }
+        }
+        self.scroll_to_cursor();
+    }
+
+    /// Puts rows fetched around a row in place, with the cursor on that row if it is there.
+    pub fn receive_around(
+        &mut self,
+        rows: Vec<Profile>,
+        focus: i64,
+        at_start: bool,
+        at_end: bool,
+    ) -> bool {
+        self.rows = rows;
+        self.at_start = at_start;
+        self.at_end = at_end;
+        let found = self.rows.iter().position(|p| p.id == focus);
+        self.cursor = found.unwrap_or(0);
+        self.top = self.cursor.saturating_sub(self.height / 3);
+        self.scroll_to_cursor();
+        found.is_some()
+    }
+
+    /// Drops a deleted row from the window.
+    pub fn remove(&mut self, id: i64) {
+        if let Some(at) = self.rows.iter().position(|p| p.id == id) {
+            self.rows.remove(at);
+            self.cursor = self.cursor.min(self.rows.len().saturating_sub(1));
+            self.scroll_to_cursor();
+        }
+    }
+
+    /// The rows on screen, with their index in the window.
+    pub fn visible(&self) -> impl Iterator<Item = (usize, &Profile)> {
+        self.rows
+            .iter()
+            .enumerate()
+            .skip(self.top)
+            .take(self.height.max(1))
+    }
+}

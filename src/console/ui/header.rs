@@ -1,0 +1,39 @@
+//! The top line: which database, how many profiles, and how the table is ordered and filtered.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{spinner, theme, thousands};
+use crate::console::app::{App, describe_filter};
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let table = &app.table;
+    let count = match table.total {
+        Some(1) => "1 profile".to_owned(),
+        Some(total) => format!("{} profiles", thousands(total)),
+        None => "counting…".to_owned(),
+    };
+    let mut spans = vec![
+        Span::styled(" profile-console ", theme::title()),
+        Span::raw(format!(
+            "│ {} {} │ {count} │ sort {} {}",
+            app.backend,
+            app.database,
+            table.sort,
+            if table.descending { "↓" } else { "↑" }
+        )),
+    ];
+    if let Some(search) = &table.filter.search {
+        spans.push(Span::raw(format!(" │ search \"{search}\"")));
+    }
+    let filter = describe_filter(&table.filter);
+    if !filter.is_empty() {
+        spans.push(Span::raw(format!(" │ filter {filter}")));
+    }
+    if app.busy() {
+        spans.push(Span::raw(format!(" {}", spinner(app))));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}

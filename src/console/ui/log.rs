@@ -1,0 +1,39 @@
+//! The operation log: each operation with its time, outcome, duration and the SQL it ran.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::{millis, theme};
+use crate::console::app::App;
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" Operation log · F3 hides ");
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let mut lines: Vec<Line> = Vec::new();
+    for entry in &app.log {
+        lines.push(Line::from(vec![
+            Span::styled(entry.at.format("%H:%M:%S ").to_string(), theme::dim()),
+            Span::raw(format!("{} → ", entry.title)),
+            Span::styled(entry.result.clone(), theme::title()),
+            Span::raw(format!(
+                " ({}, {} statements)",
+                millis(entry.elapsed),
+                entry.statements.len()
+            )),
+        ]));
+        for statement in &entry.statements {
+            let one_line = statement.split_whitespace().collect::<Vec<_>>().join(" ");
+            lines.push(Line::styled(format!("    {one_line}"), theme::dim()));
+        }
+    }
+    if lines.is_empty() {
+        lines.push(Line::styled("No operations yet.", theme::dim()));
+    }
+    let skip = lines.len().saturating_sub(inner.height as usize);
+    frame.render_widget(Paragraph::new(lines.split_off(skip)), inner);
+}

@@ -1,0 +1,80 @@
+//! The status line (what the last operation did) and the hint bar (the keys that work here).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{millis, spinner, theme};
+use crate::console::app::{App, Overlay, PromptKind, Status, outcome_text};
+use crate::console::keymap;
+
+pub fn render_status(app: &App, frame: &mut Frame, area: Rect) {
+    let line = match &app.status {
+        Status::Info(text) => Line::from(Span::raw(format!(" {text}"))),
+        Status::Busy(text) => Line::from(Span::raw(format!(" {} {text}…", spinner(app)))),
+        Status::Done {
+            outcome,
+            profile,
+            elapsed,
+            visible,
+        } => {
+            let mut spans = vec![
+                Span::raw(" "),
+                Span::styled(
+                    format!(" {} ", outcome_text(outcome, profile)),
+                    theme::outcome_style(outcome),
+                ),
+                Span::raw(format!(" in {}", millis(*elapsed))),
+            ];
+            if !visible {
+                spans.push(Span::styled(
+                    " (hidden by the current search or filter)",
+                    theme::dim(),
+                ));
+            }
+            Line::from(spans)
+        }
+        Status::Deleted(profile) => {
+            Line::from(Span::raw(format!(" DELETED {}", profile.summary())))
+        }
+        Status::Failed(text) => Line::from(Span::styled(format!(" ✗ {text}"), theme::error())),
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+pub fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
+    let line = match &app.overlay {
+        Overlay::Prompt { kind, input, .. } => {
+            let (label, keys) = match kind {
+                PromptKind::Search => (
+                    " / search: ",
+                    "   (applied as you type · Enter keep · Esc undo)",
+                ),
+                PromptKind::Filter => (
+                    " filter [gender] [min-max]: ",
+                    "   (e.g. F 20-40 · empty clears · Enter apply · Esc undo)",
+                ),
+            };
+            let line = Line::from(vec![
+                Span::styled(label, theme::key()),
+                Span::raw(input.value().to_owned()),
+                Span::styled(keys, theme::dim()),
+            ]);
+            let x = area.x + label.chars().count() as u16 + input.visual_cursor() as u16;
+            frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
+            line
+        }
+        _ => {
+            let mut spans = Vec::new();
+            for binding in keymap::hints(app.scope()) {
+                let key = binding.keys.first().map(|k| k.label()).unwrap_or_default();
+                let help = binding.hint.unwrap_or(binding.help);
+                spans.push(Span::styled(format!(" {key}"), theme::key()));
+                spans.push(Span::raw(format!(" {help} ")));
+            }
+            Line::from(spans)
+        }
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}

@@ -1,0 +1,244 @@
+//! The database worker: one thread owns the repository, so the UI never waits on the database.
+//!
+//! Requests carry ids; the app drops any response it no longer wants. Before working, the worker
+//! drains its queue and keeps only the newest of each replaceable job (a page, a count, a
+//! preview), so fast typing or scrolling never builds a backlog. Writes are never dropped.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::db::Backend;
+use crate::domain::{
+    GetOrCreate, Lookup, Outcome, PageRequest, Profile, ProfileFilter, Towards, UpdateOrCreate,
+};
+use crate::error::Error;
+use crate::repository::{Repository, SchemaReport, StatementLog};
+
+pub type RequestId = u64;
+
+/// Work for the database.
+#[derive(Clone, Debug)]
+pub enum Job {
+    /// One page of the table.
+    Page(PageRequest),
+    /// The rows around `anchor` (which is included when it matches): `before` rows before it
+    /// and up to `after` rows from it.
+    Around {
+        request: PageRequest,
+        anchor: Profile,
+        before: i64,
+        after: i64,
+    },
+    Count(ProfileFilter),
+    /// What the lookup matches now: up to three rows and the count.
+    Preview(Lookup),
+    GetOrCreate(GetOrCreate),
+    UpdateOrCreate(UpdateOrCreate),
+    Delete(i64),
+    Inspect,
+}
+
+impl Job {
+    /// Replaceable jobs of the same slot: only the newest one queued is worth doing.
+    fn slot(&self) -> Option<u8> {
+        match self {
+            Job::Page(_) | Job::Around { .. } => Some(0),
+            Job::Count(_) => Some(1),
+            Job::Preview(_) => Some(2),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub id: RequestId,
+    pub job: Job,
+}
+
+/// What a lookup matches right now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PreviewMatch {
+    pub lookup: Lookup,
+    pub rows: Vec<Profile>,
+    pub count: i64,
+}
+
+/// Everything the inspect view shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InspectReport {
+    pub target: String,
+    pub backend: Backend,
+    pub file: Option<(PathBuf, u64)>,
+    pub schema: SchemaReport,
+    pub row_count: i64,
+}
+
+#[derive(Debug)]
+pub enum Reply {
+    Page(Result<Vec<Profile>, Error>),
+    Around(Result<AroundRows, Error>),
+    Count(Result<i64, Error>),
+    Preview(Result<PreviewMatch, Error>),
+    Operation(Result<(Profile, Outcome), Error>),
+    Deleted(Result<Option<Profile>, Error>),
+    Inspect(Result<Box<InspectReport>, Error>),
+}
+
+/// Rows around an anchor, in display order, and whether they reach either end of the table.
+#[derive(Debug)]
+pub struct AroundRows {
+    pub rows: Vec<Profile>,
+    pub at_start: bool,
+    pub at_end: bool,
+}
+
+#[derive(Debug)]
+pub struct Response {
+    pub id: RequestId,
+    pub reply: Reply,
+    pub elapsed: Duration,
+    /// The SQL the job ran, with bind values.
+    pub statements: Vec<String>,
+}
+
+/// The app's handle on the worker thread.
+pub struct Worker {
+    pub requests: Sender<Request>,
+    pub responses: Receiver<Response>,
+}
+
+impl Worker {
+    /// Moves `repo` to a new thread. The thread ends when the `Worker` is dropped.
+    pub fn spawn(mut repo: Repository) -> std::io::Result<Worker> {
+        let (requests, inbox) = channel::<Request>();
+        let (outbox, responses) = channel::<Response>();
+        let log = StatementLog::default();
+        repo.record_statements(log.clone());
+        thread::Builder::new()
+            .name("db-worker".into())
+            .spawn(move || serve(repo, log, inbox, outbox))?;
+        Ok(Worker {
+            requests,
+            responses,
+        })
+    }
+}
+
+fn serve(
+    mut repo: Repository,
+    log: StatementLog,
+    inbox: Receiver<Request>,
+    outbox: Sender<Response>,
+) {
+    while let Ok(first) = inbox.recv() {
+        let mut queue = vec![first];
+        queue.extend(inbox.try_iter());
+        for request in newest_per_slot(queue) {
+            log.take();
+            let started = Instant::now();
+            let reply = run(&mut repo, request.job);
+            let response = Response {
+                id: request.id,
+                reply,
+                elapsed: started.elapsed(),
+                statements: log.take(),
+            };
+            if outbox.send(response).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+fn newest_per_slot(queue: Vec<Request>) -> Vec<Request> {
+    let mut kept: Vec<Request> = Vec::with_capacity(queue.len());
+    for request in queue {
+        if let Some(slot) = request.job.slot() {
+            kept.retain(|older| older.job.slot() != Some(slot));
+        }
+        kept.push(request);
+    }
+    kept
+}
+
+/// Does one job. Public so benchmarks and tests can drive the same code path synchronously.
+pub fn run(repo: &mut Repository, job: Job) -> Reply {
+    match job {
+        Job::Page(request) => Reply::Page(repo.page(&request)),
+        Job::Around {
+            request,
+            anchor,
+            before,
+            after,
+        } => Reply::Around(around(repo, request, anchor, before, after)),
+        Job::Count(filter) => Reply::Count(repo.count(&filter)),
+        Job::Preview(lookup) => Reply::Preview(preview(repo, lookup)),
+        Job::GetOrCreate(request) => Reply::Operation(repo.get_or_create(&request)),
+        Job::UpdateOrCreate(request) => Reply::Operation(repo.update_or_create(&request)),
+        Job::Delete(id) => Reply::Deleted(repo.delete(id)),
+        Job::Inspect => Reply::Inspect(inspect(repo).map(Box::new)),
+    }
+}
+
+fn around(
+    repo: &mut Repository,
+    request: PageRequest,
+    anchor: Profile,
+    before: i64,
+    after: i64,
+) -> Result<AroundRows, Error> {
+    let earlier = repo.page(&PageRequest {
+        anchor: Some(anchor.clone()),
+        include_anchor: false,
+        towards: Towards::Backward,
+        limit: before,
+        ..request.clone()
+    })?;
+    let later = repo.page(&PageRequest {
+        anchor: Some(anchor),
+        include_anchor: true,
+        towards: Towards::Forward,
+        limit: after,
+        ..request
+    })?;
+    Ok(AroundRows {
+        at_start: (earlier.len() as i64) < before,
+        at_end: (later.len() as i64) < after,
+        rows: earlier.into_iter().chain(later).collect(),
+    })
+}
+
+fn preview(repo: &mut Repository, lookup: Lookup) -> Result<PreviewMatch, Error> {
+    let rows = repo.find(&lookup, 3)?;
+    let count = if rows.len() < 3 {
+        rows.len() as i64
+    } else {
+        repo.count_lookup(&lookup)?
+    };
+    Ok(PreviewMatch {
+        lookup,
+        rows,
+        count,
+    })
+}
+
+fn inspect(repo: &mut Repository) -> Result<InspectReport, Error> {
+    let schema = repo.schema_report()?;
+    let row_count = repo.count(&ProfileFilter::default())?;
+    let target = repo.target();
+    let file = target.sqlite_path().map(|path| {
+        let size = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        let wal = PathBuf::from(format!("{}-wal", path.display()));
+        (path.to_path_buf(), size(path) + size(&wal))
+    });
+    Ok(InspectReport {
+        target: target.to_string(),
+        backend: target.backend(),
+        file,
+        schema,
+        row_count,
+    })
+}
