@@ -178,7 +178,7 @@ pub const BINDINGS: &[Binding] = &[
         S::Form,
         &[ctrl('t')],
         C::CycleRole,
-        "cycle the field's role: lookup → default → create-default → unused",
+        "role: lookup → default → create → unused",
         Some("role"),
     ),
     bind(S::Form, &[ctrl('x')], C::ClearForm, "clear the form", None),

@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Borders, Cell, Row, Table};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 
 use super::theme;
 use crate::console::app::{App, Focus};
@@ -36,7 +36,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let wide = area.width >= 84;
     let medium = area.width >= 66;
     let mut widths = vec![
-        Constraint::Length(4),
+        Constraint::Length(5),
         Constraint::Length(8),
         Constraint::Fill(1),
         Constraint::Fill(1),
@@ -79,7 +79,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     );
     if empty {
         let message = if table.total == Some(0) && table.filter.is_empty() {
-            "No profiles yet. Type one in the form, or run `profile-console seed --count 1000`."
+            "No profiles yet. Type one in the form, or fill the database with demo data: \
+             profile-console seed --count 1000"
         } else if table.total.is_none() {
             "loading…"
         } else {
@@ -89,9 +90,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             x: area.x + 2,
             y: area.y + 2,
             width: area.width.saturating_sub(4),
-            height: 1,
+            height: 3,
         };
-        frame.render_widget(Line::styled(message, theme::dim()), inner);
+        let text = Paragraph::new(Line::styled(message, theme::dim())).wrap(Wrap { trim: true });
+        frame.render_widget(text, inner);
     }
 }
 
@@ -114,8 +116,14 @@ fn row<'a>(
         None if created_here => "+",
         None => "",
     };
+    // The cursor is marked in text too, so it reads without colour or reverse video.
+    let cursor = if index == app.table.cursor {
+        "›"
+    } else {
+        " "
+    };
     let mut cells = vec![
-        Cell::from(badge),
+        Cell::from(format!("{cursor}{badge}")),
         Cell::from(profile.id.to_string()),
         Cell::from(profile.first_name.as_str()),
         Cell::from(profile.last_name.as_str()),

@@ -1,0 +1,474 @@
+//! The console's state machine without a terminal: events in, state and requests out.
+
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use profile_console::console::app::{Action, App, Effect, Focus, Overlay, Preview, Status};
+use profile_console::console::form::FieldRole;
+use profile_console::console::worker::{Job, PreviewMatch, Reply, Response};
+use profile_console::db::Backend;
+use profile_console::domain::{Outcome, Profile, SortColumn};
+use ratatui::crossterm::event::{
+    Event, KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::Rect;
+
+fn profile(id: i64, first: &str, last: &str) -> Profile {
+    let at = NaiveDate::from_ymd_opt(2026, 1, 2)
+        .and_then(|d| d.and_hms_opt(3, 4, 5))
+        .unwrap();
+    Profile {
+        id,
+        first_name: first.into(),
+        last_name: last.into(),
+        gender: "M".into(),
+        age: 10,
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+fn new_app() -> (App, Vec<Effect>) {
+    App::new("test.db".into(), Backend::Sqlite, Rect::new(0, 0, 120, 30))
+}
+
+fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    app.update(Action::Terminal(Event::Key(KeyEvent::new(
+        code,
+        KeyModifiers::NONE,
+    ))))
+}
+
+fn ctrl(app: &mut App, c: char) -> Vec<Effect> {
+    app.update(Action::Terminal(Event::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::CONTROL,
+    ))))
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+fn jobs(effects: &[Effect]) -> Vec<(u64, Job)> {
+    effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Send(request) => Some((request.id, request.job.clone())),
+            Effect::Quit => None,
+        })
+        .collect()
+}
+
+fn respond(app: &mut App, id: u64, reply: Reply) -> Vec<Effect> {
+    app.update(Action::Response(Response {
+        id,
+        reply,
+        elapsed: Duration::from_micros(1500),
+        statements: vec!["SELECT 1".into()],
+    }))
+}
+
+/// Answers the first-screen requests with `rows`.
+fn load(app: &mut App, effects: &[Effect], rows: Vec<Profile>) {
+    for (id, job) in jobs(effects) {
+        match job {
+            Job::Page(_) => {
+                respond(app, id, Reply::Page(Ok(rows.clone())));
+            }
+            Job::Count(_) => {
+                respond(app, id, Reply::Count(Ok(rows.len() as i64)));
+            }
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn it_opens_in_the_form_and_asks_for_the_first_page_and_the_count() {
+    let (app, effects) = new_app();
+    assert_eq!(app.focus, Focus::Form);
+    assert_eq!(app.form.focused, 0);
+    let jobs = jobs(&effects);
+    assert!(
+        jobs.iter()
+            .any(|(_, job)| matches!(job, Job::Page(request) if request.anchor.is_none()))
+    );
+    assert!(jobs.iter().any(|(_, job)| matches!(job, Job::Count(_))));
+}
+
+#[test]
+fn typing_fills_the_focused_field_and_tab_moves_on() {
+    let (mut app, _) = new_app();
+    type_text(&mut app, "Argo");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "Saha");
+    press(&mut app, KeyCode::BackTab);
+    press(&mut app, KeyCode::End);
+    type_text(&mut app, "x");
+    assert_eq!(app.form.fields[0].input.value(), "Argox");
+    assert_eq!(app.form.fields[1].input.value(), "Saha");
+    ctrl(&mut app, 'w');
+    assert_eq!(
+        app.form.fields[0].input.value(),
+        "",
+        "Ctrl-W deletes a word"
+    );
+}
+
+#[test]
+fn letters_that_are_table_commands_are_text_in_the_form() {
+    let (mut app, _) = new_app();
+    let effects: Vec<Effect> = "qdG/?"
+        .chars()
+        .flat_map(|c| press(&mut app, KeyCode::Char(c)))
+        .collect();
+    assert!(effects.iter().all(|e| !matches!(e, Effect::Quit)));
+    assert_eq!(app.form.fields[0].input.value(), "qdG/?");
+}
+
+#[test]
+fn paste_inserts_text_without_control_characters() {
+    let (mut app, _) = new_app();
+    app.update(Action::Terminal(Event::Paste("Zo\u{eb}\n".into())));
+    assert_eq!(app.form.fields[0].input.value(), "Zoë");
+}
+
+#[test]
+fn ctrl_t_cycles_the_role_through_all_four() {
+    let (mut app, _) = new_app();
+    let mut seen = vec![app.form.fields[0].role];
+    for _ in 0..4 {
+        ctrl(&mut app, 't');
+        seen.push(app.form.fields[0].role);
+    }
+    assert_eq!(
+        seen,
+        [
+            FieldRole::Lookup,
+            FieldRole::Default,
+            FieldRole::CreateDefault,
+            FieldRole::Unused,
+            FieldRole::Lookup
+        ]
+    );
+}
+
+#[test]
+fn inline_validation_uses_the_library_rules() {
+    let (mut app, _) = new_app();
+    app.form.focused = 3;
+    type_text(&mut app, "abc");
+    let problem = app.form.fields[3].problem().expect("age is invalid");
+    assert_eq!(
+        problem,
+        "age must be a whole number from 0 to 150, got \"abc\""
+    );
+}
+
+#[test]
+fn enter_runs_get_or_create_with_the_form_and_f6_update_or_create() {
+    let (mut app, _) = new_app();
+    type_text(&mut app, "Argo");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "Saha");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "M");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "10");
+    let effects = press(&mut app, KeyCode::Enter);
+    match jobs(&effects).as_slice() {
+        [(_, Job::GetOrCreate(request))] => {
+            assert!(request.lookup.is_covered_by_unique_name());
+            assert_eq!(request.defaults.fields().count(), 2);
+        }
+        other => panic!("expected one get_or_create, got {other:?}"),
+    }
+    let effects = press(&mut app, KeyCode::F(6));
+    assert!(matches!(
+        jobs(&effects).as_slice(),
+        [(_, Job::UpdateOrCreate(_))]
+    ));
+    // F6 works from the table too.
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.focus, Focus::Table);
+    let effects = press(&mut app, KeyCode::F(5));
+    assert!(matches!(
+        jobs(&effects).as_slice(),
+        [(_, Job::GetOrCreate(_))]
+    ));
+}
+
+#[test]
+fn invalid_input_is_reported_and_nothing_is_sent() {
+    let (mut app, _) = new_app();
+    app.form.focused = 3;
+    type_text(&mut app, "900");
+    let effects = press(&mut app, KeyCode::Enter);
+    assert!(jobs(&effects).is_empty());
+    assert!(matches!(&app.status, Status::Failed(text) if text.contains("age must be")));
+}
+
+#[test]
+fn an_outcome_highlights_the_row_and_scrolls_to_it() {
+    let (mut app, effects) = new_app();
+    load(&mut app, &effects, vec![profile(1, "A", "B")]);
+    let argo = profile(7, "Argo", "Saha");
+    type_text(&mut app, "Argo");
+    let effects = press(&mut app, KeyCode::Enter);
+    let (id, _) = jobs(&effects)[0].clone();
+    let effects = respond(
+        &mut app,
+        id,
+        Reply::Operation(Ok((argo.clone(), Outcome::Created))),
+    );
+    assert!(matches!(
+        &app.status,
+        Status::Done {
+            outcome: Outcome::Created,
+            ..
+        }
+    ));
+    assert_eq!(app.highlight, Some((7, Outcome::Created)));
+    assert!(app.created_this_session.contains(&7));
+    assert_eq!(app.log.len(), 1);
+    assert_eq!(app.log[0].statements, ["SELECT 1"]);
+    let around = jobs(&effects)
+        .into_iter()
+        .find(|(_, job)| matches!(job, Job::Around { .. }))
+        .expect("scrolls to the row");
+    respond(
+        &mut app,
+        around.0,
+        Reply::Around(Ok(profile_console::console::worker::AroundRows {
+            rows: vec![profile(1, "A", "B"), argo],
+            at_start: true,
+            at_end: true,
+        })),
+    );
+    assert_eq!(app.table.selected().map(|p| p.id), Some(7));
+}
+
+#[test]
+fn stale_answers_are_dropped() {
+    let (mut app, effects) = new_app();
+    let first_page = jobs(&effects)
+        .into_iter()
+        .find(|(_, job)| matches!(job, Job::Page(_)))
+        .unwrap()
+        .0;
+    press(&mut app, KeyCode::Esc);
+    let effects = press(&mut app, KeyCode::Char('s'));
+    assert_eq!(app.table.sort, SortColumn::FirstName);
+    let second_page = jobs(&effects)
+        .into_iter()
+        .find(|(_, job)| matches!(job, Job::Page(_)))
+        .unwrap()
+        .0;
+    respond(
+        &mut app,
+        first_page,
+        Reply::Page(Ok(vec![profile(1, "Old", "Answer")])),
+    );
+    assert!(
+        app.table.rows.is_empty(),
+        "the answer for the old sort is dropped"
+    );
+    respond(
+        &mut app,
+        second_page,
+        Reply::Page(Ok(vec![profile(2, "New", "Answer")])),
+    );
+    assert_eq!(app.table.rows[0].first_name, "New");
+}
+
+#[test]
+fn the_preview_waits_for_typing_to_pause() {
+    let (mut app, _) = new_app();
+    type_text(&mut app, "Ar");
+    assert_eq!(app.preview, Preview::Waiting);
+    let effects = app.update(Action::Tick(Instant::now()));
+    assert!(jobs(&effects).is_empty(), "not yet: still debouncing");
+    let effects = app.update(Action::Tick(Instant::now() + Duration::from_millis(500)));
+    let (id, job) = jobs(&effects)
+        .into_iter()
+        .next()
+        .expect("a preview request");
+    let Job::Preview(lookup) = job else {
+        panic!("expected a preview")
+    };
+    respond(
+        &mut app,
+        id,
+        Reply::Preview(Ok(PreviewMatch {
+            lookup,
+            rows: vec![],
+            count: 0,
+        })),
+    );
+    assert!(matches!(app.preview, Preview::Ready(_)));
+}
+
+#[test]
+fn table_keys_move_page_and_jump() {
+    let (mut app, effects) = new_app();
+    // A full page: the table goes on past what is loaded.
+    let rows: Vec<Profile> = (1..=200)
+        .map(|i| profile(i, "P", &format!("N{i}")))
+        .collect();
+    load(&mut app, &effects, rows);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Down);
+    assert_eq!(app.table.cursor, 2);
+    press(&mut app, KeyCode::Char('k'));
+    assert_eq!(app.table.cursor, 1);
+    press(&mut app, KeyCode::PageDown);
+    assert_eq!(app.table.cursor, 1 + app.table.height);
+    let effects = press(&mut app, KeyCode::Char('G'));
+    assert!(jobs(&effects).iter().any(|(_, job)| matches!(job, Job::Page(r) if r.anchor.is_none() && r.towards == profile_console::domain::Towards::Backward)));
+    press(&mut app, KeyCode::Char('g'));
+    assert_eq!(
+        app.table.cursor, 0,
+        "the first page is loaded: g answers at once"
+    );
+}
+
+#[test]
+fn when_every_row_is_loaded_g_and_shift_g_answer_from_memory() {
+    let (mut app, effects) = new_app();
+    load(
+        &mut app,
+        &effects,
+        (1..=20)
+            .map(|i| profile(i, "P", &format!("N{i}")))
+            .collect(),
+    );
+    press(&mut app, KeyCode::Esc);
+    let effects = press(&mut app, KeyCode::Char('G'));
+    assert!(jobs(&effects).is_empty());
+    assert_eq!(app.table.cursor, 19);
+}
+
+#[test]
+fn delete_asks_first_and_names_the_row() {
+    let (mut app, effects) = new_app();
+    load(&mut app, &effects, vec![profile(3, "Argo", "Saha")]);
+    press(&mut app, KeyCode::Esc);
+    let effects = press(&mut app, KeyCode::Char('d'));
+    assert!(jobs(&effects).is_empty());
+    assert!(matches!(&app.overlay, Overlay::ConfirmDelete(p) if p.id == 3));
+    press(&mut app, KeyCode::Char('n'));
+    assert!(matches!(app.overlay, Overlay::None));
+    press(&mut app, KeyCode::Char('d'));
+    let effects = press(&mut app, KeyCode::Char('y'));
+    assert!(matches!(jobs(&effects).as_slice(), [(_, Job::Delete(3))]));
+}
+
+#[test]
+fn enter_on_a_row_loads_it_into_the_form() {
+    let (mut app, effects) = new_app();
+    load(&mut app, &effects, vec![profile(3, "Argo", "Saha")]);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.focus, Focus::Form);
+    let values: Vec<&str> = app.form.fields.iter().map(|f| f.input.value()).collect();
+    assert_eq!(values, ["Argo", "Saha", "M", "10"]);
+}
+
+#[test]
+fn search_is_applied_as_typed_and_esc_undoes_it() {
+    let (mut app, _) = new_app();
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('/'));
+    let effects: Vec<Effect> = "sa"
+        .chars()
+        .flat_map(|c| press(&mut app, KeyCode::Char(c)))
+        .collect();
+    assert_eq!(app.table.filter.search.as_deref(), Some("sa"));
+    assert!(
+        jobs(&effects)
+            .iter()
+            .any(|(_, job)| matches!(job, Job::Page(r) if r.filter.search.as_deref() == Some("s")))
+    );
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.table.filter.search, None);
+}
+
+#[test]
+fn q_quits_from_the_table_and_ctrl_c_from_anywhere() {
+    let (mut app, _) = new_app();
+    assert!(
+        ctrl(&mut app, 'c')
+            .iter()
+            .any(|e| matches!(e, Effect::Quit))
+    );
+    press(&mut app, KeyCode::Esc);
+    assert!(
+        press(&mut app, KeyCode::Char('q'))
+            .iter()
+            .any(|e| matches!(e, Effect::Quit))
+    );
+}
+
+#[test]
+fn help_opens_and_any_key_closes_it() {
+    let (mut app, _) = new_app();
+    press(&mut app, KeyCode::F(1));
+    assert!(matches!(app.overlay, Overlay::Help));
+    press(&mut app, KeyCode::Esc);
+    assert!(matches!(app.overlay, Overlay::None));
+    assert_eq!(app.focus, Focus::Form, "the closing key does nothing else");
+}
+
+#[test]
+fn a_click_focuses_a_field_or_selects_a_row() {
+    let (mut app, effects) = new_app();
+    load(
+        &mut app,
+        &effects,
+        (1..=5).map(|i| profile(i, "P", &format!("N{i}"))).collect(),
+    );
+    let regions = profile_console::console::ui::layout::regions(app.size, false);
+    let click = |column, row| {
+        Action::Terminal(Event::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        }))
+    };
+    app.update(click(regions.table_rows.x + 3, regions.table_rows.y + 2));
+    assert_eq!(app.focus, Focus::Table);
+    assert_eq!(app.table.cursor, 2);
+    app.update(click(regions.form.x + 3, regions.form.y + 3));
+    assert_eq!(app.focus, Focus::Form);
+    assert_eq!(app.form.focused, 2);
+}
+
+#[test]
+fn database_errors_show_in_the_status_line_and_the_console_goes_on() {
+    let (mut app, effects) = new_app();
+    let (page, _) = jobs(&effects)
+        .into_iter()
+        .find(|(_, job)| matches!(job, Job::Page(_)))
+        .unwrap();
+    respond(
+        &mut app,
+        page,
+        Reply::Page(Err(profile_console::Error::RaceLost)),
+    );
+    assert!(
+        matches!(&app.status, Status::Failed(text) if text.starts_with("could not load profiles"))
+    );
+    press(&mut app, KeyCode::Esc);
+    let effects = press(&mut app, KeyCode::Char('r'));
+    assert!(
+        jobs(&effects)
+            .iter()
+            .any(|(_, job)| matches!(job, Job::Page(_))),
+        "refresh tries again"
+    );
+}
