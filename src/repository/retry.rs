@@ -8,16 +8,20 @@ use crate::error::Error;
 
 /// Attempts before a transient failure is reported.
 pub(crate) const MAX_ATTEMPTS: u32 = 8;
+/// Nor does retrying go on past this: a SQLite writer has already waited its busy timeout on
+/// each attempt, and a person is waiting.
+const MAX_RETRYING: Duration = Duration::from_secs(10);
 
 /// Runs `operation` until it succeeds, fails for good, or has failed transiently
-/// [`MAX_ATTEMPTS`] times. Each pause is random in [1 ms, 2^attempt × 4 ms], capped at 250 ms, so
+/// [`MAX_ATTEMPTS`] times (or for [`MAX_RETRYING`]). Each pause is random in [1 ms, 2^attempt × 4 ms], capped at 250 ms, so
 /// racing callers spread out instead of colliding again in step.
 pub(crate) fn with_retries<T>(mut operation: impl FnMut() -> Result<T, Error>) -> Result<T, Error> {
+    let started = std::time::Instant::now();
     let mut attempt = 1;
     loop {
         match operation() {
             Err(err) if err.is_transient() => {
-                if attempt >= MAX_ATTEMPTS {
+                if attempt >= MAX_ATTEMPTS || started.elapsed() >= MAX_RETRYING {
                     return Err(Error::Busy {
                         attempts: attempt,
                         reason: err.to_string(),

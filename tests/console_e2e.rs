@@ -1,0 +1,200 @@
+//! End to end: the real binary in a pseudo-terminal, read back through a terminal emulator
+//! (vt100), on a SQLite file and on PostgreSQL.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::num::NonZeroU16;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{TestDb, goc};
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use profile_console::domain::Outcome;
+
+const ROWS: u16 = 32;
+const COLS: u16 = 120;
+const WAIT: Duration = Duration::from_secs(20);
+
+/// The console running in a pseudo-terminal.
+struct Session {
+    screen: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    _master: Box<dyn portable_pty::MasterPty + Send>,
+}
+
+impl Session {
+    fn start(db: &TestDb) -> Session {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("open a pty");
+        let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_profile-console"));
+        command.args(["--database-url", &db.url()]);
+        command.env("TERM", "xterm-256color");
+        command.env_remove("DATABASE_URL");
+        let child = pair
+            .slave
+            .spawn_command(command)
+            .expect("start profile-console");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().expect("pty reader");
+        let writer = pair.master.take_writer().expect("pty writer");
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(
+            NonZeroU16::new(ROWS).unwrap(),
+            NonZeroU16::new(COLS).unwrap(),
+            0,
+        )));
+        let sink = Arc::clone(&screen);
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buffer) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().process(&buffer[..n]);
+            }
+        });
+        Session {
+            screen,
+            writer,
+            child,
+            _master: pair.master,
+        }
+    }
+
+    fn contents(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let contents = self.contents();
+            if contents.contains(text) {
+                return contents;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited for {text:?}; the screen shows:\n{contents}"
+            );
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
+    /// Sends keys, then pauses so that an Esc is never read together with the next key.
+    fn send(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    fn wait_for_exit(&mut self) -> portable_pty::ExitStatus {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                // Let the reader take the last bytes.
+                std::thread::sleep(Duration::from_millis(200));
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the console did not exit:\n{}",
+                self.contents()
+            );
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+const F6: &str = "\x1b[17~";
+const BACKSPACE: &str = "\x7f";
+const ESC: &str = "\x1b";
+
+fn enter_a_profile_see_each_outcome_and_quit(db: &TestDb) {
+    let mut console = Session::start(db);
+    console.wait_for("profiles");
+    console.send("Argo\tSaha\tM\t10");
+    console.wait_for("will create");
+    console.send("\r");
+    let screen = console.wait_for("CREATED #");
+    assert!(screen.contains("Argo Saha (M, 10)"), "{screen}");
+    assert!(
+        screen.contains("NEW"),
+        "the row is badged in the table:\n{screen}"
+    );
+
+    console.send("\r");
+    console.wait_for("FETCHED #");
+
+    console.send(&format!("{BACKSPACE}{BACKSPACE}11"));
+    console.wait_for("will update");
+    console.send(F6);
+    let screen = console.wait_for("UPDATED #");
+    assert!(screen.contains("age 10 → 11"), "{screen}");
+
+    console.send(ESC);
+    console.send("q");
+    let status = console.wait_for_exit();
+    assert!(status.success(), "{status:?}");
+    let parser = console.screen.lock().unwrap();
+    assert!(
+        !parser.screen().alternate_screen(),
+        "left the alternate screen"
+    );
+    assert!(
+        !parser.screen().hide_cursor(),
+        "the cursor is visible again"
+    );
+    drop(parser);
+
+    let mut repo = db.repo();
+    let (row, outcome) = repo
+        .get_or_create(&goc(&[("first_name", "Argo"), ("last_name", "Saha")], &[]))
+        .unwrap();
+    assert_eq!(
+        (outcome, row.age, row.gender.as_str()),
+        (Outcome::Fetched, 11, "M")
+    );
+}
+
+on_every_backend! {
+    fn typing_a_profile_shows_created_fetched_updated_and_restores_the_terminal(db) {
+        enter_a_profile_see_each_outcome_and_quit(db);
+    }
+
+    fn ctrl_c_quits_from_the_form_and_restores_the_terminal(db) {
+        let mut console = Session::start(db);
+        console.wait_for("profiles");
+        console.send("some text");
+        console.send("\x03");
+        assert!(console.wait_for_exit().success());
+        assert!(!console.screen.lock().unwrap().screen().alternate_screen());
+    }
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let db = TestDb::sqlite();
+    let mut console = Session::start(&db);
+    console.wait_for("profiles");
+    let pid = console.child.process_id().expect("a pid");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    console.wait_for_exit();
+    assert!(!console.screen.lock().unwrap().screen().alternate_screen());
+}

@@ -1,0 +1,37 @@
+//! Losing the database: the error says so, and the next operation reconnects.
+
+mod common;
+
+use common::{TestDb, goc};
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use profile_console::Error;
+use profile_console::db::DatabaseTarget;
+
+#[test]
+fn a_lost_postgres_connection_is_reported_and_the_next_operation_reconnects() {
+    let Some(db) = TestDb::postgres() else { return };
+    let mut repo = db.repo();
+    let request = goc(
+        &[("first_name", "Argo"), ("last_name", "Saha")],
+        &[("gender", "M"), ("age", "10")],
+    );
+    repo.get_or_create(&request).unwrap();
+
+    let DatabaseTarget::Postgres(url) = &db.target else {
+        unreachable!()
+    };
+    let mut admin = PgConnection::establish(url).unwrap();
+    admin
+        .batch_execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .unwrap();
+
+    let err = repo.get_or_create(&request).unwrap_err();
+    assert!(matches!(err, Error::ConnectionLost(_)), "{err}");
+    assert!(err.to_string().contains("lost the connection"), "{err}");
+    let (_, outcome) = repo.get_or_create(&request).expect("reconnected");
+    assert_eq!(outcome.name(), "fetched");
+}
