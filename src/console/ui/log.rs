@@ -26,9 +26,21 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 entry.statements.len()
             )),
         ]));
+        // Statements wrap, so their bind values (at the end) stay visible.
+        let width = (inner.width as usize).saturating_sub(4).max(10);
         for statement in &entry.statements {
-            let one_line = statement.split_whitespace().collect::<Vec<_>>().join(" ");
-            lines.push(Line::styled(format!("    {one_line}"), theme::dim()));
+            let one_line: Vec<char> = statement
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .chars()
+                .collect();
+            for piece in one_line.chunks(width) {
+                lines.push(Line::styled(
+                    format!("    {}", piece.iter().collect::<String>()),
+                    theme::dim(),
+                ));
+            }
         }
     }
     if lines.is_empty() {
