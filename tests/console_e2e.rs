@@ -198,3 +198,18 @@ fn sigterm_restores_the_terminal() {
     console.wait_for_exit();
     assert!(!console.screen.lock().unwrap().screen().alternate_screen());
 }
+
+#[test]
+fn a_hangup_ends_the_process() {
+    // When its terminal closes, the kernel sends the console SIGHUP; it must end, not spin.
+    let db = TestDb::sqlite();
+    let mut console = Session::start(&db);
+    console.wait_for("profiles");
+    let pid = console.child.process_id().expect("a pid");
+    let status = std::process::Command::new("kill")
+        .args(["-HUP", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    console.wait_for_exit();
+}

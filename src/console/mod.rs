@@ -40,11 +40,13 @@ pub fn run(repo: Repository, _source: TargetSource) -> anyhow::Result<()> {
     let database = repo.target().to_string();
     let backend = repo.backend();
     let worker = Worker::spawn(repo).context("starting the database worker")?;
+    // SIGTERM asks the loop to stop and restore the terminal; a second one ends the process at
+    // once. SIGHUP keeps its default (end the process): the terminal is gone, nothing to restore.
     let stop = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
-        signal_hook::flag::register(signal, Arc::clone(&stop))
-            .context("installing signal handlers")?;
-    }
+    let sigterm = signal_hook::consts::SIGTERM;
+    signal_hook::flag::register_conditional_shutdown(sigterm, 1, Arc::clone(&stop))
+        .and_then(|_| signal_hook::flag::register(sigterm, Arc::clone(&stop)))
+        .context("installing the SIGTERM handler")?;
     let mut term = terminal::enter().context("opening the terminal")?;
     let result = event_loop(&mut term, &worker, &stop, database, backend, started);
     terminal::leave();

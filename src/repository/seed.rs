@@ -18,7 +18,7 @@ use crate::error::Error;
 /// Rows per PostgreSQL INSERT: 6 values each stays far below its bind-parameter limit.
 const ROWS_PER_STATEMENT: usize = 1_000;
 /// Statements per transaction: few enough commits (each one synced to disk) to be fast.
-const STATEMENTS_PER_TRANSACTION: usize = 50;
+const STATEMENTS_PER_TRANSACTION: usize = 200;
 
 const FIRST_NAMES: &[&str] = &[
     "Aaliyah",

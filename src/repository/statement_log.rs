@@ -23,7 +23,8 @@ impl StatementLog {
         self.len() == 0
     }
 
-    pub(crate) fn instrumentation(&self) -> impl Instrumentation {
+    /// An instrumentation that records into this log; for any diesel connection.
+    pub fn instrumentation(&self) -> impl Instrumentation {
         let log = self.clone();
         move |event: InstrumentationEvent<'_>| {
             if let InstrumentationEvent::StartQuery { query, .. } = event {
