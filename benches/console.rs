@@ -53,8 +53,8 @@ fn main() {
     for (backend, lines) in report {
         println!("\n{backend}");
         println!(
-            "  {:<34} {:>7} {:>10} {:>10}  {}",
-            "action", "samples", "median ms", "worst ms", "target"
+            "  {:<34} {:>7} {:>10} {:>10}  target",
+            "action", "samples", "median ms", "worst ms"
         );
         for line in lines {
             println!("  {line}");
