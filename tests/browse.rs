@@ -131,8 +131,27 @@ on_every_backend! {
         assert_eq!(names(&mut repo, "bo"), ["Bo Andersen", "Bo Li"]);
         assert_eq!(names(&mut repo, "bo li"), ["Bo Li"]);
         assert_eq!(names(&mut repo, "Zoë"), ["Zoë Okafor"]);
+        assert_eq!(names(&mut repo, "OKAFOR"), ["Zoë Okafor"], "long terms go through the trigram index");
+        assert_eq!(names(&mut repo, "kafo"), ["Zoë Okafor"], "substrings, not only prefixes");
+        assert!(names(&mut repo, "zzz").is_empty());
+        assert!(names(&mut repo, "\"x").is_empty(), "quotes are literal");
         assert!(names(&mut repo, "%").is_empty(), "pattern characters are literal");
         assert!(names(&mut repo, "_").is_empty(), "pattern characters are literal");
+    }
+
+    fn search_follows_renames_and_deletes(db) {
+        let mut repo = db.repo();
+        let rows = fill(&mut repo);
+        let search = |repo: &mut Repository, text: &str| -> Vec<i64> {
+            let filter = ProfileFilter { search: Some(text.into()), ..ProfileFilter::default() };
+            repo.page(&PageRequest { filter, ..PageRequest::default() }).unwrap().iter().map(|p| p.id).collect()
+        };
+        let okafor = rows[1].id.to_string();
+        repo.update_or_create(&common::uoc(&[("id", &okafor)], &[("last_name", "Adeyemi")], None)).unwrap();
+        assert!(search(&mut repo, "okafor").is_empty());
+        assert_eq!(search(&mut repo, "adeyemi"), [rows[1].id]);
+        repo.delete(rows[1].id).unwrap();
+        assert!(search(&mut repo, "adeyemi").is_empty());
     }
 
     fn filters_and_counts_agree(db) {
@@ -153,7 +172,7 @@ on_every_backend! {
         }
         let index_names: Vec<&str> = report.indexes.iter().map(|c| c.name.as_str()).collect();
         assert!(index_names.contains(&"profiles_age_id_idx"), "{index_names:?}");
-        assert_eq!(report.migrations.len(), 1);
+        assert_eq!(report.migrations.len(), 2);
         assert!(!report.server_version.is_empty());
     }
 

@@ -65,6 +65,44 @@ fn contains_pattern(term: &str) -> String {
     pattern
 }
 
+/// Terms this long or longer are found through the trigram index (FTS5 on SQLite, pg_trgm on
+/// PostgreSQL); shorter ones match too many rows for an index to help.
+const TRIGRAM: usize = 3;
+
+/// One search term on SQLite: the FTS5 trigram index, which also folds case beyond ASCII; short
+/// terms scan with LIKE (ASCII case folding), which stops early since they match often.
+fn sqlite_term_filter(term: &str) -> Filter<Sqlite> {
+    if term.chars().count() >= TRIGRAM {
+        let phrase = format!("\"{}\"", term.replace('"', "\"\""));
+        Box::new(
+            sql::<Bool>(
+                "id IN (SELECT rowid FROM profiles_name_search WHERE profiles_name_search MATCH ",
+            )
+            .bind::<Text, _>(phrase)
+            .sql(")"),
+        )
+    } else {
+        let pattern = contains_pattern(term);
+        Box::new(
+            profiles::first_name
+                .like(pattern.clone())
+                .escape('\\')
+                .or(profiles::last_name.like(pattern).escape('\\')),
+        )
+    }
+}
+
+/// One search term on PostgreSQL: ILIKE, which the pg_trgm GIN indexes serve for longer terms.
+fn pg_term_filter(term: &str) -> Filter<Pg> {
+    let pattern = contains_pattern(term);
+    Box::new(
+        profiles::first_name
+            .ilike(pattern.clone())
+            .escape('\\')
+            .or(profiles::last_name.ilike(pattern).escape('\\')),
+    )
+}
+
 /// `ORDER BY` the key columns, all ascending or all descending (the row-value comparison needs
 /// one direction).
 macro_rules! order_by {
@@ -78,7 +116,7 @@ macro_rules! order_by {
 }
 
 macro_rules! impl_store {
-    ($conn:ty, $db:ty, $filters:ident, like = $like:ident, { $($backend_specific:item)* }) => {
+    ($conn:ty, $db:ty, $filters:ident, term_filter = $term_filter:path, split_keyset = $split:expr, { $($backend_specific:item)* }) => {
         /// The WHERE clauses, typed for this backend.
         mod $filters {
             use super::*;
@@ -119,13 +157,7 @@ macro_rules! impl_store {
                     });
                 };
                 for term in filter.search_terms() {
-                    let pattern = contains_pattern(term);
-                    and(Box::new(
-                        profiles::first_name
-                            .$like(pattern.clone())
-                            .escape('\\')
-                            .or(profiles::last_name.$like(pattern).escape('\\')),
-                    ));
+                    and($term_filter(term));
                 }
                 if let Some(gender) = &filter.gender {
                     and(Box::new(profiles::gender.eq(gender.clone())));
@@ -196,6 +228,57 @@ macro_rules! impl_store {
                 }
             }
 
+            /// `column <op> anchor's value`, one column.
+            fn compare_column(column: SortColumn, op: &str, anchor: &Profile) -> Filter<$db> {
+                let text = |name: &str| sql::<Bool>(name).sql(op);
+                match column {
+                    SortColumn::Id => Box::new(text("id").bind::<BigInt, _>(anchor.id)),
+                    SortColumn::FirstName => Box::new(text("first_name").bind::<Text, _>(anchor.first_name.clone())),
+                    SortColumn::LastName => Box::new(text("last_name").bind::<Text, _>(anchor.last_name.clone())),
+                    SortColumn::Gender => Box::new(text("gender").bind::<Text, _>(anchor.gender.clone())),
+                    SortColumn::Age => Box::new(text("age").bind::<Integer, _>(anchor.age)),
+                    SortColumn::CreatedAt => Box::new(text("created_at").bind::<Timestamp, _>(anchor.created_at)),
+                    SortColumn::UpdatedAt => Box::new(text("updated_at").bind::<Timestamp, _>(anchor.updated_at)),
+                }
+            }
+
+            /// The keyset condition in two parts, for a sort whose tie-break is the id: rows with
+            /// the anchor's value past its id, and rows past its value. Each part is one index
+            /// seek; SQLite does not seek on a row value whose last column is the rowid.
+            pub(super) fn split_keyset(request: &PageRequest, anchor: &Profile) -> (Filter<$db>, Filter<$db>) {
+                let (past, past_or_at) = if request.reads_ascending() { (" > ", " >= ") } else { (" < ", " <= ") };
+                let id_op = if request.include_anchor { past_or_at } else { past };
+                let tie: Filter<$db> = Box::new(
+                    compare_column(request.sort, " = ", anchor).and(compare_column(SortColumn::Id, id_op, anchor)),
+                );
+                (tie, compare_column(request.sort, past, anchor))
+            }
+
+            /// One page's query: the browse filter, an optional keyset condition, the order.
+            pub(super) fn page_query(
+                request: &PageRequest,
+                keyset: Option<Filter<$db>>,
+                limit: i64,
+            ) -> profiles::BoxedQuery<'static, $db> {
+                use profiles::*;
+                let mut query = profiles::table.select(profiles::all_columns).into_boxed();
+                if let Some(filter) = browse_filter(&request.filter) {
+                    query = query.filter(filter);
+                }
+                if let Some(keyset) = keyset {
+                    query = query.filter(keyset);
+                }
+                query = match request.sort {
+                    SortColumn::Id => order_by!(query, request.reads_ascending(), id),
+                    SortColumn::FirstName => order_by!(query, request.reads_ascending(), first_name, last_name),
+                    SortColumn::LastName => order_by!(query, request.reads_ascending(), last_name, first_name),
+                    SortColumn::Gender => order_by!(query, request.reads_ascending(), gender, id),
+                    SortColumn::Age => order_by!(query, request.reads_ascending(), age, id),
+                    SortColumn::CreatedAt => order_by!(query, request.reads_ascending(), created_at, id),
+                    SortColumn::UpdatedAt => order_by!(query, request.reads_ascending(), updated_at, id),
+                };
+                query.limit(limit)
+            }
         }
 
         impl Store for $conn {
@@ -248,24 +331,22 @@ macro_rules! impl_store {
             }
 
             fn page(&mut self, request: &PageRequest) -> QueryResult<Vec<Profile>> {
-                use profiles::*;
-                let mut query = profiles::table.select(profiles::all_columns).into_boxed();
-                if let Some(filter) = $filters::browse_filter(&request.filter) {
-                    query = query.filter(filter);
-                }
-                if let Some(anchor) = &request.anchor {
-                    query = query.filter($filters::keyset_filter(request, anchor));
-                }
-                query = match request.sort {
-                    SortColumn::Id => order_by!(query, request.reads_ascending(), id),
-                    SortColumn::FirstName => order_by!(query, request.reads_ascending(), first_name, last_name),
-                    SortColumn::LastName => order_by!(query, request.reads_ascending(), last_name, first_name),
-                    SortColumn::Gender => order_by!(query, request.reads_ascending(), gender, id),
-                    SortColumn::Age => order_by!(query, request.reads_ascending(), age, id),
-                    SortColumn::CreatedAt => order_by!(query, request.reads_ascending(), created_at, id),
-                    SortColumn::UpdatedAt => order_by!(query, request.reads_ascending(), updated_at, id),
+                let ties_on_id = !matches!(request.sort, SortColumn::Id | SortColumn::FirstName | SortColumn::LastName);
+                let mut rows: Vec<Profile> = match &request.anchor {
+                    Some(anchor) if $split && ties_on_id => {
+                        let (tie, beyond) = $filters::split_keyset(request, anchor);
+                        let mut rows: Vec<Profile> = $filters::page_query(request, Some(tie), request.limit).load(self)?;
+                        let missing = request.limit - rows.len() as i64;
+                        if missing > 0 {
+                            rows.extend($filters::page_query(request, Some(beyond), missing).load::<Profile>(self)?);
+                        }
+                        rows
+                    }
+                    anchor => {
+                        let keyset = anchor.as_ref().map(|anchor| $filters::keyset_filter(request, anchor));
+                        $filters::page_query(request, keyset, request.limit).load(self)?
+                    }
                 };
-                let mut rows: Vec<Profile> = query.limit(request.limit).load(self)?;
                 if request.towards == crate::domain::Towards::Backward {
                     rows.reverse();
                 }
@@ -284,50 +365,64 @@ macro_rules! impl_store {
     };
 }
 
-impl_store!(SqliteConnection, Sqlite, sqlite_filters, like = like, {
-    /// The immediate transaction already holds the database's single write lock, so the rows read
-    /// cannot change until it commits: no row lock is needed.
-    fn find_locked(&mut self, lookup: &Lookup, limit: i64) -> QueryResult<Vec<Profile>> {
-        self.find(lookup, limit)
-    }
+impl_store!(
+    SqliteConnection,
+    Sqlite,
+    sqlite_filters,
+    term_filter = sqlite_term_filter,
+    split_keyset = true,
+    {
+        /// The immediate transaction already holds the database's single write lock, so the rows read
+        /// cannot change until it commits: no row lock is needed.
+        fn find_locked(&mut self, lookup: &Lookup, limit: i64) -> QueryResult<Vec<Profile>> {
+            self.find(lookup, limit)
+        }
 
-    fn write_transaction<T>(
-        &mut self,
-        work: impl FnOnce(&mut Self) -> Result<T, Error>,
-    ) -> Result<T, Error> {
-        self.immediate_transaction(work)
-    }
+        fn write_transaction<T>(
+            &mut self,
+            work: impl FnOnce(&mut Self) -> Result<T, Error>,
+        ) -> Result<T, Error> {
+            self.immediate_transaction(work)
+        }
 
-    /// Writers already take turns: the immediate transaction is the lock.
-    fn serialize_creators(&mut self, _lookup: &Lookup) -> QueryResult<()> {
-        Ok(())
+        /// Writers already take turns: the immediate transaction is the lock.
+        fn serialize_creators(&mut self, _lookup: &Lookup) -> QueryResult<()> {
+            Ok(())
+        }
     }
-});
+);
 
-impl_store!(PgConnection, Pg, pg_filters, like = ilike, {
-    fn find_locked(&mut self, lookup: &Lookup, limit: i64) -> QueryResult<Vec<Profile>> {
-        profiles::table
-            .filter(pg_filters::lookup_filter(lookup))
-            .order(profiles::id)
-            .limit(limit)
-            .select(profiles::all_columns)
-            .for_update()
-            .load(self)
-    }
+impl_store!(
+    PgConnection,
+    Pg,
+    pg_filters,
+    term_filter = pg_term_filter,
+    split_keyset = false,
+    {
+        fn find_locked(&mut self, lookup: &Lookup, limit: i64) -> QueryResult<Vec<Profile>> {
+            profiles::table
+                .filter(pg_filters::lookup_filter(lookup))
+                .order(profiles::id)
+                .limit(limit)
+                .select(profiles::all_columns)
+                .for_update()
+                .load(self)
+        }
 
-    fn write_transaction<T>(
-        &mut self,
-        work: impl FnOnce(&mut Self) -> Result<T, Error>,
-    ) -> Result<T, Error> {
-        self.transaction(work)
-    }
+        fn write_transaction<T>(
+            &mut self,
+            work: impl FnOnce(&mut Self) -> Result<T, Error>,
+        ) -> Result<T, Error> {
+            self.transaction(work)
+        }
 
-    /// A transaction-scoped advisory lock keyed on the lookup. The key is hashed by the server, so
-    /// every client version agrees on it.
-    fn serialize_creators(&mut self, lookup: &Lookup) -> QueryResult<()> {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-            .bind::<Text, _>(lookup.canonical_key())
-            .execute(self)
-            .map(drop)
+        /// A transaction-scoped advisory lock keyed on the lookup. The key is hashed by the server, so
+        /// every client version agrees on it.
+        fn serialize_creators(&mut self, lookup: &Lookup) -> QueryResult<()> {
+            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .bind::<Text, _>(lookup.canonical_key())
+                .execute(self)
+                .map(drop)
+        }
     }
-});
+);

@@ -1,0 +1,2 @@
+DROP INDEX profiles_last_name_trgm_idx;
+DROP INDEX profiles_first_name_trgm_idx;

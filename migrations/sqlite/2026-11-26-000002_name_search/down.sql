@@ -1,0 +1,4 @@
+DROP TRIGGER profiles_name_search_update;
+DROP TRIGGER profiles_name_search_delete;
+DROP TRIGGER profiles_name_search_insert;
+DROP TABLE profiles_name_search;
