@@ -472,3 +472,15 @@ fn database_errors_show_in_the_status_line_and_the_console_goes_on() {
         "refresh tries again"
     );
 }
+
+#[test]
+fn the_inspect_view_scrolls_and_esc_closes_it() {
+    let (mut app, _) = new_app();
+    press(&mut app, KeyCode::F(2));
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::PageDown);
+    assert_eq!(app.inspect_scroll, 11);
+    assert!(matches!(app.overlay, Overlay::Inspect));
+    press(&mut app, KeyCode::Esc);
+    assert!(matches!(app.overlay, Overlay::None));
+}

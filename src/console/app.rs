@@ -128,6 +128,8 @@ pub struct App {
     pub log: Vec<LogEntry>,
     pub show_log: bool,
     pub inspect: Option<Result<Box<InspectReport>, String>>,
+    /// Lines the inspect view is scrolled by.
+    pub inspect_scroll: u16,
     /// The last operation's row and outcome, highlighted in the table.
     pub highlight: Option<(i64, Outcome)>,
     pub created_this_session: HashSet<i64>,
@@ -156,6 +158,7 @@ impl App {
             log: Vec::new(),
             show_log: false,
             inspect: None,
+            inspect_scroll: 0,
             highlight: None,
             created_this_session: HashSet::new(),
             size,
@@ -238,8 +241,29 @@ impl App {
         }
         match std::mem::replace(&mut self.overlay, Overlay::None) {
             Overlay::None => {}
+            Overlay::Inspect
+                if matches!(
+                    key.code,
+                    KeyCode::Down
+                        | KeyCode::Up
+                        | KeyCode::PageDown
+                        | KeyCode::PageUp
+                        | KeyCode::Char('j')
+                        | KeyCode::Char('k')
+                ) =>
+            {
+                // The report can be longer than the screen: these keys scroll it.
+                self.inspect_scroll = match key.code {
+                    KeyCode::Down | KeyCode::Char('j') => self.inspect_scroll.saturating_add(1),
+                    KeyCode::Up | KeyCode::Char('k') => self.inspect_scroll.saturating_sub(1),
+                    KeyCode::PageDown => self.inspect_scroll.saturating_add(10),
+                    _ => self.inspect_scroll.saturating_sub(10),
+                };
+                self.overlay = Overlay::Inspect;
+                return;
+            }
             Overlay::Help | Overlay::Inspect => {
-                // Any key closes a pop-up; the key that opened it does nothing more.
+                // Any other key closes a pop-up; the key that opened it does nothing more.
                 let closes_only = matches!(
                     key.code,
                     KeyCode::Esc
@@ -356,6 +380,7 @@ impl App {
             Command::ToggleInspect => {
                 self.overlay = Overlay::Inspect;
                 self.inspect = None;
+                self.inspect_scroll = 0;
                 let id = self.send(Job::Inspect, effects);
                 self.in_flight.inspect = Some(id);
             }

@@ -65,7 +65,9 @@ pub(crate) fn schema_report(conn: &mut AnyConnection) -> QueryResult<SchemaRepor
             })
         }
         AnyConnection::Postgres(conn) => Ok(SchemaReport {
-            server_version: diesel::sql_query("SELECT version() AS value")
+            server_version: diesel::sql_query(
+                "SELECT 'PostgreSQL ' || split_part(current_setting('server_version'), ' ', 1) AS value",
+            )
                 .get_result::<Single>(conn)?
                 .value,
             constraints: diesel::sql_query(
@@ -80,7 +82,10 @@ pub(crate) fn schema_report(conn: &mut AnyConnection) -> QueryResult<SchemaRepor
             )
             .load(conn)?,
             indexes: diesel::sql_query(
-                "SELECT indexname::text AS name, indexdef AS definition FROM pg_indexes
+                "SELECT indexname::text AS name,
+                        CASE WHEN indexdef LIKE 'CREATE UNIQUE%' THEN 'UNIQUE ' ELSE '' END
+                        || regexp_replace(indexdef, '^.* USING ', '') AS definition
+                 FROM pg_indexes
                  WHERE schemaname = current_schema() AND tablename = 'profiles' ORDER BY indexname",
             )
             .load(conn)?,

@@ -130,14 +130,21 @@ pub fn inspect(app: &App, frame: &mut Frame, area: Rect) {
             lines
         }
     };
-    let mut lines = lines;
-    lines.push(Line::styled("Esc closes.", theme::dim()));
     let popup = centered(
         area,
         area.width.saturating_sub(4),
         area.height.saturating_sub(2),
     );
-    show(frame, popup, " Inspect ", lines);
+    frame.render_widget(Clear, popup);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" Inspect · ↑/↓ PgUp/PgDn scroll · Esc closes ")
+        .border_style(theme::focused_border());
+    let text = Paragraph::new(lines)
+        .block(block)
+        .wrap(Wrap { trim: false })
+        .scroll((app.inspect_scroll, 0));
+    frame.render_widget(text, popup);
 }
 
 pub fn confirm_delete(profile: &Profile, frame: &mut Frame, area: Rect) {
