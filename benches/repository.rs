@@ -12,35 +12,14 @@ mod common;
 use std::sync::Barrier;
 use std::time::Instant;
 
-use chrono::NaiveDateTime;
 use common::{TestDb, goc, uoc};
 use diesel::prelude::*;
 use profile_console::db::{AnyConnection, DatabaseTarget, establish};
+use profile_console::domain::Profile;
 use profile_console::domain::{GetOrCreate, Outcome, UpdateOrCreate, now_utc};
+use profile_console::repository::schema::profiles;
 use profile_console::repository::{Repository, StatementLog};
 use rand::seq::SliceRandom;
-
-diesel::table! {
-    profiles (id) {
-        id -> BigInt,
-        first_name -> Text,
-        last_name -> Text,
-        gender -> Text,
-        age -> Integer,
-        created_at -> Timestamp,
-        updated_at -> Timestamp,
-    }
-}
-
-type Row = (
-    i64,
-    String,
-    String,
-    String,
-    i32,
-    NaiveDateTime,
-    NaiveDateTime,
-);
 
 const RUNS: usize = 5;
 const THREADS: usize = 8;
@@ -384,7 +363,7 @@ macro_rules! on_floor {
 
 /// The floor for a hit: one prepared SELECT by name.
 fn floor_select(conn: &mut AnyConnection, first: &str, last: &str) {
-    let row: Row = on_floor!(conn, |c| profiles::table
+    let row: Profile = on_floor!(conn, |c| profiles::table
         .filter(profiles::first_name.eq(first))
         .filter(profiles::last_name.eq(last))
         .first(c))
@@ -403,7 +382,7 @@ fn floor_insert(conn: &mut AnyConnection, first: &str, last: &str) {
         profiles::created_at.eq(now),
         profiles::updated_at.eq(now),
     );
-    let row: Row = on_floor!(conn, |c| c.transaction(|c| diesel::insert_into(
+    let row: Profile = on_floor!(conn, |c| c.transaction(|c| diesel::insert_into(
         profiles::table
     )
     .values(values)
@@ -416,7 +395,7 @@ fn floor_insert(conn: &mut AnyConnection, first: &str, last: &str) {
 /// The floor for an update: one UPDATE … RETURNING in its own transaction.
 fn floor_update(conn: &mut AnyConnection, id: i64, age: i32) {
     let now = now_utc();
-    let row: Row = on_floor!(conn, |c| c.transaction(|c| diesel::update(
+    let row: Profile = on_floor!(conn, |c| c.transaction(|c| diesel::update(
         profiles::table.find(id)
     )
     .set((profiles::age.eq(age), profiles::updated_at.eq(now)))

@@ -31,8 +31,13 @@ fn fill(repo: &mut Repository) -> Vec<Profile> {
         .collect()
 }
 
-/// Every row in the given order, read two at a time by keyset.
-fn read_forward(repo: &mut Repository, sort: SortColumn, descending: bool) -> Vec<i64> {
+/// Every row in the given order, read two at a time by keyset, walking `towards` from one end.
+fn read_all(
+    repo: &mut Repository,
+    sort: SortColumn,
+    descending: bool,
+    towards: Towards,
+) -> Vec<i64> {
     let mut ids = Vec::new();
     let mut anchor = None;
     loop {
@@ -42,37 +47,26 @@ fn read_forward(repo: &mut Repository, sort: SortColumn, descending: bool) -> Ve
                 descending,
                 anchor: anchor.clone(),
                 limit: 2,
+                towards,
                 ..PageRequest::default()
             })
             .unwrap();
         if page.is_empty() {
+            if towards == Towards::Backward {
+                ids.reverse();
+            }
             return ids;
         }
-        ids.extend(page.iter().map(|p| p.id));
-        anchor = page.last().cloned();
-    }
-}
-
-fn read_backward(repo: &mut Repository, sort: SortColumn, descending: bool) -> Vec<i64> {
-    let mut ids = Vec::new();
-    let mut anchor = None;
-    loop {
-        let page = repo
-            .page(&PageRequest {
-                sort,
-                descending,
-                anchor: anchor.clone(),
-                limit: 2,
-                towards: Towards::Backward,
-                ..PageRequest::default()
-            })
-            .unwrap();
-        if page.is_empty() {
-            ids.reverse();
-            return ids;
+        match towards {
+            Towards::Forward => {
+                ids.extend(page.iter().map(|p| p.id));
+                anchor = page.last().cloned();
+            }
+            Towards::Backward => {
+                ids.extend(page.iter().rev().map(|p| p.id));
+                anchor = page.first().cloned();
+            }
         }
-        ids.extend(page.iter().rev().map(|p| p.id));
-        anchor = page.first().cloned();
     }
 }
 
@@ -103,8 +97,8 @@ on_every_backend! {
         for sort in SortColumn::ALL {
             for descending in [false, true] {
                 let expected = expected_order(&rows, sort, descending);
-                assert_eq!(read_forward(&mut repo, sort, descending), expected, "forward {sort} desc={descending}");
-                assert_eq!(read_backward(&mut repo, sort, descending), expected, "backward {sort} desc={descending}");
+                assert_eq!(read_all(&mut repo, sort, descending, Towards::Forward), expected, "forward {sort} desc={descending}");
+                assert_eq!(read_all(&mut repo, sort, descending, Towards::Backward), expected, "backward {sort} desc={descending}");
             }
         }
     }

@@ -8,7 +8,7 @@ mod inspect;
 mod operations;
 mod retry;
 mod rows;
-mod schema;
+pub mod schema;
 mod seed;
 mod statement_log;
 mod store;
