@@ -62,6 +62,7 @@ pub enum Error {
     Database(#[source] DieselError),
 
     /// Internal: another writer changed the rows between two statements; the operation is retried.
+    #[doc(hidden)]
     #[error("another writer kept changing the matching profiles")]
     RaceLost,
 }

@@ -169,7 +169,7 @@ impl App {
         };
         app.resize(size);
         let mut effects = Vec::new();
-        app.reload_from_start(&mut effects);
+        app.reload_first_page(&mut effects);
         (app, effects)
     }
 
@@ -595,10 +595,6 @@ impl App {
             effects,
         );
         self.request_count(effects);
-    }
-
-    fn reload_from_start(&mut self, effects: &mut Vec<Effect>) {
-        self.reload_first_page(effects);
     }
 
     fn request_count(&mut self, effects: &mut Vec<Effect>) {

@@ -24,7 +24,6 @@ use anyhow::Context;
 use ratatui::crossterm::event;
 use ratatui::layout::Rect;
 
-use crate::db::TargetSource;
 use crate::repository::Repository;
 use app::{Action, App, Effect};
 use worker::Worker;
@@ -35,7 +34,7 @@ const BUSY_POLL: Duration = Duration::from_millis(15);
 const IDLE_POLL: Duration = Duration::from_millis(250);
 
 /// Opens the console on `repo` and runs it until the user quits.
-pub fn run(repo: Repository, _source: TargetSource) -> anyhow::Result<()> {
+pub fn run(repo: Repository) -> anyhow::Result<()> {
     let started = Instant::now();
     let database = repo.target().to_string();
     let backend = repo.backend();
