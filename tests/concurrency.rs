@@ -13,7 +13,7 @@ use profile_console::domain::{Field, Outcome, Profile, Value};
 use profile_console::repository::Repository;
 
 const THREADS: usize = 8;
-const ROUNDS: usize = 20;
+const ROUNDS: usize = 40;
 
 /// Runs `call` on `THREADS` threads at once, each with its own connection (opened beforehand, so
 /// connecting is not part of the race).
@@ -82,7 +82,7 @@ on_every_backend! {
             let rows = db.repo().count_lookup(&lookup).unwrap();
             assert_one_created(results, rows);
         }
-        eprintln!("race summary: unique-name get_or_create, {ROUNDS} rounds x {THREADS} threads, 0 duplicates, 0 errors");
+        eprintln!("race summary ({}): unique-name get_or_create, {ROUNDS} rounds x {THREADS} threads, 0 duplicates, 0 errors", db.target.backend());
     }
 
     fn racing_get_or_create_on_an_uncovered_lookup_never_duplicates(db) {
@@ -98,7 +98,7 @@ on_every_backend! {
             let rows = db.repo().count_lookup(&lookup).unwrap();
             assert_one_created(results, rows);
         }
-        eprintln!("race summary: uncovered (gender, age) get_or_create, {ROUNDS} rounds x {THREADS} threads, 0 duplicates, 0 errors");
+        eprintln!("race summary ({}): uncovered (gender, age) get_or_create, {ROUNDS} rounds x {THREADS} threads, 0 duplicates, 0 errors", db.target.backend());
     }
 
     fn racing_update_or_create_with_different_defaults_loses_no_update(db) {
@@ -135,21 +135,23 @@ on_every_backend! {
             assert!(changes.is_empty(), "changes that did not follow the previous write: {changes:?}");
             assert_eq!(current, i64::from(finale.age));
         }
-        eprintln!("race summary: update_or_create with different defaults, {ROUNDS} rounds x {THREADS} threads, 0 duplicates, 0 lost updates, 0 errors");
+        eprintln!("race summary ({}): update_or_create with different defaults, {ROUNDS} rounds x {THREADS} threads, 0 duplicates, 0 lost updates, 0 errors", db.target.backend());
     }
 
     fn racing_update_or_create_on_an_uncovered_lookup_never_duplicates(db) {
         for round in 0..ROUNDS {
             let gender = char::from(b'a' + (round % 26) as u8).to_string();
+            let age = (round / 26 + 120).to_string();
             let results = race(db, |repo, thread| {
                 let first = format!("UncoveredUpdater{round}x{thread}");
-                repo.update_or_create(&uoc(&[("gender", &gender), ("age", "120")], &[("last_name", "Updated")], Some(&[("first_name", &first), ("last_name", "Created")])))
+                repo.update_or_create(&uoc(&[("gender", &gender), ("age", &age)], &[("last_name", "Updated")], Some(&[("first_name", &first), ("last_name", "Created")])))
             });
-            let lookup = goc(&[("gender", &gender), ("age", "120")], &[]).lookup;
+            let lookup = goc(&[("gender", &gender), ("age", &age)], &[]).lookup;
             let rows = db.repo().count_lookup(&lookup).unwrap();
             let results: Vec<_> = results.into_iter().map(|r| r.unwrap_or_else(|err| panic!("a racer failed: {err}"))).collect();
             assert_eq!(results.iter().filter(|(_, o)| *o == Outcome::Created).count(), 1);
             assert_eq!(rows, 1, "no duplicates");
         }
+        eprintln!("race summary ({}): uncovered (gender, age) update_or_create, {ROUNDS} rounds x {THREADS} threads, 0 duplicates, 0 errors", db.target.backend());
     }
 }

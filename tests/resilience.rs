@@ -35,3 +35,32 @@ fn a_lost_postgres_connection_is_reported_and_the_next_operation_reconnects() {
     let (_, outcome) = repo.get_or_create(&request).expect("reconnected");
     assert_eq!(outcome.name(), "fetched");
 }
+
+#[test]
+fn a_locked_sqlite_file_is_waited_for_not_failed() {
+    let db = TestDb::sqlite();
+    let mut repo = db.repo();
+    let DatabaseTarget::Sqlite(path) = &db.target else {
+        unreachable!()
+    };
+    // Another client holds the single write lock for a moment.
+    let mut other = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    other.batch_execute("BEGIN IMMEDIATE").unwrap();
+    let releaser = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        other.batch_execute("COMMIT").unwrap();
+    });
+    let started = std::time::Instant::now();
+    let (_, outcome) = repo
+        .get_or_create(&goc(
+            &[("gender", "M"), ("age", "3")],
+            &[("first_name", "Wait"), ("last_name", "Turn")],
+        ))
+        .expect("waits for the lock, then creates");
+    assert_eq!(outcome.name(), "created");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(500),
+        "it did wait"
+    );
+    releaser.join().unwrap();
+}
