@@ -148,6 +148,19 @@ on_every_backend! {
         assert!(search(&mut repo, "adeyemi").is_empty());
     }
 
+    fn seeded_rows_and_rows_written_after_a_seed_are_searchable(db) {
+        let mut repo = db.repo();
+        repo.seed(1_500, |_| {}).unwrap();
+        let some = repo.page(&PageRequest { limit: 1, ..PageRequest::default() }).unwrap().remove(0);
+        let search = |repo: &mut Repository, text: &str| -> Vec<i64> {
+            let filter = ProfileFilter { search: Some(text.into()), ..ProfileFilter::default() };
+            repo.page(&PageRequest { filter, limit: 5000, ..PageRequest::default() }).unwrap().iter().map(|p| p.id).collect()
+        };
+        assert!(search(&mut repo, &some.last_name).contains(&some.id), "seeded rows are indexed");
+        let (new, _) = repo.get_or_create(&goc(&[("first_name", "Zyxw"), ("last_name", "Qvut")], &[("gender", "M"), ("age", "1")])).unwrap();
+        assert_eq!(search(&mut repo, "qvut"), [new.id], "the index trigger is back after seeding");
+    }
+
     fn filters_and_counts_agree(db) {
         let mut repo = db.repo();
         fill(&mut repo);

@@ -375,12 +375,31 @@ impl DemoProfile {
     }
 }
 
+#[derive(QueryableByName)]
+struct SqlText {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    value: String,
+}
+
 /// One transaction of inserts; names already present are skipped. SQLite takes one cached
 /// single-row statement per profile (no network, so batching buys nothing); PostgreSQL takes
 /// multi-row statements to save round trips.
 fn insert_chunk(conn: &mut AnyConnection, chunk: &[DemoProfile]) -> QueryResult<usize> {
     match conn {
         AnyConnection::Sqlite(conn) => conn.immediate_transaction(|conn| {
+            // The name-search index is filled once for the whole chunk, in one statement,
+            // rather than by its trigger row by row; the transaction keeps other writers out
+            // meanwhile, so no row they write is missed.
+            let trigger = diesel::sql_query(
+                "SELECT sql AS value FROM sqlite_master \
+                 WHERE type = 'trigger' AND name = 'profiles_name_search_insert'",
+            )
+            .get_result::<SqlText>(conn)?
+            .value;
+            let last_id: Option<i64> = profiles::table
+                .select(diesel::dsl::max(profiles::id))
+                .first(conn)?;
+            conn.batch_execute("DROP TRIGGER profiles_name_search_insert")?;
             let mut inserted = 0;
             for profile in chunk {
                 inserted += diesel::insert_into(profiles::table)
@@ -388,6 +407,13 @@ fn insert_chunk(conn: &mut AnyConnection, chunk: &[DemoProfile]) -> QueryResult<
                     .on_conflict_do_nothing()
                     .execute(conn)?;
             }
+            diesel::sql_query(
+                "INSERT INTO profiles_name_search (rowid, first_name, last_name) \
+                 SELECT id, first_name, last_name FROM profiles WHERE id > ?",
+            )
+            .bind::<diesel::sql_types::BigInt, _>(last_id.unwrap_or(0))
+            .execute(conn)?;
+            conn.batch_execute(&trigger)?;
             Ok(inserted)
         }),
         AnyConnection::Postgres(conn) => conn.transaction(|conn| {
