@@ -9,7 +9,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{TestDb, goc};
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use profile_console::db::DatabaseTarget;
 use profile_console::domain::Outcome;
 
 const ROWS: u16 = 32;
@@ -212,4 +215,38 @@ fn a_hangup_ends_the_process() {
         .unwrap();
     assert!(status.success());
     console.wait_for_exit();
+}
+
+#[test]
+fn the_console_opens_without_its_database_and_connects_when_it_appears() {
+    let Some(db) = TestDb::postgres() else { return };
+    // The same server, a database that does not exist yet.
+    let DatabaseTarget::Postgres(url) = &db.target else {
+        unreachable!()
+    };
+    let later_name = format!("{}_later", url.rsplit('/').next().unwrap());
+    let later = TestDb::unmanaged(DatabaseTarget::Postgres(format!(
+        "{}/{later_name}",
+        url.rsplit_once('/').unwrap().0
+    )));
+    let mut console = Session::start(&later);
+    let screen = console.wait_for("database unavailable, trying again every 3 s");
+    assert!(
+        screen.contains("cannot open the PostgreSQL database"),
+        "{screen}"
+    );
+    let mut admin = diesel::PgConnection::establish(url).unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {later_name}"))
+        .unwrap();
+    console.wait_for("connected to the database again");
+    console.wait_for("No profiles yet");
+    console.send("\x03");
+    assert!(console.wait_for_exit().success());
+    drop(console);
+    admin
+        .batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {later_name} WITH (FORCE)"
+        ))
+        .unwrap();
 }

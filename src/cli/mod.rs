@@ -129,8 +129,7 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     let (target, source) = DatabaseTarget::choose(cli.database_url.as_deref())?;
     let Some(command) = cli.command else {
-        let repo = Repository::open(target)?;
-        return crate::console::run(repo);
+        return crate::console::run(target);
     };
     let (mut repo, ran) = Repository::open_and_migrate(target)?;
     match command {

@@ -24,6 +24,8 @@ use crate::error::Error;
 
 /// How long the lookup must rest before the preview asks the database.
 pub const PREVIEW_DEBOUNCE: Duration = Duration::from_millis(120);
+/// How long to wait before reading the table again when the database is out of reach.
+pub const RETRY_AFTER: Duration = Duration::from_secs(3);
 /// Operation-log entries kept.
 const LOG_LIMIT: usize = 200;
 
@@ -137,6 +139,10 @@ pub struct App {
     /// Advances while anything is in flight; drives the spinner.
     pub spinner: usize,
     preview_due: Option<Instant>,
+    /// When to read the table again after the database was out of reach.
+    retry_at: Option<Instant>,
+    /// The last read failed for want of a database.
+    offline: bool,
     in_flight: InFlight,
     next_id: RequestId,
 }
@@ -164,6 +170,8 @@ impl App {
             size,
             spinner: 0,
             preview_due: None,
+            retry_at: None,
+            offline: false,
             in_flight: InFlight::default(),
             next_id: 0,
         };
@@ -191,7 +199,10 @@ impl App {
 
     /// When the app next wants a tick even without input.
     pub fn next_deadline(&self) -> Option<Instant> {
-        self.preview_due
+        [self.preview_due, self.retry_at]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
@@ -604,6 +615,11 @@ impl App {
 
     /// Reloads from the first row on screen, so rows other writers added appear in place.
     fn refresh(&mut self, effects: &mut Vec<Effect>) {
+        self.reload_in_place(effects);
+        self.status = Status::Info("refreshed".into());
+    }
+
+    fn reload_in_place(&mut self, effects: &mut Vec<Effect>) {
         let keep = self.table.selected().map(|p| p.id);
         let anchor = if self.table.at_start && self.table.top == 0 {
             None
@@ -617,7 +633,6 @@ impl App {
             self.table.at_start = true;
         }
         self.request_count(effects);
-        self.status = Status::Info("refreshed".into());
     }
 
     fn show_row(&mut self, profile: &Profile, effects: &mut Vec<Effect>) {
@@ -657,6 +672,10 @@ impl App {
         if self.busy() {
             self.spinner = self.spinner.wrapping_add(1);
         }
+        if self.retry_at.is_some_and(|due| due <= now) && self.in_flight.page.is_none() {
+            self.retry_at = None;
+            self.reload_in_place(effects);
+        }
         if self.preview_due.is_some_and(|due| due <= now) {
             self.preview_due = None;
             match self.form.lookup() {
@@ -688,10 +707,13 @@ impl App {
                 self.in_flight.page = None;
                 match result {
                     Ok(rows) => {
+                        if std::mem::take(&mut self.offline) {
+                            self.status = Status::Info("connected to the database again".into());
+                        }
                         self.table.receive(intent, rows, limit);
                         self.fetch_if_near_edge(effects);
                     }
-                    Err(err) => self.fail("could not load profiles", &err),
+                    Err(err) => self.fail_loading("could not load profiles", &err),
                 }
             }
             Reply::Around(result) => {
@@ -712,7 +734,7 @@ impl App {
                             *shown = visible;
                         }
                     }
-                    Err(err) => self.fail("could not load profiles", &err),
+                    Err(err) => self.fail_loading("could not load profiles", &err),
                 }
             }
             Reply::Count(result) => {
@@ -722,7 +744,7 @@ impl App {
                 self.in_flight.count = None;
                 match result {
                     Ok(count) => self.table.total = Some(count),
-                    Err(err) => self.fail("could not count profiles", &err),
+                    Err(err) => self.fail_loading("could not count profiles", &err),
                 }
             }
             Reply::Preview(result) => {
@@ -804,6 +826,21 @@ impl App {
                     Err(err) => self.fail("could not delete", &err),
                 }
             }
+        }
+    }
+
+    /// A failed read of the table. When the database is out of reach, the table is read again
+    /// every [`RETRY_AFTER`] until it answers.
+    fn fail_loading(&mut self, what: &str, err: &Error) {
+        if matches!(err, Error::Connect(_) | Error::ConnectionLost(_)) {
+            self.offline = true;
+            self.retry_at = Some(Instant::now() + RETRY_AFTER);
+            self.status = Status::Failed(format!(
+                "database unavailable, trying again every {} s: {err}",
+                RETRY_AFTER.as_secs()
+            ));
+        } else {
+            self.fail(what, err);
         }
     }
 

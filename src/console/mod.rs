@@ -24,7 +24,7 @@ use anyhow::Context;
 use ratatui::crossterm::event;
 use ratatui::layout::Rect;
 
-use crate::repository::Repository;
+use crate::db::DatabaseTarget;
 use app::{Action, App, Effect};
 use worker::Worker;
 
@@ -33,12 +33,13 @@ const BUSY_POLL: Duration = Duration::from_millis(15);
 /// How long the loop sleeps when nothing is happening.
 const IDLE_POLL: Duration = Duration::from_millis(250);
 
-/// Opens the console on `repo` and runs it until the user quits.
-pub fn run(repo: Repository) -> anyhow::Result<()> {
+/// Opens the console on `target` and runs it until the user quits. The database is opened on the
+/// worker thread, so the first frame never waits for it.
+pub fn run(target: DatabaseTarget) -> anyhow::Result<()> {
     let started = Instant::now();
-    let database = repo.target().to_string();
-    let backend = repo.backend();
-    let worker = Worker::spawn(repo).context("starting the database worker")?;
+    let database = target.to_string();
+    let backend = target.backend();
+    let worker = Worker::spawn(target).context("starting the database worker")?;
     // SIGTERM asks the loop to stop and restore the terminal; a second one ends the process at
     // once. SIGHUP keeps its default (end the process): the terminal is gone, nothing to restore.
     let stop = Arc::new(AtomicBool::new(false));

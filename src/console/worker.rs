@@ -9,7 +9,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::db::Backend;
+use crate::db::{Backend, DatabaseTarget};
 use crate::domain::{
     GetOrCreate, Lookup, Outcome, PageRequest, Profile, ProfileFilter, Towards, UpdateOrCreate,
 };
@@ -111,15 +111,15 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// Moves `repo` to a new thread. The thread ends when the `Worker` is dropped.
-    pub fn spawn(mut repo: Repository) -> std::io::Result<Worker> {
+    /// Starts the worker thread for `target`. It opens (and migrates) the database on its first
+    /// job, so the console draws at once; while the database cannot be opened, each job answers
+    /// with that error and the next job tries again. The thread ends when the `Worker` is dropped.
+    pub fn spawn(target: DatabaseTarget) -> std::io::Result<Worker> {
         let (requests, inbox) = channel::<Request>();
         let (outbox, responses) = channel::<Response>();
-        let log = StatementLog::default();
-        repo.record_statements(log.clone());
         thread::Builder::new()
             .name("db-worker".into())
-            .spawn(move || serve(repo, log, inbox, outbox))?;
+            .spawn(move || serve(target, inbox, outbox))?;
         Ok(Worker {
             requests,
             responses,
@@ -127,19 +127,19 @@ impl Worker {
     }
 }
 
-fn serve(
-    mut repo: Repository,
-    log: StatementLog,
-    inbox: Receiver<Request>,
-    outbox: Sender<Response>,
-) {
+fn serve(target: DatabaseTarget, inbox: Receiver<Request>, outbox: Sender<Response>) {
+    let log = StatementLog::default();
+    let mut repo: Option<Repository> = None;
     while let Ok(first) = inbox.recv() {
         let mut queue = vec![first];
         queue.extend(inbox.try_iter());
         for request in newest_per_slot(queue) {
             log.take();
             let started = Instant::now();
-            let reply = run(&mut repo, request.job);
+            let reply = match open(&mut repo, &target, &log) {
+                Ok(repo) => run(repo, request.job),
+                Err(err) => Reply::failed(&request.job, err),
+            };
             let response = Response {
                 id: request.id,
                 reply,
@@ -149,6 +149,35 @@ fn serve(
             if outbox.send(response).is_err() {
                 return;
             }
+        }
+    }
+}
+
+/// The open repository, opening it first if need be.
+fn open<'a>(
+    repo: &'a mut Option<Repository>,
+    target: &DatabaseTarget,
+    log: &StatementLog,
+) -> Result<&'a mut Repository, Error> {
+    if let Some(repo) = repo {
+        return Ok(repo);
+    }
+    let mut opened = Repository::open(target.clone())?;
+    opened.record_statements(log.clone());
+    Ok(repo.insert(opened))
+}
+
+impl Reply {
+    /// The answer to `job` when it could not run at all.
+    fn failed(job: &Job, err: Error) -> Reply {
+        match job {
+            Job::Page(_) => Reply::Page(Err(err)),
+            Job::Around { .. } => Reply::Around(Err(err)),
+            Job::Count(_) => Reply::Count(Err(err)),
+            Job::Preview(_) => Reply::Preview(Err(err)),
+            Job::GetOrCreate(_) | Job::UpdateOrCreate(_) => Reply::Operation(Err(err)),
+            Job::Delete(_) => Reply::Deleted(Err(err)),
+            Job::Inspect => Reply::Inspect(Err(err)),
         }
     }
 }

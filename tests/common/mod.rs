@@ -21,8 +21,13 @@ pub struct TestDb {
 }
 
 enum Cleanup {
+    /// The test looks after this database itself.
+    Nothing,
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
 }
 
 impl TestDb {
@@ -71,6 +76,14 @@ impl TestDb {
             target: DatabaseTarget::Postgres(with_database(&admin_url, &name)),
             cleanup: Cleanup::Postgres { admin_url, name },
         })
+    }
+
+    /// A database the caller creates and drops itself.
+    pub fn unmanaged(target: DatabaseTarget) -> TestDb {
+        TestDb {
+            target,
+            cleanup: Cleanup::Nothing,
+        }
     }
 
     /// A connected, migrated repository.

@@ -15,12 +15,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Some(total) => format!("{} profiles", thousands(total)),
         None => "counting…".to_owned(),
     };
+    // The database comes last: a long URL is what gets cut on a narrow terminal.
+    let busy = if app.busy() { spinner(app) } else { ' ' };
     let mut spans = vec![
         Span::styled(" profile-console ", theme::title()),
         Span::raw(format!(
-            "│ {} {} │ {count} │ sort {} {}",
-            app.backend,
-            app.database,
+            "{busy} {count} │ sort {} {}",
             table.sort,
             if table.descending { "↓" } else { "↑" }
         )),
@@ -32,8 +32,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     if !filter.is_empty() {
         spans.push(Span::raw(format!(" │ filter {filter}")));
     }
-    if app.busy() {
-        spans.push(Span::raw(format!(" {}", spinner(app))));
-    }
+    spans.push(Span::styled(
+        format!(" │ {} {}", app.backend, app.database),
+        theme::dim(),
+    ));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
