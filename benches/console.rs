@@ -208,7 +208,7 @@ impl Driver {
     }
 
     /// Runs the jobs the app asked for, feeding the answers back, until it asks for nothing
-    /// more. Counts are timed apart unless `counts_inline`.
+    /// more. Counts are timed apart unless `counts_inline`; prefetches run untimed.
     fn settle(&mut self, effects: Vec<Effect>, counts_inline: bool) {
         let mut queue: VecDeque<Effect> = effects.into();
         let mut counts: Vec<Request> = Vec::new();
@@ -226,7 +226,7 @@ impl Driver {
             let started = Instant::now();
             let more = self.answer(request);
             self.background.push(started.elapsed());
-            let _ = more;
+            self.settle(more, counts_inline);
         }
     }
 
@@ -246,20 +246,23 @@ impl Driver {
         let started = Instant::now();
         let effects = self.app.update(action);
         let mut queue: VecDeque<Effect> = effects.into();
-        let mut counts = Vec::new();
+        let mut background = Vec::new();
         while let Some(effect) = queue.pop_front() {
             let Effect::Send(request) = effect else {
                 continue;
             };
-            if matches!(request.job, Job::Count(_)) {
-                counts.push(Effect::Send(request));
+            // Counts and prefetches (pages read past the window's edge) never hold up a frame
+            // in the console: it draws what it has and takes them when they come.
+            let prefetch = matches!(&request.job, Job::Page(page) if page.anchor.is_some() && !page.include_anchor);
+            if matches!(request.job, Job::Count(_)) || prefetch {
+                background.push(Effect::Send(request));
                 continue;
             }
             queue.extend(self.answer(*request));
         }
         self.draw();
         let elapsed = started.elapsed();
-        self.settle(counts, false);
+        self.settle(background, false);
         elapsed
     }
 

@@ -42,9 +42,15 @@ pub struct TableView {
 }
 
 impl TableView {
-    /// Rows per fetch: a few screens, so a page key never waits.
+    /// Rows per prefetch: a few screens, so a page key never waits.
     pub fn fetch_size(&self) -> i64 {
         (self.height.max(10) * 3) as i64
+    }
+
+    /// Rows for a page that replaces the window: one screen, to draw it as soon as possible;
+    /// the rows around it are prefetched behind it.
+    pub fn screen_size(&self) -> i64 {
+        (self.height.max(10) + 2) as i64
     }
 
     pub fn selected(&self) -> Option<&Profile> {
@@ -58,6 +64,7 @@ impl TableView {
         towards: Towards,
         include_anchor: bool,
     ) -> PageRequest {
+        let prefetch = anchor.is_some() && !include_anchor;
         PageRequest {
             filter: self.filter.clone(),
             sort: self.sort,
@@ -65,7 +72,11 @@ impl TableView {
             anchor,
             include_anchor,
             towards,
-            limit: self.fetch_size(),
+            limit: if prefetch {
+                self.fetch_size()
+            } else {
+                self.screen_size()
+            },
         }
     }
 
