@@ -13,6 +13,7 @@ use ratatui::layout::Rect;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
+use super::filter::{describe_filter, parse_filter};
 use super::form::{FieldRole, Form};
 use super::keymap::{self, Command, Scope};
 use super::table::{PageIntent, TableView};
@@ -889,55 +890,4 @@ pub fn outcome_text(outcome: &Outcome, profile: &Profile) -> String {
     } else {
         format!("{word} {}: {}", profile.summary(), changes.join(", "))
     }
-}
-
-/// `F 30-40`: the filter prompt's text for a filter.
-pub fn describe_filter(filter: &ProfileFilter) -> String {
-    let mut parts = Vec::new();
-    if let Some(gender) = &filter.gender {
-        parts.push(gender.clone());
-    }
-    match (filter.age_min, filter.age_max) {
-        (Some(min), Some(max)) => parts.push(format!("{min}-{max}")),
-        (Some(min), None) => parts.push(format!("{min}-")),
-        (None, Some(max)) => parts.push(format!("-{max}")),
-        (None, None) => {}
-    }
-    parts.join(" ")
-}
-
-/// Reads `[GENDER] [MIN-MAX | MIN- | -MAX | AGE]`, in any order, into the gender and age parts
-/// of a filter; empty clears them.
-pub fn parse_filter(text: &str) -> Result<ProfileFilter, String> {
-    let (mut gender, mut min, mut max) = (None, None, None);
-    let age = |s: &str| -> Result<Option<i32>, String> {
-        if s.is_empty() {
-            return Ok(None);
-        }
-        match s.parse::<i32>() {
-            Ok(n) if (0..=150).contains(&n) => Ok(Some(n)),
-            _ => Err(format!("filter: {s:?} is not an age from 0 to 150")),
-        }
-    };
-    for word in text.split_whitespace() {
-        if let Some((low, high)) = word.split_once('-') {
-            min = age(low)?;
-            max = age(high)?;
-        } else if word.chars().all(|c| c.is_ascii_digit()) {
-            min = age(word)?;
-            max = min;
-        } else if word.chars().count() == 1 {
-            gender = Some(word.to_owned());
-        } else {
-            return Err(format!(
-                "filter: {word:?} is neither a one-character gender nor an age range like 20-40"
-            ));
-        }
-    }
-    Ok(ProfileFilter {
-        search: None,
-        gender,
-        age_min: min,
-        age_max: max,
-    })
 }

@@ -3,12 +3,14 @@
 //!
 //! - `keymap`: every key, in one table (feeds key handling, the hint bar and help).
 //! - `app`: state and `update` (events in, requests out); no terminal, no database.
-//! - `form`, `table`: the form's fields and roles; the table's keyset window.
+//! - `form`, `table`, `filter`: the form's fields and roles; the table's keyset window; the
+//!   filter prompt's syntax.
 //! - `ui`: pure render functions, one per region, and the layout they share with `app`.
 //! - `worker`: the thread that owns the database connection.
 //! - `terminal`: entering and always leaving full-screen mode (normal exit, error, panic, SIGTERM).
 
 pub mod app;
+pub mod filter;
 pub mod form;
 pub mod keymap;
 pub mod table;

@@ -6,7 +6,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{spinner, theme, thousands};
-use crate::console::app::{App, describe_filter};
+use crate::console::app::App;
+use crate::console::filter::describe_filter;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let table = &app.table;
