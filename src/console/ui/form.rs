@@ -37,7 +37,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         } else {
             " "
         };
-        let scroll = field.input.visual_scroll(value_width);
+        // Only the focused field scrolls to keep its cursor in view; others show their start.
+        let editing = focused && index == app.form.focused;
+        let scroll = if editing {
+            field.input.visual_scroll(value_width)
+        } else {
+            0
+        };
         let value: String = field
             .input
             .value()
