@@ -231,3 +231,29 @@ fn the_embedded_default_lives_in_the_user_data_directory() {
         stdout(&out)
     );
 }
+
+#[test]
+fn an_empty_create_default_means_create_with_the_lookup_alone() {
+    let db = TestDb::sqlite();
+    let lookup = [
+        "--lookup",
+        "first_name=Ana",
+        "--lookup",
+        "last_name=Li",
+        "--lookup",
+        "gender=F",
+        "--lookup",
+        "age=3",
+    ];
+    let mut args = vec!["update-or-create"];
+    args.extend(lookup);
+    args.extend(["--default", "first_name=Zed", "--create-default=", "--json"]);
+    // first_name is both a lookup and a default: refused before anything is written.
+    assert_eq!(run(&db, &args).status.code(), Some(2));
+    let mut args = vec!["update-or-create"];
+    args.extend(lookup);
+    args.extend(["--create-default=", "--json"]);
+    let body = json(&run(&db, &args));
+    assert_eq!(body["outcome"], "created");
+    assert_eq!(body["profile"]["age"], 3);
+}
