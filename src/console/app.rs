@@ -274,21 +274,8 @@ impl App {
                 self.overlay = Overlay::Inspect;
                 return;
             }
-            Overlay::Help | Overlay::Inspect => {
-                // Any other key closes a pop-up; the key that opened it does nothing more.
-                let closes_only = matches!(
-                    key.code,
-                    KeyCode::Esc
-                        | KeyCode::Char('q')
-                        | KeyCode::Char('?')
-                        | KeyCode::F(1)
-                        | KeyCode::F(2)
-                        | KeyCode::Enter
-                );
-                if closes_only {
-                    return;
-                }
-            }
+            // Any other key closes a pop-up, and does nothing more.
+            Overlay::Help | Overlay::Inspect => return,
             Overlay::ConfirmDelete(profile) => {
                 if matches!(
                     key.code,
@@ -311,11 +298,7 @@ impl App {
                 return;
             }
         }
-        let scope = match self.focus {
-            Focus::Form => Scope::Form,
-            Focus::Table => Scope::Table,
-        };
-        if let Some(command) = keymap::command_for(scope, &key) {
+        if let Some(command) = keymap::command_for(self.scope(), &key) {
             self.run_command(command, effects);
         } else if self.focus == Focus::Form
             && self
