@@ -71,7 +71,7 @@ const TRIGRAM: usize = 3;
 
 /// One search term on SQLite: the FTS5 trigram index, which also folds case beyond ASCII; short
 /// terms scan with LIKE (ASCII case folding), which stops early since they match often.
-fn sqlite_term_filter(term: &str) -> Filter<Sqlite> {
+fn sqlite_term_filter(term: &str, _walk: bool) -> Filter<Sqlite> {
     if term.chars().count() >= TRIGRAM {
         let phrase = format!("\"{}\"", term.replace('"', "\"\""));
         Box::new(
@@ -92,8 +92,17 @@ fn sqlite_term_filter(term: &str) -> Filter<Sqlite> {
     }
 }
 
-/// One search term on PostgreSQL: ILIKE, which the pg_trgm GIN indexes serve for longer terms.
-fn pg_term_filter(term: &str) -> Filter<Pg> {
+/// One search term on PostgreSQL: ILIKE on either name, which the pg_trgm GIN indexes serve for
+/// longer terms; for a `walk` in id order, plain LIKE on the stored lower-cased `search_name`,
+/// which no index serves and which costs a fraction of ILIKE per row.
+fn pg_term_filter(term: &str, walk: bool) -> Filter<Pg> {
+    if walk {
+        return Box::new(
+            sql::<Bool>("search_name LIKE ")
+                .bind::<Text, _>(contains_pattern(&term.to_lowercase()))
+                .sql(" ESCAPE '\\'"),
+        );
+    }
     let pattern = contains_pattern(term);
     Box::new(
         profiles::first_name
@@ -101,6 +110,68 @@ fn pg_term_filter(term: &str) -> Filter<Pg> {
             .escape('\\')
             .or(profiles::last_name.ilike(pattern).escape('\\')),
     )
+}
+
+/// SQLite's FTS subquery is planned well as it is.
+fn no_search_walk(_: &mut SqliteConnection, _: &PageRequest) -> QueryResult<Option<Vec<Profile>>> {
+    Ok(None)
+}
+
+/// Ids a search page walks in id order before it turns to the trigram index.
+const SEARCH_WALK: i64 = 30_000;
+
+/// A search page in id order on PostgreSQL. The planner estimates trigram matches poorly (a term
+/// matching 7,000 rows can be estimated at 140) and then reads thousands of heap pages through a
+/// bitmap, where walking the primary key finds a page of matches in a few thousand rows. So: walk
+/// at most [`SEARCH_WALK`] ids from the anchor with a cheap filter; only a term too rare to
+/// fill the page there goes to the trigram index, whose bitmap is then small.
+fn pg_search_walk(
+    conn: &mut PgConnection,
+    request: &PageRequest,
+) -> QueryResult<Option<Vec<Profile>>> {
+    let searchable = request.filter.search_terms().next().is_some()
+        && request
+            .filter
+            .search_terms()
+            .all(|term| term.chars().count() >= TRIGRAM);
+    if request.sort != SortColumn::Id || !searchable {
+        return Ok(None);
+    }
+    let ascending = request.reads_ascending();
+    let start = match &request.anchor {
+        Some(anchor) => Some(anchor.id),
+        None if ascending => profiles::table
+            .select(diesel::dsl::min(profiles::id))
+            .first(conn)?,
+        None => profiles::table
+            .select(diesel::dsl::max(profiles::id))
+            .first(conn)?,
+    };
+    let Some(start) = start else {
+        return Ok(Some(Vec::new()));
+    };
+    let within: Filter<Pg> = if ascending {
+        Box::new(profiles::id.le(start.saturating_add(SEARCH_WALK)))
+    } else {
+        Box::new(profiles::id.ge(start.saturating_sub(SEARCH_WALK)))
+    };
+    let bounded: Filter<Pg> = match &request.anchor {
+        Some(anchor) => Box::new(within.and(pg_filters::keyset_filter(request, anchor))),
+        None => within,
+    };
+    let mut rows: Vec<Profile> =
+        pg_filters::page_query(request, true, Some(bounded), request.limit).load(conn)?;
+    if (rows.len() as i64) < request.limit {
+        let keyset = request
+            .anchor
+            .as_ref()
+            .map(|anchor| pg_filters::keyset_filter(request, anchor));
+        rows = pg_filters::page_query(request, false, keyset, request.limit).load(conn)?;
+    }
+    if request.towards == crate::domain::Towards::Backward {
+        rows.reverse();
+    }
+    Ok(Some(rows))
 }
 
 /// `ORDER BY` the key columns, all ascending or all descending (the row-value comparison needs
@@ -116,7 +187,7 @@ macro_rules! order_by {
 }
 
 macro_rules! impl_store {
-    ($conn:ty, $db:ty, $filters:ident, term_filter = $term_filter:path, split_keyset = $split:expr, { $($backend_specific:item)* }) => {
+    ($conn:ty, $db:ty, $filters:ident, term_filter = $term_filter:path, search_walk = $search_walk:path, split_keyset = $split:expr, { $($backend_specific:item)* }) => {
         /// The WHERE clauses, typed for this backend.
         mod $filters {
             use super::*;
@@ -148,7 +219,9 @@ macro_rules! impl_store {
                 filter.unwrap_or_else(|| Box::new(sql::<Bool>("1 = 1")))
             }
 
-            pub(super) fn browse_filter(filter: &ProfileFilter) -> Option<Filter<$db>> {
+            /// The browse filter. With `walk`, search terms take the form meant for walking the
+            /// sort order (see `pg_search_walk`).
+            pub(super) fn browse_filter(filter: &ProfileFilter, walk: bool) -> Option<Filter<$db>> {
                 let mut combined: Option<Filter<$db>> = None;
                 let mut and = |next: Filter<$db>| {
                     combined = Some(match combined.take() {
@@ -157,7 +230,7 @@ macro_rules! impl_store {
                     });
                 };
                 for term in filter.search_terms() {
-                    and($term_filter(term));
+                    and($term_filter(term, walk));
                 }
                 if let Some(gender) = &filter.gender {
                     and(Box::new(profiles::gender.eq(gender.clone())));
@@ -257,12 +330,13 @@ macro_rules! impl_store {
             /// One page's query: the browse filter, an optional keyset condition, the order.
             pub(super) fn page_query(
                 request: &PageRequest,
+                walk: bool,
                 keyset: Option<Filter<$db>>,
                 limit: i64,
             ) -> profiles::BoxedQuery<'static, $db> {
                 use profiles::*;
                 let mut query = profiles::table.select(profiles::all_columns).into_boxed();
-                if let Some(filter) = browse_filter(&request.filter) {
+                if let Some(filter) = browse_filter(&request.filter, walk) {
                     query = query.filter(filter);
                 }
                 if let Some(keyset) = keyset {
@@ -331,20 +405,23 @@ macro_rules! impl_store {
             }
 
             fn page(&mut self, request: &PageRequest) -> QueryResult<Vec<Profile>> {
+                if let Some(rows) = $search_walk(self, request)? {
+                    return Ok(rows);
+                }
                 let ties_on_id = !matches!(request.sort, SortColumn::Id | SortColumn::FirstName | SortColumn::LastName);
                 let mut rows: Vec<Profile> = match &request.anchor {
                     Some(anchor) if $split && ties_on_id => {
                         let (tie, beyond) = $filters::split_keyset(request, anchor);
-                        let mut rows: Vec<Profile> = $filters::page_query(request, Some(tie), request.limit).load(self)?;
+                        let mut rows: Vec<Profile> = $filters::page_query(request, false, Some(tie), request.limit).load(self)?;
                         let missing = request.limit - rows.len() as i64;
                         if missing > 0 {
-                            rows.extend($filters::page_query(request, Some(beyond), missing).load::<Profile>(self)?);
+                            rows.extend($filters::page_query(request, false, Some(beyond), missing).load::<Profile>(self)?);
                         }
                         rows
                     }
                     anchor => {
                         let keyset = anchor.as_ref().map(|anchor| $filters::keyset_filter(request, anchor));
-                        $filters::page_query(request, keyset, request.limit).load(self)?
+                        $filters::page_query(request, false, keyset, request.limit).load(self)?
                     }
                 };
                 if request.towards == crate::domain::Towards::Backward {
@@ -354,7 +431,7 @@ macro_rules! impl_store {
             }
 
             fn count_matching(&mut self, filter: &ProfileFilter) -> QueryResult<i64> {
-                match $filters::browse_filter(filter) {
+                match $filters::browse_filter(filter, false) {
                     None => profiles::table.count().get_result(self),
                     Some(filter) => profiles::table.filter(filter).count().get_result(self),
                 }
@@ -370,6 +447,7 @@ impl_store!(
     Sqlite,
     sqlite_filters,
     term_filter = sqlite_term_filter,
+    search_walk = no_search_walk,
     split_keyset = true,
     {
         /// The immediate transaction already holds the database's single write lock, so the rows read
@@ -397,6 +475,7 @@ impl_store!(
     Pg,
     pg_filters,
     term_filter = pg_term_filter,
+    search_walk = pg_search_walk,
     split_keyset = false,
     {
         fn find_locked(&mut self, lookup: &Lookup, limit: i64) -> QueryResult<Vec<Profile>> {
