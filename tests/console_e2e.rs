@@ -220,21 +220,23 @@ fn a_hangup_ends_the_process() {
 #[test]
 fn the_console_opens_without_its_database_and_connects_when_it_appears() {
     let Some(db) = TestDb::postgres() else { return };
-    // The same server, a database that does not exist yet.
-    let DatabaseTarget::Postgres(url) = &db.target else {
+    // The same server, a database that does not exist yet (dropped when `later` goes).
+    let later = db
+        .sibling_not_created_yet("later")
+        .expect("a PostgreSQL test database");
+    let DatabaseTarget::Postgres(later_url) = &later.target else {
         unreachable!()
     };
-    let later_name = format!("{}_later", url.rsplit('/').next().unwrap());
-    let later = TestDb::unmanaged(DatabaseTarget::Postgres(format!(
-        "{}/{later_name}",
-        url.rsplit_once('/').unwrap().0
-    )));
+    let later_name = later_url.rsplit('/').next().unwrap().to_owned();
     let mut console = Session::start(&later);
     let screen = console.wait_for("database unavailable, trying again every 3 s");
     assert!(
         screen.contains("cannot open the PostgreSQL database"),
         "{screen}"
     );
+    let DatabaseTarget::Postgres(url) = &db.target else {
+        unreachable!()
+    };
     let mut admin = diesel::PgConnection::establish(url).unwrap();
     admin
         .batch_execute(&format!("CREATE DATABASE {later_name}"))
@@ -243,10 +245,4 @@ fn the_console_opens_without_its_database_and_connects_when_it_appears() {
     console.wait_for("No profiles yet");
     console.send("\x03");
     assert!(console.wait_for_exit().success());
-    drop(console);
-    admin
-        .batch_execute(&format!(
-            "DROP DATABASE IF EXISTS {later_name} WITH (FORCE)"
-        ))
-        .unwrap();
 }

@@ -21,13 +21,8 @@ pub struct TestDb {
 }
 
 enum Cleanup {
-    /// The test looks after this database itself.
-    Nothing,
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres {
-        admin_url: String,
-        name: String,
-    },
+    Postgres { admin_url: String, name: String },
 }
 
 impl TestDb {
@@ -78,12 +73,20 @@ impl TestDb {
         })
     }
 
-    /// A database the caller creates and drops itself.
-    pub fn unmanaged(target: DatabaseTarget) -> TestDb {
-        TestDb {
-            target,
-            cleanup: Cleanup::Nothing,
-        }
+    /// A database on the same server as `self` that does not exist yet; the caller creates it,
+    /// and it is dropped (if it exists) when the returned value goes.
+    pub fn sibling_not_created_yet(&self, suffix: &str) -> Option<TestDb> {
+        let Cleanup::Postgres { admin_url, name } = &self.cleanup else {
+            return None;
+        };
+        let name = format!("{name}_{suffix}");
+        Some(TestDb {
+            target: DatabaseTarget::Postgres(with_database(admin_url, &name)),
+            cleanup: Cleanup::Postgres {
+                admin_url: admin_url.clone(),
+                name,
+            },
+        })
     }
 
     /// A connected, migrated repository.
