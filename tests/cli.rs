@@ -7,12 +7,18 @@ use std::process::{Command, Output};
 use common::TestDb;
 use serde_json::Value;
 
+/// The binary, with no backtrace on errors (they are one sentence).
+fn console() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_profile-console"));
+    command.env_remove("RUST_BACKTRACE");
+    command
+}
+
 fn run(db: &TestDb, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_profile-console"))
+    console()
         .arg("--database-url")
         .arg(db.url())
         .args(args)
-        .env_remove("RUST_BACKTRACE")
         .env_remove("DATABASE_URL")
         .output()
         .expect("run profile-console")
@@ -149,13 +155,12 @@ on_every_backend! {
 
 #[test]
 fn a_bad_url_exits_1_with_one_masked_line() {
-    let out = Command::new(env!("CARGO_BIN_EXE_profile-console"))
+    let out = console()
         .args([
             "--database-url",
             "postgres://me:secret@127.0.0.1:1/none",
             "info",
         ])
-        .env_remove("RUST_BACKTRACE")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -166,9 +171,8 @@ fn a_bad_url_exits_1_with_one_masked_line() {
         "{err}"
     );
 
-    let out = Command::new(env!("CARGO_BIN_EXE_profile-console"))
+    let out = console()
         .args(["--database-url", "gopher://x", "info"])
-        .env_remove("RUST_BACKTRACE")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -183,7 +187,7 @@ fn a_bad_url_exits_1_with_one_masked_line() {
 fn database_url_comes_from_the_environment_and_dot_env() {
     let dir = tempfile::tempdir().unwrap();
     let from_env = dir.path().join("env.db");
-    let out = Command::new(env!("CARGO_BIN_EXE_profile-console"))
+    let out = console()
         .arg("info")
         .current_dir(dir.path())
         .env("DATABASE_URL", from_env.to_str().unwrap())
@@ -197,7 +201,7 @@ fn database_url_comes_from_the_environment_and_dot_env() {
     assert!(from_env.exists());
 
     std::fs::write(dir.path().join(".env"), "DATABASE_URL=sqlite://dotenv.db\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_profile-console"))
+    let out = console()
         .arg("info")
         .current_dir(dir.path())
         .env_remove("DATABASE_URL")
@@ -214,7 +218,7 @@ fn database_url_comes_from_the_environment_and_dot_env() {
 #[test]
 fn the_embedded_default_lives_in_the_user_data_directory() {
     let home = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_profile-console"))
+    let out = console()
         .arg("info")
         .current_dir(home.path())
         .env("HOME", home.path())

@@ -97,6 +97,16 @@ impl Session {
         std::thread::sleep(Duration::from_millis(150));
     }
 
+    /// Sends the console a signal, as `kill -NAME` does.
+    fn signal(&self, name: &str) {
+        let pid = self.child.process_id().expect("a pid");
+        let status = std::process::Command::new("kill")
+            .args([format!("-{name}"), pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
     fn wait_for_exit(&mut self) -> portable_pty::ExitStatus {
         let deadline = Instant::now() + WAIT;
         loop {
@@ -192,12 +202,7 @@ fn sigterm_restores_the_terminal() {
     let db = TestDb::sqlite();
     let mut console = Session::start(&db);
     console.wait_for("profiles");
-    let pid = console.child.process_id().expect("a pid");
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    console.signal("TERM");
     console.wait_for_exit();
     assert!(!console.screen.lock().unwrap().screen().alternate_screen());
 }
@@ -208,12 +213,7 @@ fn a_hangup_ends_the_process() {
     let db = TestDb::sqlite();
     let mut console = Session::start(&db);
     console.wait_for("profiles");
-    let pid = console.child.process_id().expect("a pid");
-    let status = std::process::Command::new("kill")
-        .args(["-HUP", &pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    console.signal("HUP");
     console.wait_for_exit();
 }
 

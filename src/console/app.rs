@@ -20,7 +20,7 @@ use super::table::{PageIntent, TableView};
 use super::ui::layout;
 use super::worker::{InspectReport, Job, PreviewMatch, Reply, Request, RequestId, Response};
 use crate::db::Backend;
-use crate::domain::{Outcome, Profile, ProfileFilter, SortColumn, Towards};
+use crate::domain::{InvalidInput, Outcome, Profile, ProfileFilter, SortColumn, Towards};
 use crate::error::Error;
 
 /// How long the lookup must rest before the preview asks the database.
@@ -369,8 +369,16 @@ impl App {
         let page = self.table.height.max(1) as isize;
         match command {
             Command::Quit => effects.push(Effect::Quit),
-            Command::RunGetOrCreate => self.run_get_or_create(effects),
-            Command::RunUpdateOrCreate => self.run_update_or_create(effects),
+            Command::RunGetOrCreate => {
+                let request = self.form.get_or_create();
+                let job = request.map(|r| (r.lookup.describe(), Job::GetOrCreate(r)));
+                self.start_operation("get_or_create", job, effects);
+            }
+            Command::RunUpdateOrCreate => {
+                let request = self.form.update_or_create();
+                let job = request.map(|r| (r.lookup.describe(), Job::UpdateOrCreate(r)));
+                self.start_operation("update_or_create", job, effects);
+            }
             Command::ToggleHelp => self.overlay = Overlay::Help,
             Command::ToggleInspect => {
                 self.overlay = Overlay::Inspect;
@@ -402,30 +410,8 @@ impl App {
             Command::Up => self.move_cursor(-1, effects),
             Command::PageDown => self.move_cursor(page, effects),
             Command::PageUp => self.move_cursor(-page, effects),
-            Command::First => {
-                if self.table.at_start {
-                    self.table.cursor = 0;
-                    self.table.scroll_to_cursor();
-                } else {
-                    self.request_page(
-                        PageIntent::ReplaceAtFirst,
-                        self.table.request(None, Towards::Forward, false),
-                        effects,
-                    );
-                }
-            }
-            Command::Last => {
-                if self.table.at_end && !self.table.rows.is_empty() {
-                    self.table.cursor = self.table.rows.len() - 1;
-                    self.table.scroll_to_cursor();
-                } else {
-                    self.request_page(
-                        PageIntent::ReplaceAtLast,
-                        self.table.request(None, Towards::Backward, false),
-                        effects,
-                    );
-                }
-            }
+            Command::First => self.jump(Towards::Forward, effects),
+            Command::Last => self.jump(Towards::Backward, effects),
             Command::NextSort => {
                 let at = SortColumn::ALL
                     .iter()
@@ -528,33 +514,31 @@ impl App {
 
     // ---- operations ------------------------------------------------------------------------
 
-    fn run_get_or_create(&mut self, effects: &mut Vec<Effect>) {
-        match self.form.get_or_create() {
-            Ok(request) => {
-                let title = format!("get_or_create {}", request.lookup.describe());
-                self.start_operation(title, Job::GetOrCreate(request), effects);
+    /// Sends an operation built from the form, or reports why the form cannot make one.
+    fn start_operation(
+        &mut self,
+        name: &str,
+        job: Result<(String, Job), InvalidInput>,
+        effects: &mut Vec<Effect>,
+    ) {
+        match job {
+            Ok((lookup, job)) => {
+                let title = format!("{name} {lookup}");
+                self.status = Status::Busy(format!("running {title}"));
+                let id = self.send(job, effects);
+                self.in_flight.operations.push((id, title));
             }
             Err(invalid) => self.status = Status::Failed(invalid.to_string()),
         }
-    }
-
-    fn run_update_or_create(&mut self, effects: &mut Vec<Effect>) {
-        match self.form.update_or_create() {
-            Ok(request) => {
-                let title = format!("update_or_create {}", request.lookup.describe());
-                self.start_operation(title, Job::UpdateOrCreate(request), effects);
-            }
-            Err(invalid) => self.status = Status::Failed(invalid.to_string()),
-        }
-    }
-
-    fn start_operation(&mut self, title: String, job: Job, effects: &mut Vec<Effect>) {
-        self.status = Status::Busy(format!("running {title}"));
-        let id = self.send(job, effects);
-        self.in_flight.operations.push((id, title));
     }
 
     // ---- the table -------------------------------------------------------------------------
+
+    fn jump(&mut self, to: Towards, effects: &mut Vec<Effect>) {
+        if let Some((intent, request)) = self.table.jump(to) {
+            self.request_page(intent, request, effects);
+        }
+    }
 
     fn move_cursor(&mut self, delta: isize, effects: &mut Vec<Effect>) {
         self.table.move_by(delta);

@@ -121,6 +121,31 @@ impl TableView {
         None
     }
 
+    /// Puts the cursor on the first (or last) row of the whole table: at once when that row is
+    /// loaded, else by the page to fetch.
+    pub fn jump(&mut self, to: Towards) -> Option<(PageIntent, PageRequest)> {
+        match to {
+            Towards::Forward if self.at_start => self.cursor = 0,
+            Towards::Backward if self.at_end && !self.rows.is_empty() => {
+                self.cursor = self.rows.len() - 1
+            }
+            Towards::Forward => {
+                return Some((
+                    PageIntent::ReplaceAtFirst,
+                    self.request(None, Towards::Forward, false),
+                ));
+            }
+            Towards::Backward => {
+                return Some((
+                    PageIntent::ReplaceAtLast,
+                    self.request(None, Towards::Backward, false),
+                ));
+            }
+        }
+        self.scroll_to_cursor();
+        None
+    }
+
     /// Takes an arrived page.
     pub fn receive(&mut self, intent: PageIntent, rows: Vec<Profile>, limit: i64) {
         let full = rows.len() as i64 >= limit;

@@ -124,7 +124,8 @@ const SEARCH_WALK: i64 = 30_000;
 /// matching 7,000 rows can be estimated at 140) and then reads thousands of heap pages through a
 /// bitmap, where walking the primary key finds a page of matches in a few thousand rows. So: walk
 /// at most [`SEARCH_WALK`] ids from the anchor with a cheap filter; only a term too rare to
-/// fill the page there goes to the trigram index, whose bitmap is then small.
+/// fill the page there goes to the trigram index, whose bitmap is then small. Rows come back in
+/// reading order.
 fn pg_search_walk(
     conn: &mut PgConnection,
     request: &PageRequest,
@@ -168,9 +169,6 @@ fn pg_search_walk(
             .map(|anchor| pg_filters::keyset_filter(request, anchor));
         rows = pg_filters::page_query(request, false, keyset, request.limit).load(conn)?;
     }
-    if request.towards == crate::domain::Towards::Backward {
-        rows.reverse();
-    }
     Ok(Some(rows))
 }
 
@@ -194,54 +192,31 @@ macro_rules! impl_store {
 
             pub(super) fn lookup_filter(lookup: &Lookup) -> Filter<$db> {
                 let values = lookup.values();
-                let mut filter: Option<Filter<$db>> = None;
-                let mut and = |next: Filter<$db>| {
-                    filter = Some(match filter.take() {
-                        None => next,
-                        Some(previous) => Box::new(previous.and(next)),
-                    });
-                };
-                if let Some(id) = lookup.id() {
-                    and(Box::new(profiles::id.eq(id)));
-                }
-                if let Some(first_name) = &values.first_name {
-                    and(Box::new(profiles::first_name.eq(first_name.clone())));
-                }
-                if let Some(last_name) = &values.last_name {
-                    and(Box::new(profiles::last_name.eq(last_name.clone())));
-                }
-                if let Some(gender) = &values.gender {
-                    and(Box::new(profiles::gender.eq(gender.clone())));
-                }
-                if let Some(age) = values.age {
-                    and(Box::new(profiles::age.eq(age)));
-                }
-                filter.unwrap_or_else(|| Box::new(sql::<Bool>("1 = 1")))
+                let equalities: [Option<Filter<$db>>; 5] = [
+                    lookup.id().map(|id| Box::new(profiles::id.eq(id)) as Filter<$db>),
+                    values.first_name.clone().map(|v| Box::new(profiles::first_name.eq(v)) as Filter<$db>),
+                    values.last_name.clone().map(|v| Box::new(profiles::last_name.eq(v)) as Filter<$db>),
+                    values.gender.clone().map(|v| Box::new(profiles::gender.eq(v)) as Filter<$db>),
+                    values.age.map(|v| Box::new(profiles::age.eq(v)) as Filter<$db>),
+                ];
+                all_of(equalities.into_iter().flatten()).unwrap_or_else(|| Box::new(sql::<Bool>("1 = 1")))
             }
 
             /// The browse filter. With `walk`, search terms take the form meant for walking the
             /// sort order (see `pg_search_walk`).
             pub(super) fn browse_filter(filter: &ProfileFilter, walk: bool) -> Option<Filter<$db>> {
-                let mut combined: Option<Filter<$db>> = None;
-                let mut and = |next: Filter<$db>| {
-                    combined = Some(match combined.take() {
-                        None => next,
-                        Some(previous) => Box::new(previous.and(next)),
-                    });
-                };
-                for term in filter.search_terms() {
-                    and($term_filter(term, walk));
-                }
-                if let Some(gender) = &filter.gender {
-                    and(Box::new(profiles::gender.eq(gender.clone())));
-                }
-                if let Some(min) = filter.age_min {
-                    and(Box::new(profiles::age.ge(min)));
-                }
-                if let Some(max) = filter.age_max {
-                    and(Box::new(profiles::age.le(max)));
-                }
-                combined
+                let terms = filter.search_terms().map(|term| $term_filter(term, walk));
+                let others: [Option<Filter<$db>>; 3] = [
+                    filter.gender.clone().map(|g| Box::new(profiles::gender.eq(g)) as Filter<$db>),
+                    filter.age_min.map(|min| Box::new(profiles::age.ge(min)) as Filter<$db>),
+                    filter.age_max.map(|max| Box::new(profiles::age.le(max)) as Filter<$db>),
+                ];
+                all_of(terms.chain(others.into_iter().flatten()))
+            }
+
+            /// Every filter, joined with AND; `None` when there are none.
+            fn all_of(filters: impl Iterator<Item = Filter<$db>>) -> Option<Filter<$db>> {
+                filters.reduce(|all, next| Box::new(all.and(next)))
             }
 
             /// `(key columns) > (anchor's values)` as a row-value comparison, which both backends
@@ -405,12 +380,11 @@ macro_rules! impl_store {
             }
 
             fn page(&mut self, request: &PageRequest) -> QueryResult<Vec<Profile>> {
-                if let Some(rows) = $search_walk(self, request)? {
-                    return Ok(rows);
-                }
                 let ties_on_id = !matches!(request.sort, SortColumn::Id | SortColumn::FirstName | SortColumn::LastName);
-                let mut rows: Vec<Profile> = match &request.anchor {
-                    Some(anchor) if $split && ties_on_id => {
+                // Rows come in reading order; a backward page is turned round at the end.
+                let mut rows: Vec<Profile> = match ($search_walk(self, request)?, &request.anchor) {
+                    (Some(walked), _) => walked,
+                    (None, Some(anchor)) if $split && ties_on_id => {
                         let (tie, beyond) = $filters::split_keyset(request, anchor);
                         let mut rows: Vec<Profile> = $filters::page_query(request, false, Some(tie), request.limit).load(self)?;
                         let missing = request.limit - rows.len() as i64;
@@ -419,7 +393,7 @@ macro_rules! impl_store {
                         }
                         rows
                     }
-                    anchor => {
+                    (None, anchor) => {
                         let keyset = anchor.as_ref().map(|anchor| $filters::keyset_filter(request, anchor));
                         $filters::page_query(request, false, keyset, request.limit).load(self)?
                     }
