@@ -41,6 +41,14 @@ pub enum Job {
 }
 
 impl Job {
+    /// Whether the job writes (its statements go to the operation log).
+    fn is_write(&self) -> bool {
+        matches!(
+            self,
+            Job::GetOrCreate(_) | Job::UpdateOrCreate(_) | Job::Delete(_)
+        )
+    }
+
     /// Replaceable jobs of the same slot: only the newest one queued is worth doing.
     fn slot(&self) -> Option<u8> {
         match self {
@@ -100,7 +108,7 @@ pub struct Response {
     pub id: RequestId,
     pub reply: Reply,
     pub elapsed: Duration,
-    /// The SQL the job ran, with bind values.
+    /// The SQL a writing job ran, with bind values (reads record none).
     pub statements: Vec<String>,
 }
 
@@ -135,6 +143,8 @@ fn serve(target: DatabaseTarget, inbox: Receiver<Request>, outbox: Sender<Respon
         queue.extend(inbox.try_iter());
         for request in newest_per_slot(queue) {
             log.take();
+            // Only writes go to the operation log; reads need not pay for formatting their SQL.
+            log.record(request.job.is_write());
             let started = Instant::now();
             let reply = match open(&mut repo, &target, &log) {
                 Ok(repo) => run(repo, request.job),
