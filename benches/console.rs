@@ -438,12 +438,7 @@ fn postgres_database(rows: i64) -> Option<DatabaseTarget> {
         .unwrap_or_else(|_| common::DEFAULT_POSTGRES_URL.to_owned());
     let mut admin = PgConnection::establish(&admin_url).ok()?;
     let name = format!("profile_console_bench_{rows}");
-    let after_scheme = admin_url.find("://").map_or(0, |at| at + 3);
-    let base = match admin_url[after_scheme..].find('/') {
-        Some(slash) => admin_url[..after_scheme + slash].to_owned(),
-        None => admin_url.clone(),
-    };
-    let url = format!("{base}/{name}");
+    let url = common::with_database(&admin_url, &name);
     let target = DatabaseTarget::Postgres(url.clone());
     let ready = !fresh()
         && Repository::open(target.clone())

@@ -28,14 +28,9 @@ pub fn print_outcome(profile: &Profile, outcome: &Outcome, json: bool) -> anyhow
     Ok(())
 }
 
+/// `created #12 Argo Saha (M, 10)`.
 pub fn outcome_line(profile: &Profile, outcome: &Outcome) -> String {
-    let changes = outcome.changes();
-    if changes.is_empty() {
-        format!("{outcome} {}", profile.summary())
-    } else {
-        let list: Vec<String> = changes.iter().map(ToString::to_string).collect();
-        format!("{outcome} {}: {}", profile.summary(), list.join(", "))
-    }
+    format!("{outcome} {}", outcome.describe(profile))
 }
 
 pub fn print_profiles(profiles: &[Profile], json: bool) -> anyhow::Result<()> {

@@ -850,11 +850,9 @@ impl App {
 
 /// `CREATED #12 Argo Saha (M, 10)` / `UPDATED #12 …: age 10 → 11`.
 pub fn outcome_text(outcome: &Outcome, profile: &Profile) -> String {
-    let word = outcome.name().to_uppercase();
-    let changes: Vec<String> = outcome.changes().iter().map(ToString::to_string).collect();
-    if changes.is_empty() {
-        format!("{word} {}", profile.summary())
-    } else {
-        format!("{word} {}: {}", profile.summary(), changes.join(", "))
-    }
+    format!(
+        "{} {}",
+        outcome.name().to_uppercase(),
+        outcome.describe(profile)
+    )
 }

@@ -71,6 +71,16 @@ impl Outcome {
         matches!(self, Outcome::Created)
     }
 
+    /// `#12 Argo Saha (M, 11): age 10 → 11`: the profile, and each change when there are any.
+    pub fn describe(&self, profile: &super::Profile) -> String {
+        let changes: Vec<String> = self.changes().iter().map(ToString::to_string).collect();
+        if changes.is_empty() {
+            profile.summary()
+        } else {
+            format!("{}: {}", profile.summary(), changes.join(", "))
+        }
+    }
+
     pub fn changes(&self) -> &[Change] {
         match self {
             Outcome::Updated(changes) => changes,

@@ -114,7 +114,7 @@ impl Drop for TestDb {
 }
 
 /// `url` with its database name replaced.
-fn with_database(url: &str, name: &str) -> String {
+pub fn with_database(url: &str, name: &str) -> String {
     let after_scheme = url.find("://").map_or(0, |at| at + 3);
     let path_start = url[after_scheme..].find('/').map(|at| after_scheme + at);
     let query_start = url.find('?');
