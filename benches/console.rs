@@ -293,7 +293,7 @@ impl Driver {
 fn real_binary(target: &DatabaseTarget) -> Vec<String> {
     let url = match target {
         DatabaseTarget::Sqlite(path) => path.display().to_string(),
-        DatabaseTarget::Postgres(url) => url.clone(),
+        DatabaseTarget::Postgres(pg) => pg.conninfo(),
     };
     let mut first_full = Vec::new();
     let mut memory = String::new();
@@ -439,7 +439,7 @@ fn postgres_database(rows: i64) -> Option<DatabaseTarget> {
     let mut admin = PgConnection::establish(&admin_url).ok()?;
     let name = format!("profile_console_bench_{rows}");
     let url = common::with_database(&admin_url, &name);
-    let target = DatabaseTarget::Postgres(url.clone());
+    let target = DatabaseTarget::parse(&url).ok()?;
     let ready = !fresh()
         && Repository::open(target.clone())
             .and_then(|mut r| r.count(&ProfileFilter::default()))

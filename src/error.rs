@@ -43,10 +43,22 @@ pub enum Error {
     },
 
     /// Another writer kept winning; the bounded retries ran out.
-    #[error(
-        "the database stayed busy through {attempts} attempts ({reason}); nothing was written, try again"
-    )]
+    #[error("{}", busy_sentence(*.attempts, .reason))]
     Busy { attempts: u32, reason: String },
+
+    /// The disk holding a SQLite database is full; the transaction was rolled back.
+    #[error(
+        "the disk holding the database is full ({reason}); nothing was written: free some space \
+         and try again"
+    )]
+    DiskFull { reason: String },
+
+    /// The server cancelled a statement that ran, or waited for a lock, past the timeout.
+    #[error(
+        "the database server gave up after the timeout ({reason}); nothing was written: try again, \
+         or raise --timeout if the server is just slow"
+    )]
+    TimedOut { reason: String },
 
     /// The connection dropped; the next operation reconnects.
     #[error("lost the connection to the database ({0}); the next operation reconnects")]
@@ -74,6 +86,17 @@ impl From<DieselError> for Error {
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 _,
             ) => Error::ConnectionLost(err),
+            DieselError::DatabaseError(_, info) => {
+                let message = info.message();
+                let reason = || message.split_whitespace().collect::<Vec<_>>().join(" ");
+                if message.contains("database or disk is full") {
+                    Error::DiskFull { reason: reason() }
+                } else if message.contains("statement timeout") || message.contains("lock timeout") {
+                    Error::TimedOut { reason: reason() }
+                } else {
+                    Error::Database(err)
+                }
+            }
             _ => Error::Database(err),
         }
     }
@@ -122,6 +145,20 @@ fn missing_sentence(fields: &[Field]) -> String {
         [] => (String::new(), "have"),
     };
     format!("cannot create a profile: {list} {verb} no value; give them as lookups or defaults")
+}
+
+fn busy_sentence(attempts: u32, reason: &str) -> String {
+    if reason.contains("database is locked") || reason.contains("database table is locked") {
+        format!(
+            "another process kept the SQLite database locked through {attempts} attempts \
+             ({reason}); nothing was written: try again when it has finished"
+        )
+    } else {
+        format!(
+            "the database stayed busy through {attempts} attempts ({reason}); nothing was written, \
+             try again"
+        )
+    }
 }
 
 fn id_list(ids: &[i64], count: i64) -> String {

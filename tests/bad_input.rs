@@ -82,7 +82,6 @@ fn every_value_rule_names_field_rule_and_value() {
         ("first_name", "   "),
         ("last_name", &"x".repeat(31)),
         ("last_name", &"é".repeat(31)),
-        ("first_name", "tab\tinside"),
         ("gender", ""),
         ("gender", "MF"),
         ("age", "-1"),
@@ -102,6 +101,45 @@ fn every_value_rule_names_field_rule_and_value() {
         );
         assert!(text.contains("must be"), "the rule is named: {text}");
     }
+}
+
+#[test]
+fn characters_that_steer_a_terminal_are_refused_naming_their_position() {
+    let cases = [
+        ("first_name", "tab\tinside", "U+0009", 4),
+        ("last_name", "Esc\u{1b}[2J", "U+001B", 4),
+        ("first_name", "Csi\u{9b}31m", "U+009B", 4),
+        ("last_name", "abc\u{202E}evil", "U+202E", 4),
+        ("first_name", "\u{2066}isolate", "U+2066", 1),
+        ("gender", "\u{7f}", "U+007F", 1),
+    ];
+    for (field, value, code, position) in cases {
+        let problems = invalid(GetOrCreate::parse(&[(field, value)], &[]));
+        let text = problems[0].to_string();
+        assert!(text.starts_with(field), "{value:?}: {text}");
+        assert!(text.contains(code), "{value:?}: {text}");
+        assert!(text.contains(&format!("at character {position}")), "{value:?}: {text}");
+        assert!(!text.contains(value), "the raw value is not echoed: {text:?}");
+    }
+}
+
+#[test]
+fn names_with_nothing_visible_are_refused_but_emoji_joiners_are_fine() {
+    for value in ["\u{200B}", "\u{200B}\u{200D}\u{FEFF}", "\u{2060}\u{00AD}"] {
+        let problems = invalid(GetOrCreate::parse(&[("first_name", value)], &[]));
+        assert!(problems[0].to_string().contains("visible"), "{problems:?}");
+    }
+    let family = "👨\u{200D}👩\u{200D}👧";
+    GetOrCreate::parse(&[("first_name", family), ("last_name", "Zoë")], &[]).expect("valid");
+}
+
+#[test]
+fn a_huge_value_is_cut_in_the_message() {
+    let huge = "x".repeat(10_000);
+    let problems = invalid(GetOrCreate::parse(&[("first_name", huge.as_str())], &[]));
+    let text = problems[0].to_string();
+    assert!(text.len() < 300, "{} bytes", text.len());
+    assert!(text.contains("10000 characters"), "{text}");
 }
 
 #[test]
@@ -154,9 +192,9 @@ on_every_backend! {
                     let mut conn = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
                     conn.batch_execute(&sql)
                 }
-                DatabaseTarget::Postgres(url) => {
+                DatabaseTarget::Postgres(_) => {
                     use diesel::Connection;
-                    let mut conn = diesel::PgConnection::establish(url).unwrap();
+                    let mut conn = diesel::PgConnection::establish(&db.url()).unwrap();
                     conn.batch_execute(&sql)
                 }
             };

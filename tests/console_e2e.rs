@@ -12,7 +12,6 @@ use common::{TestDb, goc};
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-use profile_console::db::DatabaseTarget;
 use profile_console::domain::Outcome;
 
 const ROWS: u16 = 32;
@@ -224,20 +223,14 @@ fn the_console_opens_without_its_database_and_connects_when_it_appears() {
     let later = db
         .sibling_not_created_yet("later")
         .expect("a PostgreSQL test database");
-    let DatabaseTarget::Postgres(later_url) = &later.target else {
-        unreachable!()
-    };
-    let later_name = later_url.rsplit('/').next().unwrap().to_owned();
+    let later_name = later.name().unwrap().to_owned();
     let mut console = Session::start(&later);
     let screen = console.wait_for("database unavailable, trying again every 3 s");
     assert!(
         screen.contains("cannot open the PostgreSQL database"),
         "{screen}"
     );
-    let DatabaseTarget::Postgres(url) = &db.target else {
-        unreachable!()
-    };
-    let mut admin = diesel::PgConnection::establish(url).unwrap();
+    let mut admin = diesel::PgConnection::establish(&db.url()).unwrap();
     admin
         .batch_execute(&format!("CREATE DATABASE {later_name}"))
         .unwrap();

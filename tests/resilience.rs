@@ -18,10 +18,7 @@ fn a_lost_postgres_connection_is_reported_and_the_next_operation_reconnects() {
     );
     repo.get_or_create(&request).unwrap();
 
-    let DatabaseTarget::Postgres(url) = &db.target else {
-        unreachable!()
-    };
-    let mut admin = PgConnection::establish(url).unwrap();
+    let mut admin = PgConnection::establish(&db.url()).unwrap();
     admin
         .batch_execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \

@@ -4,14 +4,15 @@
 //! matches, nothing written; 1 any other failure.
 
 mod output;
+mod watchdog;
 
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
-use crate::db::{DatabaseTarget, TargetSource};
+use crate::db::{ConnectError, DEFAULT_TIMEOUT, DatabaseTarget, TargetSource};
 use crate::domain::{
     GetOrCreate, PageRequest, ProfileFilter, SortColumn, UpdateOrCreate, split_pair,
 };
@@ -26,9 +27,17 @@ use crate::repository::Repository;
     The database is --database-url, else DATABASE_URL (also read from .env), else the embedded \
     SQLite file profiles.db in the user's data directory; `profile-console info` shows which.")]
 pub struct Cli {
-    /// postgres://…, postgresql://…, sqlite://PATH, file:PATH or a file path.
+    /// postgres://…, postgresql://…, a libpq "host=… dbname=…" string, sqlite://PATH, file:PATH
+    /// or a file path.
     #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
+
+    /// How long one statement or one wait for a lock may take on a database server before it is
+    /// cancelled (the client gives up 5 s later if the server does not answer at all).
+    #[arg(long, global = true, value_name = "SECONDS", env = "PROFILE_CONSOLE_TIMEOUT",
+          default_value_t = DEFAULT_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub timeout: u64,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -111,26 +120,91 @@ fn parse_optional_pair(text: &str) -> Result<Option<(String, String)>, String> {
 pub fn main() -> ExitCode {
     // Like the diesel CLI, DATABASE_URL may come from a .env file; the real environment wins.
     let _ = dotenvy::dotenv();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(&err),
+    };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            if std::env::var_os("RUST_BACKTRACE").is_some_and(|value| value != "0") {
-                eprintln!("error: {err:?}");
-            } else {
-                eprintln!("error: {err:#}");
-            }
-            let code = err.downcast_ref::<Error>().map_or(1, Error::exit_code);
-            ExitCode::from(u8::try_from(code).unwrap_or(1))
+            // One sentence, whatever RUST_BACKTRACE says: the cause is already in the message.
+            eprintln!("error: {}", one_sentence(&err));
+            ExitCode::from(exit_code(&err))
         }
     }
 }
 
+/// clap's help and version go to stdout as usual; a usage error is two lines and status 2.
+fn usage_error(err: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(err.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = err.print();
+        return ExitCode::SUCCESS;
+    }
+    let text = err.to_string();
+    let first = text
+        .lines()
+        .find(|line| !line.trim().is_empty())
+        .unwrap_or("error: invalid arguments");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    eprintln!("error: {}", crate::domain::escape_for_terminal(&cut_message(first)));
+    eprintln!("usage: profile-console [--database-url URL] [COMMAND] [OPTIONS]; try --help");
+    ExitCode::from(2)
+}
+
+/// The message on one line, anything that could steer the terminal escaped, long values cut.
+fn one_sentence(err: &anyhow::Error) -> String {
+    let text = match err.downcast_ref::<Error>() {
+        Some(err) => err.to_string(),
+        None => match err.downcast_ref::<ConnectError>() {
+            Some(err) => err.to_string(),
+            None => format!("{err:#}"),
+        },
+    };
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    crate::domain::escape_for_terminal(&cut_message(&one_line)).into_owned()
+}
+
+/// A message of reasonable length: whatever echoes a huge value is cut.
+fn cut_message(text: &str) -> String {
+    const LONGEST: usize = 400;
+    if text.chars().count() <= LONGEST {
+        return text.to_owned();
+    }
+    let kept: String = text.chars().take(LONGEST).collect();
+    format!("{kept}…")
+}
+
+/// 2 invalid input or usage, 3 several matches, 1 anything else.
+fn exit_code(err: &anyhow::Error) -> u8 {
+    let code = if let Some(err) = err.downcast_ref::<Error>() {
+        err.exit_code()
+    } else if let Some(err) = err.downcast_ref::<ConnectError>() {
+        if err.invalid_target { 2 } else { 1 }
+    } else {
+        1
+    };
+    u8::try_from(code).unwrap_or(1)
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
     let (target, source) = DatabaseTarget::choose(cli.database_url.as_deref())?;
+    let target = target.with_timeout(Duration::from_secs(cli.timeout));
     let Some(command) = cli.command else {
         return crate::console::run(target);
     };
+    if let DatabaseTarget::Postgres(pg) = &target {
+        let (shown, timeout) = (pg.to_string(), pg.timeout());
+        watchdog::start(timeout + watchdog::GRACE, move |waited| {
+            format!(
+                "the PostgreSQL server {shown} has not answered for {} s (--timeout {} s); it may be \
+                 stopped, frozen or unreachable; whether the last write was committed is unknown, \
+                 so check, or run the same command again once the server answers",
+                waited.as_secs(),
+                timeout.as_secs()
+            )
+        });
+    }
     let (mut repo, ran) = Repository::open_and_migrate(target)?;
     match command {
         Command::GetOrCreate {

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::domain::{Change, Outcome, Profile};
+use crate::domain::{Change, Outcome, Profile, escape_for_terminal, escape_json_for_terminal};
 
 #[derive(Serialize)]
 struct OutcomeJson<'a> {
@@ -21,7 +21,7 @@ pub fn print_outcome(profile: &Profile, outcome: &Outcome, json: bool) -> anyhow
             profile,
             changed: outcome.changes(),
         };
-        println!("{}", serde_json::to_string(&body)?);
+        println!("{}", escape_json_for_terminal(serde_json::to_string(&body)?));
     } else {
         println!("{}", outcome_line(profile, outcome));
     }
@@ -35,26 +35,32 @@ pub fn outcome_line(profile: &Profile, outcome: &Outcome) -> String {
 
 pub fn print_profiles(profiles: &[Profile], json: bool) -> anyhow::Result<()> {
     if json {
-        println!("{}", serde_json::to_string(profiles)?);
+        println!("{}", escape_json_for_terminal(serde_json::to_string(profiles)?));
         return Ok(());
     }
-    let width = |f: &dyn Fn(&Profile) -> usize, header: usize| {
-        profiles.iter().map(f).max().unwrap_or(0).max(header)
+    let shown: Vec<[String; 3]> = profiles
+        .iter()
+        .map(|p| {
+            [&p.first_name, &p.last_name, &p.gender].map(|text| escape_for_terminal(text).into_owned())
+        })
+        .collect();
+    let width = |column: usize, header: usize| {
+        shown.iter().map(|row| row[column].chars().count()).max().unwrap_or(0).max(header)
     };
-    let id_w = width(&|p| p.id.to_string().len(), 2);
-    let first_w = width(&|p| p.first_name.chars().count(), 10);
-    let last_w = width(&|p| p.last_name.chars().count(), 9);
+    let id_w = profiles.iter().map(|p| p.id.to_string().len()).max().unwrap_or(0).max(2);
+    let first_w = width(0, 10);
+    let last_w = width(1, 9);
     println!(
         "{:>id_w$}  {:<first_w$}  {:<last_w$}  gender  {:>3}  created_at           updated_at",
         "id", "first_name", "last_name", "age"
     );
-    for p in profiles {
+    for (p, [first_name, last_name, gender]) in profiles.iter().zip(&shown) {
         println!(
             "{:>id_w$}  {:<first_w$}  {:<last_w$}  {:<6}  {:>3}  {}  {}",
             p.id,
-            p.first_name,
-            p.last_name,
-            p.gender,
+            first_name,
+            last_name,
+            gender,
             p.age,
             p.created_at.format("%Y-%m-%d %H:%M:%S"),
             p.updated_at.format("%Y-%m-%d %H:%M:%S"),

@@ -1,7 +1,10 @@
 //! The embedded migrations, one set per backend, run before any command.
 
-use diesel::Connection;
 use diesel::connection::SimpleConnection;
+use diesel::pg::{Pg, PgConnection};
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
+use diesel::sqlite::{Sqlite, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use super::AnyConnection;
@@ -58,4 +61,98 @@ where
         names.push(migration.name().to_string());
     }
     Ok(names)
+}
+
+/// The versions of a migration set, as `__diesel_schema_migrations` records them.
+fn versions<DB: diesel::backend::Backend>(
+    migrations: &EmbeddedMigrations,
+) -> Vec<String>
+where
+    EmbeddedMigrations: diesel::migration::MigrationSource<DB>,
+{
+    diesel::migration::MigrationSource::<DB>::migrations(migrations)
+        .map(|all| all.iter().map(|m| m.name().version().to_string()).collect())
+        .unwrap_or_default()
+}
+
+#[derive(QueryableByName)]
+struct Name {
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+/// Refuses, before anything is written, a SQLite file that is not a profile-console database: one
+/// that holds tables but no record of this tool's migrations. An empty or new file is fine.
+pub(super) fn check_sqlite_is_ours(conn: &mut SqliteConnection) -> Result<(), String> {
+    let tables: Vec<String> = diesel::sql_query(
+        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    )
+    .load::<Name>(conn)
+    .map_err(|err| format!("{err}; it is not a profile-console database, and nothing was changed"))?
+    .into_iter()
+    .map(|row| row.name)
+    .collect();
+    if tables.is_empty() {
+        return Ok(());
+    }
+    if tables.iter().any(|name| name == MIGRATIONS_TABLE)
+        && records_our_migrations(conn, &versions::<Sqlite>(&SQLITE_MIGRATIONS))?
+    {
+        return Ok(());
+    }
+    let mut listed: Vec<&str> = tables.iter().take(5).map(String::as_str).collect();
+    if tables.len() > listed.len() {
+        listed.push("…");
+    }
+    Err(format!(
+        "the file holds other tables ({}) and is not a profile-console database; nothing was \
+         changed: choose a new file",
+        crate::domain::cut(&listed.join(", "))
+    ))
+}
+
+/// Refuses, before anything is written, a PostgreSQL database whose `profiles` table this tool did
+/// not create. Other tables are fine: a server database is often shared.
+pub(super) fn check_postgres_is_ours(conn: &mut PgConnection) -> Result<(), String> {
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = Bool)]
+        profiles: bool,
+        #[diesel(sql_type = Bool)]
+        migrations: bool,
+    }
+    let found: Found = diesel::sql_query(
+        "SELECT to_regclass('profiles') IS NOT NULL AS profiles, \
+                to_regclass('__diesel_schema_migrations') IS NOT NULL AS migrations",
+    )
+    .get_result(conn)
+    .map_err(|err| err.to_string())?;
+    if !found.profiles
+        || (found.migrations
+            && records_our_migrations(conn, &versions::<Pg>(&POSTGRES_MIGRATIONS))?)
+    {
+        return Ok(());
+    }
+    Err(
+        "the database already holds a profiles table that profile-console did not create; \
+         nothing was changed: use another database or schema"
+            .to_owned(),
+    )
+}
+
+const MIGRATIONS_TABLE: &str = "__diesel_schema_migrations";
+
+/// Whether the first of `ours` (the migration that creates `profiles`) is recorded as applied.
+fn records_our_migrations<C>(conn: &mut C, ours: &[String]) -> Result<bool, String>
+where
+    C: diesel::connection::LoadConnection,
+    Name: QueryableByName<C::Backend>,
+    diesel::query_builder::SqlQuery: diesel::query_dsl::LoadQuery<'static, C, Name>,
+{
+    let applied: Vec<Name> = diesel::sql_query(format!("SELECT version AS name FROM {MIGRATIONS_TABLE}"))
+        .load(conn)
+        .map_err(|err| err.to_string())?;
+    Ok(ours
+        .first()
+        .is_some_and(|first| applied.iter().any(|row| &row.name == first)))
 }

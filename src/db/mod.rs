@@ -4,13 +4,15 @@
 
 mod connection;
 mod migrations;
+mod postgres_target;
 mod target;
 
 use std::fmt;
 
 pub use connection::{AnyConnection, establish};
 pub use migrations::{AppliedMigrationNames, run_pending_migrations};
-pub use target::{DatabaseTarget, TargetSource, mask_password};
+pub use postgres_target::{DEFAULT_TIMEOUT, PgTarget, mask_password};
+pub use target::{DatabaseTarget, TargetSource};
 
 /// The database engines profile-console speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -43,6 +45,8 @@ pub struct ConnectError {
     /// The target, with any password masked.
     pub target: String,
     pub reason: String,
+    /// The target itself cannot name a database (bad syntax, unknown scheme): a usage error.
+    pub invalid_target: bool,
 }
 
 impl ConnectError {
@@ -51,6 +55,7 @@ impl ConnectError {
             backend: Some(backend),
             target,
             reason: one_line(&reason.into()),
+            invalid_target: false,
         }
     }
 
@@ -60,16 +65,26 @@ impl ConnectError {
             backend: None,
             target: mask_password(url),
             reason: reason.into(),
+            invalid_target: true,
         }
     }
 
     fn sentence(&self) -> String {
         match self.backend {
+            Some(backend) if self.invalid_target => format!(
+                "invalid {backend} database {}: {}",
+                crate::domain::cut(&self.target),
+                self.reason
+            ),
             Some(backend) => format!(
                 "cannot open the {backend} database {}: {}",
                 self.target, self.reason
             ),
-            None => format!("invalid database URL {:?}: {}", self.target, self.reason),
+            None => format!(
+                "invalid database URL {:?}: {}",
+                crate::domain::cut(&self.target),
+                self.reason
+            ),
         }
     }
 }

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use super::postgres_target::{self, PgTarget};
 use super::{Backend, ConnectError};
 
 /// Where the embedded default lives, below the user's data directory.
@@ -14,8 +15,8 @@ const DEFAULT_FILE: &str = "profiles.db";
 pub enum DatabaseTarget {
     /// A SQLite file (or `:memory:`).
     Sqlite(PathBuf),
-    /// A PostgreSQL connection URL, as given.
-    Postgres(String),
+    /// A PostgreSQL database.
+    Postgres(PgTarget),
 }
 
 /// Where the choice of database came from, for `info` and the console's inspect view.
@@ -37,23 +38,34 @@ impl fmt::Display for TargetSource {
 }
 
 impl DatabaseTarget {
-    /// Reads a database URL: `postgres://` / `postgresql://` mean PostgreSQL; `sqlite://PATH`,
-    /// `file:PATH` or a plain path mean SQLite.
+    /// Reads a database URL: `postgres://` / `postgresql://` URLs and libpq keyword/value strings
+    /// (`host=… dbname=…`) mean PostgreSQL; `sqlite://PATH`, `file:PATH` or a plain path mean
+    /// SQLite.
     pub fn parse(url: &str) -> Result<Self, ConnectError> {
         let url = url.trim();
+        if url.is_empty() {
+            return Err(ConnectError::bad_url(url, "no database URL given"));
+        }
+        if postgres_target::is_url(url) || postgres_target::looks_like_keywords(url) {
+            return PgTarget::parse(url).map(DatabaseTarget::Postgres);
+        }
         let scheme = url.split_once("://").map(|(scheme, _)| scheme);
         match scheme {
-            Some("postgres" | "postgresql") => Ok(DatabaseTarget::Postgres(url.to_owned())),
-            Some("sqlite") => sqlite_path(url, &url["sqlite://".len()..]),
-            Some("mysql" | "mariadb") => Err(ConnectError::bad_url(
-                url,
-                "MySQL and MariaDB are not supported yet; use a postgres:// URL or a SQLite path",
-            )),
+            Some(scheme) if scheme.eq_ignore_ascii_case("sqlite") => {
+                sqlite_path(url, &url[scheme.len() + 3..])
+            }
+            Some(scheme) if ["mysql", "mariadb"].iter().any(|s| scheme.eq_ignore_ascii_case(s)) => {
+                Err(ConnectError::bad_url(
+                    url,
+                    "MySQL and MariaDB are not supported yet; use a postgres:// URL or a SQLite path",
+                ))
+            }
             Some(other) if !url.starts_with("file:") => Err(ConnectError::bad_url(
                 url,
                 format!(
-                    "unsupported scheme {other:?}; use postgres://…, postgresql://…, sqlite://PATH, \
-                     file:PATH or a plain file path"
+                    "unsupported scheme {:?}; use postgres://…, postgresql://…, sqlite://PATH, \
+                     file:PATH or a plain file path",
+                    crate::domain::cut(other)
                 ),
             )),
             _ => match url.strip_prefix("file:") {
@@ -98,6 +110,15 @@ impl DatabaseTarget {
         }
     }
 
+    /// The same target with `timeout` for statements and locks on a server (SQLite keeps its own
+    /// busy timeout).
+    pub fn with_timeout(self, timeout: std::time::Duration) -> Self {
+        match self {
+            DatabaseTarget::Postgres(pg) => DatabaseTarget::Postgres(pg.with_timeout(timeout)),
+            sqlite => sqlite,
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         match self {
             DatabaseTarget::Sqlite(_) => Backend::Sqlite,
@@ -119,7 +140,7 @@ impl fmt::Display for DatabaseTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DatabaseTarget::Sqlite(path) => write!(f, "{}", path.display()),
-            DatabaseTarget::Postgres(url) => f.write_str(&mask_password(url)),
+            DatabaseTarget::Postgres(target) => target.fmt(f),
         }
     }
 }
@@ -129,29 +150,6 @@ fn sqlite_path(url: &str, path: &str) -> Result<DatabaseTarget, ConnectError> {
         return Err(ConnectError::bad_url(url, "no file path given"));
     }
     Ok(DatabaseTarget::Sqlite(PathBuf::from(path)))
-}
-
-/// Replaces the password in `scheme://user:password@host…` and in a `password=` parameter.
-pub fn mask_password(url: &str) -> String {
-    let mut masked = url.to_owned();
-    if let Some(start) = masked.find("://").map(|at| at + 3) {
-        let authority_end = masked[start..]
-            .find(['/', '?'])
-            .map_or(masked.len(), |at| start + at);
-        if let Some(at) = masked[start..authority_end].rfind('@').map(|at| start + at)
-            && let Some(colon) = masked[start..at].find(':').map(|colon| start + colon)
-        {
-            masked.replace_range(colon + 1..at, "***");
-        }
-    }
-    if let Some(param) = masked.find("password=") {
-        let value_start = param + "password=".len();
-        let value_end = masked[value_start..]
-            .find(['&', ' '])
-            .map_or(masked.len(), |end| value_start + end);
-        masked.replace_range(value_start..value_end, "***");
-    }
-    masked
 }
 
 #[cfg(test)]
@@ -182,18 +180,5 @@ mod tests {
         );
         assert!(DatabaseTarget::parse("redis://h").is_err());
         assert!(DatabaseTarget::parse("sqlite://").is_err());
-    }
-
-    #[test]
-    fn passwords_are_masked() {
-        assert_eq!(
-            mask_password("postgres://me:s3cr@t@db.example:5432/x"),
-            "postgres://me:***@db.example:5432/x"
-        );
-        assert_eq!(
-            mask_password("postgres://h/x?user=a&password=pw&sslmode=require"),
-            "postgres://h/x?user=a&password=***&sslmode=require"
-        );
-        assert_eq!(mask_password("postgres://me@h/x"), "postgres://me@h/x");
     }
 }

@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use super::text::{UnsafeCharacter, cut, first_unsafe_character, has_visible_character};
 use super::{Field, FieldNameError, ProfileValues, Value};
 
 /// Longest name, in characters (Unicode scalar values), after trimming.
@@ -50,6 +51,14 @@ pub enum InputProblem {
     Repeated(Field, Role),
     /// A value that breaks its column's rule.
     BadValue { field: Field, given: String },
+    /// A text value holding a character that would steer a terminal (a control character, a
+    /// bidi override or isolate).
+    UnsafeText {
+        field: Field,
+        character: UnsafeCharacter,
+    },
+    /// A text value with nothing visible once invisible characters are set aside.
+    InvisibleText { field: Field, given: String },
     /// A field that is a lookup and also a default or create-default.
     LookupAndDefault(Field, Role),
     /// A pair without `=`.
@@ -76,15 +85,21 @@ impl fmt::Display for InputProblem {
                 write!(f, "{field} is given more than once as a {role}")
             }
             InputProblem::BadValue { field, given } => {
-                write!(f, "{field} {}, got {given:?}", field.rule())
+                write!(f, "{field} {}, got {:?}", field.rule(), cut(given))
             }
+            InputProblem::UnsafeText { field, character } => write!(f, "{field} {character}"),
+            InputProblem::InvisibleText { field, given } => write!(
+                f,
+                "{field} must hold a visible character; got only invisible ones ({:?})",
+                cut(given)
+            ),
             InputProblem::LookupAndDefault(field, role) => write!(
                 f,
                 "{field} is both a lookup and a {role}: a row created from it would not match its \
                  own lookup; give {field} in one place only"
             ),
             InputProblem::NotAPair(text) => {
-                write!(f, "expected FIELD=VALUE, got {text:?}")
+                write!(f, "expected FIELD=VALUE, got {:?}", cut(text))
             }
         }
     }
@@ -128,16 +143,24 @@ pub fn parse_value(field: Field, raw: &str) -> Result<FieldValue, InputProblem> 
             _ => Err(bad()),
         },
         Field::FirstName | Field::LastName | Field::Gender => {
+            if let Some(character) = first_unsafe_character(text) {
+                return Err(InputProblem::UnsafeText { field, character });
+            }
             let chars = text.chars().count();
             let allowed = if field == Field::Gender {
                 chars == 1
             } else {
                 (1..=NAME_MAX_CHARS).contains(&chars)
             };
-            if allowed && !text.chars().any(|c| c.is_ascii_control()) {
-                Ok(FieldValue::Text(text.to_owned()))
-            } else {
+            if !allowed {
                 Err(bad())
+            } else if !has_visible_character(text) {
+                Err(InputProblem::InvisibleText {
+                    field,
+                    given: raw.escape_unicode().to_string(),
+                })
+            } else {
+                Ok(FieldValue::Text(text.to_owned()))
             }
         }
     }

@@ -5,6 +5,7 @@ mod field;
 pub mod input;
 mod outcome;
 mod profile;
+mod text;
 
 pub use browse::{PageRequest, ProfileFilter, SortColumn, Towards};
 pub use field::{Field, FieldNameError};
@@ -14,3 +15,7 @@ pub use input::{
 };
 pub use outcome::{Change, Outcome, Value};
 pub use profile::{Profile, ProfileValues, now_utc};
+pub use text::{
+    MESSAGE_VALUE_CHARS, UnsafeCharacter, cut, escape_for_terminal, escape_json_for_terminal, first_unsafe_character,
+    has_visible_character,
+};

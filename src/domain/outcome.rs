@@ -18,7 +18,7 @@ impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Value::Int(n) => write!(f, "{n}"),
-            Value::Text(s) => f.write_str(s),
+            Value::Text(s) => f.write_str(&super::text::escape_for_terminal(s)),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! A stored profile and the values that describe one.
 
+use super::text::escape_for_terminal;
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use serde::{Serialize, Serializer};
 
@@ -33,11 +34,16 @@ impl Profile {
         }
     }
 
-    /// `#12 Argo Saha (M, 10)`: how people see a profile in one line.
+    /// `#12 Argo Saha (M, 10)`: how people see a profile in one line (text another client wrote
+    /// is escaped where it could steer the terminal).
     pub fn summary(&self) -> String {
         format!(
             "#{} {} {} ({}, {})",
-            self.id, self.first_name, self.last_name, self.gender, self.age
+            self.id,
+            escape_for_terminal(&self.first_name),
+            escape_for_terminal(&self.last_name),
+            escape_for_terminal(&self.gender),
+            self.age
         )
     }
 }

@@ -4,6 +4,7 @@
 //! in `store` (statements) and `inspect`; the operations themselves are written once, in
 //! `operations`.
 
+mod faults;
 mod inspect;
 mod operations;
 mod retry;
@@ -21,6 +22,7 @@ use crate::domain::{
 };
 use crate::error::Error;
 
+pub use faults::{FAULTS_VAR, Faults};
 pub use inspect::{AppliedMigration, SchemaItem, SchemaReport};
 pub use seed::{DemoProfiles, SeedReport};
 pub use statement_log::StatementLog;
@@ -44,6 +46,7 @@ pub struct Repository {
     target: DatabaseTarget,
     conn: Option<AnyConnection>,
     statement_log: Option<StatementLog>,
+    faults: Faults,
 }
 
 impl Repository {
@@ -63,6 +66,7 @@ impl Repository {
             target,
             conn: Some(conn),
             statement_log: None,
+            faults: Faults::from_env(),
         };
         Ok((repo, ran))
     }
@@ -73,6 +77,12 @@ impl Repository {
 
     pub fn backend(&self) -> Backend {
         self.target.backend()
+    }
+
+    /// Makes a share of write transactions fail with a serialization failure from now on (for
+    /// tests of the retry path; the binary reads `PROFILE_CONSOLE_INJECT_SERIALIZATION_FAILURES`).
+    pub fn inject_faults(&mut self, faults: Faults) {
+        self.faults = faults;
     }
 
     /// Records every statement this repository runs from now on into `log`.
@@ -105,7 +115,8 @@ impl Repository {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn get_or_create(&mut self, request: &GetOrCreate) -> Result<(Profile, Outcome), Error> {
-        retry::with_retries(|| with_store!(self, |store| operations::get_or_create(store, request)))
+        let faults = self.faults;
+        retry::with_retries(|| with_store!(self, |store| operations::get_or_create(store, request, faults)))
     }
 
     /// Looks a profile up by `request.lookup` and, in one locked transaction, updates it with the
@@ -132,8 +143,9 @@ impl Repository {
         &mut self,
         request: &UpdateOrCreate,
     ) -> Result<(Profile, Outcome), Error> {
+        let faults = self.faults;
         retry::with_retries(|| {
-            with_store!(self, |store| operations::update_or_create(store, request))
+            with_store!(self, |store| operations::update_or_create(store, request, faults))
         })
     }
 
@@ -161,7 +173,10 @@ impl Repository {
 
     /// Deletes a profile; returns it, or `None` if there was no such id.
     pub fn delete(&mut self, id: i64) -> Result<Option<Profile>, Error> {
-        retry::with_retries(|| with_store!(self, |store| store.delete(id).map_err(Error::from)))
+        retry::with_retries(|| {
+            with_store!(self, |store| store
+                .write_statement(|store| store.delete(id).map_err(Error::from)))
+        })
     }
 
     /// Constraints, indexes, applied migrations and the server's version.

@@ -15,6 +15,7 @@ use crate::domain::{
 };
 use crate::error::Error;
 
+use super::faults::Faults;
 use super::rows::NewProfileRow;
 use super::store::Store;
 
@@ -24,6 +25,7 @@ const IDS_IN_MESSAGES: i64 = 5;
 pub(crate) fn get_or_create<S: Store>(
     store: &mut S,
     request: &GetOrCreate,
+    faults: Faults,
 ) -> Result<(Profile, Outcome), Error> {
     let lookup = &request.lookup;
     // Step 1/2: the found path is this one statement.
@@ -33,14 +35,19 @@ pub(crate) fn get_or_create<S: Store>(
     // Step 3: create from lookup ∪ defaults.
     let values = values_to_create(lookup, &request.defaults)?;
     if lookup.is_covered_by_unique_name() {
-        // A single INSERT … ON CONFLICT DO NOTHING is its own transaction.
-        return match insert(store, &values)? {
+        // A single INSERT … ON CONFLICT DO NOTHING is its own transaction, committed before
+        // `created` is reported.
+        let inserted = store.write_statement(|store| {
+            inject(store, faults)?;
+            insert(store, &values)
+        })?;
+        return match inserted {
             Some(created) => Ok((created, Outcome::Created)),
             None => fetch_winner(store, lookup, &values),
         };
     }
     // Step 5: no unique constraint covers the lookup; creators take turns and look again.
-    store.write_transaction(|tx| {
+    write_transaction(store, faults, |tx| {
         tx.serialize_creators(lookup)?;
         if let Some(found) = only_match(tx, lookup, |tx| tx.find(lookup, 2))? {
             return Ok((found, Outcome::Fetched));
@@ -53,7 +60,7 @@ pub(crate) fn get_or_create<S: Store>(
 }
 
 /// Step 4: the insert did nothing because the name was taken. A fresh statement sees the row that
-/// won (whatever the isolation level): if the lookup matches it, that is the answer; otherwise
+/// won (at READ COMMITTED, which the tool's sessions and transactions use): if the lookup matches it, that is the answer; otherwise
 /// the conflict is on fields outside the lookup.
 fn fetch_winner<S: Store>(
     store: &mut S,
@@ -69,10 +76,11 @@ fn fetch_winner<S: Store>(
 pub(crate) fn update_or_create<S: Store>(
     store: &mut S,
     request: &UpdateOrCreate,
+    faults: Faults,
 ) -> Result<(Profile, Outcome), Error> {
     let lookup = &request.lookup;
     // Step 1: one transaction; the matched row stays locked until it commits.
-    store.write_transaction(|tx| {
+    write_transaction(store, faults, |tx| {
         if let Some(found) = only_match(tx, lookup, |tx| tx.find_locked(lookup, 2))? {
             return apply_defaults(tx, found, &request.defaults);
         }
@@ -94,6 +102,27 @@ pub(crate) fn update_or_create<S: Store>(
             None => Err(name_conflict(tx, &values)?),
         }
     })
+}
+
+/// [`Store::write_transaction`], failing a share of them just before the commit when faults are
+/// injected (so the whole transaction is rolled back and retried).
+fn write_transaction<S: Store, T>(
+    store: &mut S,
+    faults: Faults,
+    work: impl FnOnce(&mut S) -> Result<T, Error>,
+) -> Result<T, Error> {
+    store.write_transaction(|tx| {
+        let done = work(tx)?;
+        inject(tx, faults)?;
+        Ok(done)
+    })
+}
+
+fn inject<S: Store>(store: &mut S, faults: Faults) -> Result<(), Error> {
+    if faults.strike() {
+        store.fail_with_serialization_failure()?;
+    }
+    Ok(())
 }
 
 /// Step 3: write only the defaults that differ, plus `updated_at`; report each change.
@@ -164,12 +193,7 @@ fn only_match<S: Store>(
         0 => Ok(None),
         1 => Ok(rows.pop()),
         _ => {
-            let count = store.count(lookup)?;
-            let first_ids = store
-                .find(lookup, IDS_IN_MESSAGES)?
-                .iter()
-                .map(|p| p.id)
-                .collect();
+            let (count, first_ids) = store.count_and_first_ids(lookup, IDS_IN_MESSAGES)?;
             Err(Error::MultipleMatches {
                 count,
                 first_ids,

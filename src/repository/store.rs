@@ -8,6 +8,7 @@
 use chrono::NaiveDateTime;
 use diesel::dsl::sql;
 use diesel::pg::{Pg, PgConnection};
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Integer, Text, Timestamp};
 use diesel::sqlite::{Sqlite, SqliteConnection};
@@ -24,6 +25,9 @@ pub(crate) trait Store: Sized {
     /// As `find`, and the rows stay locked against other writers until the transaction ends.
     fn find_locked(&mut self, lookup: &Lookup, limit: i64) -> QueryResult<Vec<Profile>>;
     fn count(&mut self, lookup: &Lookup) -> QueryResult<i64>;
+    /// How many rows match the lookup and the lowest `limit` ids among them, read by one
+    /// statement so that the two agree.
+    fn count_and_first_ids(&mut self, lookup: &Lookup, limit: i64) -> QueryResult<(i64, Vec<i64>)>;
     fn find_by_name(&mut self, first_name: &str, last_name: &str) -> QueryResult<Option<Profile>>;
     /// Inserts the row; `None` when a row with the same name already exists.
     fn insert_unless_name_taken(&mut self, row: &NewProfileRow<'_>)
@@ -37,17 +41,32 @@ pub(crate) trait Store: Sized {
     fn delete(&mut self, id: i64) -> QueryResult<Option<Profile>>;
     fn page(&mut self, request: &PageRequest) -> QueryResult<Vec<Profile>>;
     fn count_matching(&mut self, filter: &ProfileFilter) -> QueryResult<i64>;
-    /// Runs `work` in a transaction that may write. On SQLite it starts IMMEDIATE: the write lock
-    /// is taken up front, so a read-then-write never fails half-way on lock upgrade, and writers
-    /// are serialized.
+    /// Runs `work` in a transaction that may write, at the isolation the contract assumes whatever
+    /// the server's default: READ COMMITTED on PostgreSQL; on SQLite an IMMEDIATE transaction,
+    /// which takes the write lock up front, so a read-then-write never fails half-way on lock
+    /// upgrade, and writers are serialized. Returns only after the commit succeeded.
     fn write_transaction<T>(
         &mut self,
         work: impl FnOnce(&mut Self) -> Result<T, Error>,
     ) -> Result<T, Error>;
+    /// Runs `work`, a single writing statement, as its own transaction, and returns only after
+    /// its commit succeeded. PostgreSQL reports a failed autocommit as the statement's own error;
+    /// SQLite commits an autocommit statement when it is reset, whose error diesel never sees, so
+    /// there the statement runs inside an explicit transaction.
+    fn write_statement<T>(
+        &mut self,
+        work: impl FnOnce(&mut Self) -> Result<T, Error>,
+    ) -> Result<T, Error>;
+    /// Fails the current transaction with a serialization failure, as the server would (fault
+    /// injection for tests: see `faults.rs`).
+    fn fail_with_serialization_failure(&mut self) -> QueryResult<()>;
     /// Inside a write transaction: makes concurrent creators of rows matching `lookup` take turns
     /// until the transaction ends, for lookups no unique constraint covers.
     fn serialize_creators(&mut self, lookup: &Lookup) -> QueryResult<()>;
 }
+
+/// The message of an injected serialization failure.
+const INJECTED_FAILURE: &str = "injected serialization failure (PROFILE_CONSOLE_INJECT_SERIALIZATION_FAILURES)";
 
 type Filter<DB> = Box<dyn BoxableExpression<profiles::table, DB, SqlType = Bool>>;
 
@@ -347,6 +366,17 @@ macro_rules! impl_store {
                     .get_result(self)
             }
 
+            fn count_and_first_ids(&mut self, lookup: &Lookup, limit: i64) -> QueryResult<(i64, Vec<i64>)> {
+                let rows: Vec<(i64, i64)> = profiles::table
+                    .filter($filters::lookup_filter(lookup))
+                    .order(profiles::id)
+                    .limit(limit)
+                    .select((profiles::id, sql::<BigInt>("COUNT(*) OVER ()")))
+                    .load(self)?;
+                let count = rows.first().map_or(0, |(_, count)| *count);
+                Ok((count, rows.into_iter().map(|(id, _)| id).collect()))
+            }
+
             fn find_by_name(&mut self, first_name: &str, last_name: &str) -> QueryResult<Option<Profile>> {
                 profiles::table
                     .filter(profiles::first_name.eq(first_name))
@@ -437,6 +467,20 @@ impl_store!(
             self.immediate_transaction(work)
         }
 
+        fn write_statement<T>(
+            &mut self,
+            work: impl FnOnce(&mut Self) -> Result<T, Error>,
+        ) -> Result<T, Error> {
+            self.immediate_transaction(work)
+        }
+
+        fn fail_with_serialization_failure(&mut self) -> QueryResult<()> {
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::SerializationFailure,
+                Box::new(INJECTED_FAILURE.to_owned()),
+            ))
+        }
+
         /// Writers already take turns: the immediate transaction is the lock.
         fn serialize_creators(&mut self, _lookup: &Lookup) -> QueryResult<()> {
             Ok(())
@@ -462,11 +506,28 @@ impl_store!(
                 .load(self)
         }
 
+        /// `BEGIN ISOLATION LEVEL READ COMMITTED`: the locks below then see every committed
+        /// row, even on a server whose default is REPEATABLE READ or SERIALIZABLE (there a snapshot
+        /// taken before the lock would hide the row that won).
         fn write_transaction<T>(
             &mut self,
             work: impl FnOnce(&mut Self) -> Result<T, Error>,
         ) -> Result<T, Error> {
-            self.transaction(work)
+            self.build_transaction().read_committed().run(work)
+        }
+
+        fn write_statement<T>(
+            &mut self,
+            work: impl FnOnce(&mut Self) -> Result<T, Error>,
+        ) -> Result<T, Error> {
+            work(self)
+        }
+
+        /// Raised by the server, so it travels the same path as a real one.
+        fn fail_with_serialization_failure(&mut self) -> QueryResult<()> {
+            self.batch_execute(&format!(
+                "DO $$ BEGIN RAISE EXCEPTION '{INJECTED_FAILURE}' USING ERRCODE = 'serialization_failure'; END $$"
+            ))
         }
 
         /// A transaction-scoped advisory lock keyed on the lookup. The key is hashed by the server, so

@@ -17,6 +17,8 @@ pub const REQUIRE_SERVERS_VAR: &str = "PROFILE_CONSOLE_REQUIRE_SERVERS";
 /// A database that exists for one test.
 pub struct TestDb {
     pub target: DatabaseTarget,
+    /// The URL as given to the CLI (for PostgreSQL: the server's URL with this database).
+    url: String,
     cleanup: Cleanup,
 }
 
@@ -28,8 +30,10 @@ enum Cleanup {
 impl TestDb {
     pub fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("test.db");
         TestDb {
-            target: DatabaseTarget::Sqlite(dir.path().join("test.db")),
+            url: format!("sqlite://{}", path.display()),
+            target: DatabaseTarget::Sqlite(path),
             cleanup: Cleanup::Sqlite(dir),
         }
     }
@@ -67,10 +71,7 @@ impl TestDb {
                 "CREATE DATABASE {name} TEMPLATE template0 LC_COLLATE 'C'"
             ))
             .expect("create the test database");
-        Some(TestDb {
-            target: DatabaseTarget::Postgres(with_database(&admin_url, &name)),
-            cleanup: Cleanup::Postgres { admin_url, name },
-        })
+        Some(TestDb::postgres_named(&admin_url, name))
     }
 
     /// A database on the same server as `self` that does not exist yet; the caller creates it,
@@ -79,14 +80,27 @@ impl TestDb {
         let Cleanup::Postgres { admin_url, name } = &self.cleanup else {
             return None;
         };
-        let name = format!("{name}_{suffix}");
-        Some(TestDb {
-            target: DatabaseTarget::Postgres(with_database(admin_url, &name)),
+        Some(TestDb::postgres_named(admin_url, format!("{name}_{suffix}")))
+    }
+
+    fn postgres_named(admin_url: &str, name: String) -> TestDb {
+        let url = with_database(admin_url, &name);
+        TestDb {
+            target: DatabaseTarget::parse(&url).expect("a PostgreSQL URL"),
+            url,
             cleanup: Cleanup::Postgres {
-                admin_url: admin_url.clone(),
+                admin_url: admin_url.to_owned(),
                 name,
             },
-        })
+        }
+    }
+
+    /// The database's name on its server (PostgreSQL).
+    pub fn name(&self) -> Option<&str> {
+        match &self.cleanup {
+            Cleanup::Postgres { name, .. } => Some(name),
+            Cleanup::Sqlite(_) => None,
+        }
     }
 
     /// A connected, migrated repository.
@@ -96,10 +110,7 @@ impl TestDb {
 
     /// The URL the CLI takes for this database.
     pub fn url(&self) -> String {
-        match &self.target {
-            DatabaseTarget::Sqlite(path) => format!("sqlite://{}", path.display()),
-            DatabaseTarget::Postgres(url) => url.clone(),
-        }
+        self.url.clone()
     }
 }
 

@@ -1,6 +1,7 @@
 //! The profile table: the loaded window around the cursor, with the last operation's row
 //! highlighted and rows created this session marked.
 
+use crate::domain::escape_for_terminal;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
@@ -125,9 +126,9 @@ fn row<'a>(
     let mut cells = vec![
         Cell::from(format!("{cursor}{badge}")),
         Cell::from(profile.id.to_string()),
-        Cell::from(profile.first_name.as_str()),
-        Cell::from(profile.last_name.as_str()),
-        Cell::from(profile.gender.as_str()),
+        Cell::from(escape_for_terminal(&profile.first_name)),
+        Cell::from(escape_for_terminal(&profile.last_name)),
+        Cell::from(escape_for_terminal(&profile.gender)),
         Cell::from(format!("{:>3}", profile.age)),
     ];
     if medium {

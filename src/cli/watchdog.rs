@@ -1,0 +1,56 @@
+//! A bound on every wait for the server: if one statement (or a connection attempt) has been in
+//! flight longer than the timeout plus a grace period, the command ends with a clear error
+//! instead of waiting forever on a server that is frozen or gone without closing the socket
+//! (the server's own statement_timeout cannot fire in a process that is stopped).
+
+use std::sync::Mutex;
+use std::sync::PoisonError;
+use std::time::{Duration, Instant};
+
+use diesel::connection::{Instrumentation, InstrumentationEvent, set_default_instrumentation};
+
+/// When the statement now in flight started; `None` while nothing is in flight.
+static IN_FLIGHT: Mutex<Option<Instant>> = Mutex::new(None);
+
+/// Beyond the server-side timeout, how long the client waits before giving up on the server.
+pub const GRACE: Duration = Duration::from_secs(5);
+
+struct Tracker;
+
+impl Instrumentation for Tracker {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        let in_flight = match event {
+            InstrumentationEvent::StartQuery { .. }
+            | InstrumentationEvent::StartEstablishConnection { .. } => Some(Instant::now()),
+            InstrumentationEvent::FinishQuery { .. }
+            | InstrumentationEvent::FinishEstablishConnection { .. } => None,
+            _ => return,
+        };
+        *IN_FLIGHT.lock().unwrap_or_else(PoisonError::into_inner) = in_flight;
+    }
+}
+
+/// Watches every connection opened from now on; when a wait passes `limit`, prints
+/// `message(elapsed)` as the error and ends the process with status 1.
+pub fn start(limit: Duration, message: impl Fn(Duration) -> String + Send + 'static) {
+    // A plain function pointer: the tracker has no state of its own.
+    if set_default_instrumentation(|| Some(Box::new(Tracker))).is_err() {
+        return;
+    }
+    let spawned = std::thread::Builder::new()
+        .name("watchdog".to_owned())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_millis(200));
+                let since = *IN_FLIGHT.lock().unwrap_or_else(PoisonError::into_inner);
+                if let Some(elapsed) = since.map(|since| since.elapsed())
+                    && elapsed > limit
+                {
+                    eprintln!("error: {}", message(elapsed));
+                    std::process::exit(1);
+                }
+            }
+        });
+    // Without the thread the server-side timeouts still apply.
+    drop(spawned);
+}

@@ -1,0 +1,475 @@
+//! A PostgreSQL target: a `postgres://` URL or a libpq keyword/value string, read with real
+//! parsers into libpq's parameters, handed to libpq as a keyword/value string (so no character
+//! of a password can be misread), and shown with the password masked.
+
+use std::fmt;
+use std::time::Duration;
+
+use percent_encoding::percent_decode_str;
+
+use super::{Backend, ConnectError};
+
+/// The default for `--timeout`: how long a statement or a lock may take on the server.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long to wait for a server that does not answer the connection attempt.
+const CONNECT_TIMEOUT_S: u32 = 5;
+/// What masks a password.
+const MASK: &str = "***";
+
+/// Every parameter libpq 15–17 accepts; anything else is refused before connecting.
+#[rustfmt::skip]
+const KEYWORDS: &[&str] = &[
+    "host", "hostaddr", "port", "dbname", "user", "password", "passfile", "require_auth",
+    "channel_binding", "connect_timeout", "client_encoding", "options", "application_name",
+    "fallback_application_name", "keepalives", "keepalives_idle", "keepalives_interval",
+    "keepalives_count", "tcp_user_timeout", "replication", "gssencmode", "sslmode", "requiressl",
+    "sslcompression", "sslcert", "sslkey", "sslpassword", "sslcertmode", "sslrootcert", "sslcrl",
+    "sslcrldir", "sslsni", "requirepeer", "ssl_min_protocol_version", "ssl_max_protocol_version",
+    "krbsrvname", "gsslib", "gssdelegation", "service", "target_session_attrs",
+    "load_balance_hosts", "sslnegotiation",
+];
+
+/// Parameters whose values are secrets.
+const SECRET_KEYWORDS: &[&str] = &["password", "sslpassword"];
+
+/// A PostgreSQL database: libpq parameters in the order given (a later one wins, as in libpq),
+/// and the server-side timeout for statements and locks.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PgTarget {
+    params: Vec<(String, String)>,
+    timeout: Duration,
+}
+
+impl PgTarget {
+    /// Reads `postgres://…` / `postgresql://…` URLs and keyword/value strings
+    /// (`host=… dbname=…`).
+    pub fn parse(text: &str) -> Result<PgTarget, ConnectError> {
+        let text = text.trim();
+        let params = if is_url(text) {
+            url_params(text)?
+        } else {
+            keyword_params(text)?
+        };
+        if let Some((unknown, _)) = params
+            .iter()
+            .find(|(key, _)| !KEYWORDS.contains(&key.as_str()))
+        {
+            let shown = PgTarget {
+                params: params.clone(),
+                timeout: DEFAULT_TIMEOUT,
+            };
+            return Err(ConnectError::bad_target(
+                shown.to_string(),
+                format!("unknown connection parameter {}", quoted_cut(unknown)),
+            ));
+        }
+        Ok(PgTarget {
+            params,
+            timeout: DEFAULT_TIMEOUT,
+        })
+    }
+
+    /// The last value given for `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The same server and settings, another database.
+    pub fn with_dbname(&self, dbname: &str) -> PgTarget {
+        let mut target = self.clone();
+        target.params.retain(|(key, _)| key != "dbname");
+        target.params.push(("dbname".to_owned(), dbname.to_owned()));
+        target
+    }
+
+    /// How long a statement, or a wait for a lock, may take on the server before it is cancelled.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    pub fn with_timeout(mut self, timeout: Duration) -> PgTarget {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The keyword/value string handed to libpq: every value quoted, plus a connect timeout, TCP
+    /// keepalives and a TCP user timeout unless given, so a dead or unreachable server is noticed.
+    pub fn conninfo(&self) -> String {
+        let user_timeout_ms = (self.timeout + Duration::from_secs(5)).as_millis().to_string();
+        let defaults = [
+            ("connect_timeout", CONNECT_TIMEOUT_S.to_string()),
+            ("keepalives", "1".to_owned()),
+            ("keepalives_idle", "5".to_owned()),
+            ("keepalives_interval", "2".to_owned()),
+            ("keepalives_count", "3".to_owned()),
+            ("tcp_user_timeout", user_timeout_ms),
+            ("application_name", "profile-console".to_owned()),
+        ];
+        let missing = defaults
+            .into_iter()
+            .filter(|(key, _)| self.get(key).is_none())
+            .map(|(key, value)| (key.to_owned(), value));
+        let mut conninfo = String::new();
+        for (key, value) in self.params.iter().cloned().chain(missing) {
+            if !conninfo.is_empty() {
+                conninfo.push(' ');
+            }
+            conninfo.push_str(&key);
+            conninfo.push_str("='");
+            for c in value.chars() {
+                if matches!(c, '\\' | '\'') {
+                    conninfo.push('\\');
+                }
+                conninfo.push(c);
+            }
+            conninfo.push('\'');
+        }
+        conninfo
+    }
+
+    /// `text` with every secret of this target (raw, percent-encoded or quoted) masked: for
+    /// messages that come back from libpq or the server.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut scrubbed = text.to_owned();
+        for (key, value) in &self.params {
+            // Shorter ones would mask ordinary words in the message.
+            if !SECRET_KEYWORDS.contains(&key.as_str()) || value.chars().count() < 3 {
+                continue;
+            }
+            let encoded = percent_encoding::utf8_percent_encode(value, USERINFO).to_string();
+            for form in [value.as_str(), encoded.as_str()] {
+                scrubbed = scrubbed.replace(form, MASK);
+            }
+        }
+        mask_password(&scrubbed)
+    }
+}
+
+/// Shown as a URL with the password masked: `postgres://me:***@db:5432/profiles?sslmode=require`.
+impl fmt::Display for PgTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let encode = |text: &str| percent_encoding::utf8_percent_encode(text, USERINFO).to_string();
+        f.write_str("postgres://")?;
+        if let Some(user) = self.get("user") {
+            f.write_str(&encode(user))?;
+            if self.get("password").is_some() {
+                write!(f, ":{MASK}")?;
+            }
+            f.write_str("@")?;
+        } else if self.get("password").is_some() {
+            write!(f, ":{MASK}@")?;
+        }
+        let host = self.get("host").unwrap_or_default();
+        if host.contains(':') && !host.contains(',') {
+            write!(f, "[{host}]")?;
+        } else {
+            f.write_str(&encode(host))?;
+        }
+        if let Some(port) = self.get("port") {
+            write!(f, ":{}", encode(port))?;
+        }
+        if let Some(dbname) = self.get("dbname") {
+            write!(f, "/{}", encode(dbname))?;
+        }
+        let mut separator = '?';
+        let shown_in_url = ["user", "password", "host", "port", "dbname"];
+        for (key, value) in &self.params {
+            if shown_in_url.contains(&key.as_str()) {
+                continue;
+            }
+            let value = if SECRET_KEYWORDS.contains(&key.as_str()) {
+                MASK.to_owned()
+            } else {
+                encode(value)
+            };
+            write!(f, "{separator}{}={value}", encode(key))?;
+            separator = '&';
+        }
+        Ok(())
+    }
+}
+
+/// Never prints the password, even in `{:?}`.
+impl fmt::Debug for PgTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PgTarget({self})")
+    }
+}
+
+/// Characters percent-encoded when a URL part is shown.
+const USERINFO: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// `postgres://` or `postgresql://`, any case.
+pub(super) fn is_url(text: &str) -> bool {
+    text.split_once("://").is_some_and(|(scheme, _)| {
+        scheme.eq_ignore_ascii_case("postgres") || scheme.eq_ignore_ascii_case("postgresql")
+    })
+}
+
+/// Whether `text` reads as a libpq keyword/value string: it starts with `keyword =`.
+pub(super) fn looks_like_keywords(text: &str) -> bool {
+    let text = text.trim_start();
+    let word_end = text
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(text.len());
+    word_end > 0 && text[word_end..].trim_start().starts_with('=')
+}
+
+fn url_params(text: &str) -> Result<Vec<(String, String)>, ConnectError> {
+    let bad = |reason: String| ConnectError::bad_target(mask_password(text), reason);
+    let url = url::Url::parse(text).map_err(|err| {
+        bad(format!(
+            "{err}; percent-encode special characters in the user name and password \
+             (for example ? as %3F, / as %2F, @ as %40, # as %23)"
+        ))
+    })?;
+    let decode = |part: &str| -> Result<String, ConnectError> {
+        percent_decode_str(part)
+            .decode_utf8()
+            .map(|text| text.into_owned())
+            .map_err(|_| bad("a percent-encoded part is not valid UTF-8".to_owned()))
+    };
+    let mut params = Vec::new();
+    if let Some(host) = url.host_str().filter(|host| !host.is_empty()) {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        params.push(("host".to_owned(), decode(host)?));
+    }
+    if let Some(port) = url.port() {
+        params.push(("port".to_owned(), port.to_string()));
+    }
+    if !url.username().is_empty() {
+        params.push(("user".to_owned(), decode(url.username())?));
+    }
+    if let Some(password) = url.password() {
+        params.push(("password".to_owned(), decode(password)?));
+    }
+    let dbname = url.path().trim_start_matches('/');
+    if !dbname.is_empty() {
+        params.push(("dbname".to_owned(), decode(dbname)?));
+    }
+    if url.fragment().is_some() {
+        return Err(bad(
+            "the URL has a # part; percent-encode # in a password as %23".to_owned(),
+        ));
+    }
+    for (key, value) in url.query_pairs() {
+        params.push((key.into_owned(), value.into_owned()));
+    }
+    Ok(params)
+}
+
+/// libpq's keyword/value syntax: `key = value` pairs separated by spaces; a value may be
+/// single-quoted, and a backslash escapes the next character.
+fn keyword_params(text: &str) -> Result<Vec<(String, String)>, ConnectError> {
+    let bad = |reason: &str| ConnectError::bad_target(mask_password(text), reason.to_owned());
+    let mut params = Vec::new();
+    let mut chars = text.chars().peekable();
+    loop {
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        if chars.peek().is_none() {
+            break;
+        }
+        let mut key = String::new();
+        while let Some(c) = chars.next_if(|c| *c != '=' && !c.is_whitespace()) {
+            key.push(c);
+        }
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        if chars.next() != Some('=') {
+            return Err(bad(&format!(
+                "expected keyword=value, got {} without a value",
+                quoted_cut(&key)
+            )));
+        }
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        let mut value = String::new();
+        if chars.next_if_eq(&'\'').is_some() {
+            loop {
+                match chars.next() {
+                    Some('\\') => value.extend(chars.next()),
+                    Some('\'') => break,
+                    Some(c) => value.push(c),
+                    None => return Err(bad("a quoted value is not closed")),
+                }
+            }
+        } else {
+            while let Some(c) = chars.next_if(|c| !c.is_whitespace()) {
+                if c == '\\' {
+                    value.extend(chars.next());
+                } else {
+                    value.push(c);
+                }
+            }
+        }
+        params.push((key, value));
+    }
+    if params.is_empty() {
+        return Err(bad("no connection parameters given"));
+    }
+    Ok(params)
+}
+
+/// Masks what looks like a password in text that could not be parsed: the user-info part of
+/// anything that looks like a URL (up to its last `@`), and every `password=` / `sslpassword=`
+/// value, quoted or not.
+pub fn mask_password(text: &str) -> String {
+    let mut masked = text.to_owned();
+    if let Some(start) = masked.find("://").map(|at| at + 3)
+        && let Some(at) = masked[start..].rfind('@').map(|at| start + at)
+        && let Some(colon) = masked[start..at].find(':').map(|colon| start + colon)
+    {
+        masked.replace_range(colon + 1..at, MASK);
+    }
+    for key in SECRET_KEYWORDS {
+        let mut from = 0;
+        while let Some(found) = masked[from..].find(key).map(|at| from + at) {
+            let after_key = found + key.len();
+            let rest = &masked[after_key..];
+            let Some(value_start) = rest
+                .trim_start()
+                .strip_prefix('=')
+                .map(|value| masked.len() - value.trim_start().len())
+            else {
+                from = after_key;
+                continue;
+            };
+            let value = &masked[value_start..];
+            let value_len = if let Some(quoted) = value.strip_prefix('\'') {
+                let mut escaped = false;
+                quoted
+                    .char_indices()
+                    .find(|&(_, c)| {
+                        let closes = c == '\'' && !escaped;
+                        escaped = c == '\\' && !escaped;
+                        closes
+                    })
+                    .map_or(value.len(), |(at, _)| at + 2)
+            } else {
+                value.find(['&', ' ', '\t', '\n']).unwrap_or(value.len())
+            };
+            masked.replace_range(value_start..value_start + value_len, MASK);
+            from = value_start + MASK.len();
+        }
+    }
+    masked
+}
+
+/// A value quoted for a message, cut to a readable length.
+fn quoted_cut(text: &str) -> String {
+    format!("{:?}", crate::domain::cut(text))
+}
+
+impl ConnectError {
+    /// A target that names no usable PostgreSQL database.
+    fn bad_target(shown: String, reason: String) -> ConnectError {
+        ConnectError {
+            backend: Some(Backend::Postgres),
+            target: shown,
+            reason,
+            invalid_target: true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(text: &str) -> PgTarget {
+        PgTarget::parse(text).unwrap_or_else(|err| panic!("{text}: {err}"))
+    }
+
+    #[test]
+    fn a_url_becomes_libpq_parameters() {
+        let t = target("postgres://me:s%3Fcr%2Ft@db.example:5433/profiles?sslmode=require");
+        assert_eq!(t.get("host"), Some("db.example"));
+        assert_eq!(t.get("port"), Some("5433"));
+        assert_eq!(t.get("user"), Some("me"));
+        assert_eq!(t.get("password"), Some("s?cr/t"));
+        assert_eq!(t.get("dbname"), Some("profiles"));
+        assert_eq!(t.get("sslmode"), Some("require"));
+        assert_eq!(
+            t.to_string(),
+            "postgres://me:***@db.example:5433/profiles?sslmode=require"
+        );
+    }
+
+    #[test]
+    fn ipv6_hosts_and_socket_directories() {
+        assert_eq!(target("postgres://[::1]:5432/x").get("host"), Some("::1"));
+        assert_eq!(
+            target("postgresql://%2Fvar%2Frun%2Fpostgresql/x").get("host"),
+            Some("/var/run/postgresql")
+        );
+    }
+
+    #[test]
+    fn keyword_value_strings_are_postgres() {
+        let t = target("host=127.0.0.1 user=u password='S3 c\\'ret' dbname = x");
+        assert_eq!(t.get("password"), Some("S3 c'ret"));
+        assert_eq!(t.get("dbname"), Some("x"));
+        assert_eq!(t.to_string(), "postgres://u:***@127.0.0.1/x");
+        assert!(looks_like_keywords("host=127.0.0.1 user=u"));
+        assert!(!looks_like_keywords("./profiles.db"));
+    }
+
+    #[test]
+    fn conninfo_quotes_every_value_and_adds_the_timeouts() {
+        let t = target("postgres://u:a'b%5Cc@h/db");
+        let conninfo = t.conninfo();
+        assert!(conninfo.contains("password='a\\'b\\\\c'"), "{conninfo}");
+        assert!(conninfo.contains("connect_timeout='5'"), "{conninfo}");
+        assert!(conninfo.contains("keepalives='1'"), "{conninfo}");
+        let t = target("postgres://h/db?connect_timeout=9");
+        assert!(!t.conninfo().contains("connect_timeout='5'"));
+    }
+
+    #[test]
+    fn bad_urls_are_refused_with_the_password_masked() {
+        for text in [
+            "postgres://u:S3cret?x@127.0.0.1:5999/db",
+            "postgres://u:S3cr/et@127.0.0.1:5999/db",
+            "postgres://u:S3cret#x@127.0.0.1/db",
+        ] {
+            let err = PgTarget::parse(text).expect_err(text).to_string();
+            assert!(!err.contains("S3cr"), "{err}");
+            assert!(err.contains("percent-encode"), "{err}");
+        }
+        let err = PgTarget::parse("host=h bogus=1 password=S3cret").unwrap_err();
+        assert!(err.to_string().contains("bogus"), "{err}");
+        assert!(!err.to_string().contains("S3cret"), "{err}");
+    }
+
+    #[test]
+    fn masking_covers_every_form() {
+        assert_eq!(
+            mask_password("postgres://me:s3cr@t@db:5432/x"),
+            "postgres://me:***@db:5432/x"
+        );
+        assert_eq!(
+            mask_password("postgres://h/x?password=a&password=b&sslmode=require"),
+            "postgres://h/x?password=***&password=***&sslmode=require"
+        );
+        assert_eq!(
+            mask_password("host=h password = 'a b\\' c' user=u"),
+            "host=h password = *** user=u"
+        );
+        assert_eq!(mask_password("postgres://me@h/x"), "postgres://me@h/x");
+    }
+
+    #[test]
+    fn scrub_masks_the_password_wherever_it_appears() {
+        let t = target("postgres://u:S3cret@h/db");
+        assert_eq!(
+            t.scrub("invalid port number: \"S3cret\""),
+            "invalid port number: \"***\""
+        );
+    }
+}
