@@ -91,7 +91,8 @@ impl From<DieselError> for Error {
                 let reason = || message.split_whitespace().collect::<Vec<_>>().join(" ");
                 if message.contains("database or disk is full") {
                     Error::DiskFull { reason: reason() }
-                } else if message.contains("statement timeout") || message.contains("lock timeout") {
+                } else if message.contains("statement timeout") || message.contains("lock timeout")
+                {
                     Error::TimedOut { reason: reason() }
                 } else {
                     Error::Database(err)

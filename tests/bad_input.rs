@@ -118,8 +118,14 @@ fn characters_that_steer_a_terminal_are_refused_naming_their_position() {
         let text = problems[0].to_string();
         assert!(text.starts_with(field), "{value:?}: {text}");
         assert!(text.contains(code), "{value:?}: {text}");
-        assert!(text.contains(&format!("at character {position}")), "{value:?}: {text}");
-        assert!(!text.contains(value), "the raw value is not echoed: {text:?}");
+        assert!(
+            text.contains(&format!("at character {position}")),
+            "{value:?}: {text}"
+        );
+        assert!(
+            !text.contains(value),
+            "the raw value is not echoed: {text:?}"
+        );
     }
 }
 

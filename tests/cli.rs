@@ -175,7 +175,11 @@ fn an_unreachable_server_exits_1_and_a_bad_url_2_with_one_masked_line() {
         .args(["--database-url", "gopher://x", "info"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2), "a URL that names no database is a usage error");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a URL that names no database is a usage error"
+    );
     assert!(
         stderr(&out).starts_with("error: invalid database URL"),
         "{}",

@@ -5,8 +5,7 @@
 
 mod common;
 
-use std::sync::Barrier;
-
+use common::race::{assert_one_created, race_on};
 use common::{TestDb, goc, uoc};
 use profile_console::Error;
 use profile_console::domain::{Field, Outcome, Profile, Value};
@@ -15,59 +14,12 @@ use profile_console::repository::Repository;
 const THREADS: usize = 8;
 const ROUNDS: usize = 40;
 
-/// Runs `call` on `THREADS` threads at once, each with its own connection (opened beforehand, so
-/// connecting is not part of the race).
 fn race<T: Send>(
     db: &TestDb,
     call: impl Fn(&mut Repository, usize) -> Result<T, Error> + Sync,
 ) -> Vec<Result<T, Error>> {
     let mut repos: Vec<Repository> = (0..THREADS).map(|_| db.repo()).collect();
-    let barrier = Barrier::new(THREADS);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = repos
-            .iter_mut()
-            .enumerate()
-            .map(|(thread, repo)| {
-                let (barrier, call) = (&barrier, &call);
-                scope.spawn(move || {
-                    barrier.wait();
-                    call(repo, thread)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|handle| handle.join().expect("racing thread panicked"))
-            .collect()
-    })
-}
-
-/// Checks one round: no errors, all callers saw the same row, exactly one created it, and the
-/// lookup matches exactly one row.
-fn assert_one_created(
-    results: Vec<Result<(Profile, Outcome), Error>>,
-    matching_rows: i64,
-) -> Profile {
-    let results: Vec<(Profile, Outcome)> = results
-        .into_iter()
-        .map(|result| result.unwrap_or_else(|err| panic!("a racer failed: {err}")))
-        .collect();
-    let created = results
-        .iter()
-        .filter(|(_, outcome)| *outcome == Outcome::Created)
-        .count();
-    assert_eq!(created, 1, "exactly one caller creates: {results:#?}");
-    let id = results[0].0.id;
-    assert!(
-        results.iter().all(|(profile, _)| profile.id == id),
-        "everyone gets the same row"
-    );
-    assert_eq!(matching_rows, 1, "no duplicates");
-    results
-        .into_iter()
-        .find(|(_, o)| *o == Outcome::Created)
-        .map(|(p, _)| p)
-        .expect("the created row")
+    race_on(&mut repos, call)
 }
 
 on_every_backend! {

@@ -137,7 +137,10 @@ pub fn main() -> ExitCode {
 /// clap's help and version go to stdout as usual; a usage error is two lines and status 2.
 fn usage_error(err: &clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
-    if matches!(err.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+    if matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) {
         let _ = err.print();
         return ExitCode::SUCCESS;
     }
@@ -147,7 +150,10 @@ fn usage_error(err: &clap::Error) -> ExitCode {
         .find(|line| !line.trim().is_empty())
         .unwrap_or("error: invalid arguments");
     let first = first.strip_prefix("error: ").unwrap_or(first);
-    eprintln!("error: {}", crate::domain::escape_for_terminal(&cut_message(first)));
+    eprintln!(
+        "error: {}",
+        crate::domain::escape_for_terminal(&cut_message(first))
+    );
     eprintln!("usage: profile-console [--database-url URL] [COMMAND] [OPTIONS]; try --help");
     ExitCode::from(2)
 }

@@ -21,7 +21,10 @@ pub fn print_outcome(profile: &Profile, outcome: &Outcome, json: bool) -> anyhow
             profile,
             changed: outcome.changes(),
         };
-        println!("{}", escape_json_for_terminal(serde_json::to_string(&body)?));
+        println!(
+            "{}",
+            escape_json_for_terminal(serde_json::to_string(&body)?)
+        );
     } else {
         println!("{}", outcome_line(profile, outcome));
     }
@@ -35,19 +38,33 @@ pub fn outcome_line(profile: &Profile, outcome: &Outcome) -> String {
 
 pub fn print_profiles(profiles: &[Profile], json: bool) -> anyhow::Result<()> {
     if json {
-        println!("{}", escape_json_for_terminal(serde_json::to_string(profiles)?));
+        println!(
+            "{}",
+            escape_json_for_terminal(serde_json::to_string(profiles)?)
+        );
         return Ok(());
     }
     let shown: Vec<[String; 3]> = profiles
         .iter()
         .map(|p| {
-            [&p.first_name, &p.last_name, &p.gender].map(|text| escape_for_terminal(text).into_owned())
+            [&p.first_name, &p.last_name, &p.gender]
+                .map(|text| escape_for_terminal(text).into_owned())
         })
         .collect();
     let width = |column: usize, header: usize| {
-        shown.iter().map(|row| row[column].chars().count()).max().unwrap_or(0).max(header)
+        shown
+            .iter()
+            .map(|row| row[column].chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(header)
     };
-    let id_w = profiles.iter().map(|p| p.id.to_string().len()).max().unwrap_or(0).max(2);
+    let id_w = profiles
+        .iter()
+        .map(|p| p.id.to_string().len())
+        .max()
+        .unwrap_or(0)
+        .max(2);
     let first_w = width(0, 10);
     let last_w = width(1, 9);
     println!(

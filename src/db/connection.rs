@@ -35,7 +35,8 @@ impl AnyConnection {
 pub fn establish(target: &DatabaseTarget) -> Result<AnyConnection, ConnectError> {
     match target {
         DatabaseTarget::Sqlite(path) => {
-            let fail = |reason: String| ConnectError::new(Backend::Sqlite, target.to_string(), reason);
+            let fail =
+                |reason: String| ConnectError::new(Backend::Sqlite, target.to_string(), reason);
             if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty())
                 && !dir.is_dir()
             {
@@ -64,7 +65,8 @@ pub fn establish(target: &DatabaseTarget) -> Result<AnyConnection, ConnectError>
             let fail = |reason: String| {
                 ConnectError::new(Backend::Postgres, pg.to_string(), pg.scrub(&reason))
             };
-            let mut conn = PgConnection::establish(&pg.conninfo()).map_err(|err| fail(err.to_string()))?;
+            let mut conn =
+                PgConnection::establish(&pg.conninfo()).map_err(|err| fail(err.to_string()))?;
             conn.batch_execute(&postgres_session_settings(pg))
                 .map_err(|err| fail(err.to_string()))?;
             migrations::check_postgres_is_ours(&mut conn).map_err(fail)?;
@@ -91,9 +93,7 @@ fn postgres_session_settings(pg: &PgTarget) -> String {
 /// What to do about a file SQLite could not set up.
 fn sqlite_open_failure(message: &str) -> String {
     if message.contains("locked") {
-        format!(
-            "{message}: another process holds the file locked; try again when it has finished"
-        )
+        format!("{message}: another process holds the file locked; try again when it has finished")
     } else {
         format!("{message} (is the file and its directory writable?)")
     }

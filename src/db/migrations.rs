@@ -64,9 +64,7 @@ where
 }
 
 /// The versions of a migration set, as `__diesel_schema_migrations` records them.
-fn versions<DB: diesel::backend::Backend>(
-    migrations: &EmbeddedMigrations,
-) -> Vec<String>
+fn versions<DB: diesel::backend::Backend>(migrations: &EmbeddedMigrations) -> Vec<String>
 where
     EmbeddedMigrations: diesel::migration::MigrationSource<DB>,
 {
@@ -149,9 +147,10 @@ where
     Name: QueryableByName<C::Backend>,
     diesel::query_builder::SqlQuery: diesel::query_dsl::LoadQuery<'static, C, Name>,
 {
-    let applied: Vec<Name> = diesel::sql_query(format!("SELECT version AS name FROM {MIGRATIONS_TABLE}"))
-        .load(conn)
-        .map_err(|err| err.to_string())?;
+    let applied: Vec<Name> =
+        diesel::sql_query(format!("SELECT version AS name FROM {MIGRATIONS_TABLE}"))
+            .load(conn)
+            .map_err(|err| err.to_string())?;
     Ok(ours
         .first()
         .is_some_and(|first| applied.iter().any(|row| &row.name == first)))

@@ -99,7 +99,9 @@ impl PgTarget {
     /// The keyword/value string handed to libpq: every value quoted, plus a connect timeout, TCP
     /// keepalives and a TCP user timeout unless given, so a dead or unreachable server is noticed.
     pub fn conninfo(&self) -> String {
-        let user_timeout_ms = (self.timeout + Duration::from_secs(5)).as_millis().to_string();
+        let user_timeout_ms = (self.timeout + Duration::from_secs(5))
+            .as_millis()
+            .to_string();
         let defaults = [
             ("connect_timeout", CONNECT_TIMEOUT_S.to_string()),
             ("keepalives", "1".to_owned()),

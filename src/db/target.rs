@@ -54,7 +54,11 @@ impl DatabaseTarget {
             Some(scheme) if scheme.eq_ignore_ascii_case("sqlite") => {
                 sqlite_path(url, &url[scheme.len() + 3..])
             }
-            Some(scheme) if ["mysql", "mariadb"].iter().any(|s| scheme.eq_ignore_ascii_case(s)) => {
+            Some(scheme)
+                if ["mysql", "mariadb"]
+                    .iter()
+                    .any(|s| scheme.eq_ignore_ascii_case(s)) =>
+            {
                 Err(ConnectError::bad_url(
                     url,
                     "MySQL and MariaDB are not supported yet; use a postgres:// URL or a SQLite path",

@@ -95,7 +95,8 @@ pub fn escape_for_terminal(text: &str) -> Cow<'_, str> {
 
 fn needs_escape(c: char) -> bool {
     is_unsafe(c)
-        || (is_invisible(c) && !matches!(c, ' ' | '\u{200C}' | '\u{200D}' | '\u{FE00}'..='\u{FE0F}'))
+        || (is_invisible(c)
+            && !matches!(c, ' ' | '\u{200C}' | '\u{200D}' | '\u{FE00}'..='\u{FE0F}'))
 }
 
 /// Serialized JSON with the same characters written as `\uXXXX` escapes: still the same JSON
@@ -135,9 +136,15 @@ mod tests {
     fn controls_and_bidi_overrides_are_unsafe_with_their_position() {
         assert_eq!(
             first_unsafe_character("ab\u{1b}[31m"),
-            Some(UnsafeCharacter { character: '\u{1b}', position: 3 })
+            Some(UnsafeCharacter {
+                character: '\u{1b}',
+                position: 3
+            })
         );
-        assert_eq!(first_unsafe_character("\u{9b}x").map(|u| u.position), Some(1));
+        assert_eq!(
+            first_unsafe_character("\u{9b}x").map(|u| u.position),
+            Some(1)
+        );
         let bidi = first_unsafe_character("Zoë\u{202E}x").unwrap();
         assert_eq!(bidi.position, 4);
         assert_eq!(

@@ -56,7 +56,10 @@ mod tests {
 
     #[test]
     fn out_of_range_shares_are_clamped() {
-        assert_eq!(Faults::serialization_failures(7.0), Faults::serialization_failures(1.0));
+        assert_eq!(
+            Faults::serialization_failures(7.0),
+            Faults::serialization_failures(1.0)
+        );
         assert_eq!(Faults::serialization_failures(-1.0), Faults::NONE);
         assert_eq!(Faults::serialization_failures(f64::NAN), Faults::NONE);
     }

@@ -116,7 +116,11 @@ impl Repository {
     /// ```
     pub fn get_or_create(&mut self, request: &GetOrCreate) -> Result<(Profile, Outcome), Error> {
         let faults = self.faults;
-        retry::with_retries(|| with_store!(self, |store| operations::get_or_create(store, request, faults)))
+        retry::with_retries(|| {
+            with_store!(self, |store| operations::get_or_create(
+                store, request, faults
+            ))
+        })
     }
 
     /// Looks a profile up by `request.lookup` and, in one locked transaction, updates it with the
@@ -145,7 +149,9 @@ impl Repository {
     ) -> Result<(Profile, Outcome), Error> {
         let faults = self.faults;
         retry::with_retries(|| {
-            with_store!(self, |store| operations::update_or_create(store, request, faults))
+            with_store!(self, |store| operations::update_or_create(
+                store, request, faults
+            ))
         })
     }
 

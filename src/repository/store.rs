@@ -6,9 +6,9 @@
 //! of write transaction, case-insensitive matching) is a small `impl` per backend below it.
 
 use chrono::NaiveDateTime;
+use diesel::connection::SimpleConnection;
 use diesel::dsl::sql;
 use diesel::pg::{Pg, PgConnection};
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Integer, Text, Timestamp};
 use diesel::sqlite::{Sqlite, SqliteConnection};
@@ -66,7 +66,8 @@ pub(crate) trait Store: Sized {
 }
 
 /// The message of an injected serialization failure.
-const INJECTED_FAILURE: &str = "injected serialization failure (PROFILE_CONSOLE_INJECT_SERIALIZATION_FAILURES)";
+const INJECTED_FAILURE: &str =
+    "injected serialization failure (PROFILE_CONSOLE_INJECT_SERIALIZATION_FAILURES)";
 
 type Filter<DB> = Box<dyn BoxableExpression<profiles::table, DB, SqlType = Bool>>;
 

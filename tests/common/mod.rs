@@ -2,6 +2,8 @@
 //! macro that runs one test body against every backend.
 #![allow(dead_code)]
 
+pub mod race;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use diesel::connection::SimpleConnection;
@@ -80,7 +82,10 @@ impl TestDb {
         let Cleanup::Postgres { admin_url, name } = &self.cleanup else {
             return None;
         };
-        Some(TestDb::postgres_named(admin_url, format!("{name}_{suffix}")))
+        Some(TestDb::postgres_named(
+            admin_url,
+            format!("{name}_{suffix}"),
+        ))
     }
 
     fn postgres_named(admin_url: &str, name: String) -> TestDb {
