@@ -86,7 +86,14 @@ pub(super) fn check_sqlite_is_ours(conn: &mut SqliteConnection) -> Result<(), St
         "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
     )
     .load::<Name>(conn)
-    .map_err(|err| format!("{err}; it is not a profile-console database, and nothing was changed"))?
+    .map_err(|err| {
+        let err = err.to_string();
+        if err.contains("not a database") {
+            format!("{err}: it is not a SQLite database, and nothing was changed")
+        } else {
+            err
+        }
+    })?
     .into_iter()
     .map(|row| row.name)
     .collect();

@@ -14,6 +14,26 @@ pub use migrations::{AppliedMigrationNames, run_pending_migrations};
 pub use postgres_target::{DEFAULT_TIMEOUT, PgTarget, mask_password};
 pub use target::{DatabaseTarget, TargetSource};
 
+/// Whether the filesystem holding `path` has less than 1 MiB left: SQLite reports some writes
+/// that ran out of space only as "disk I/O error".
+pub fn disk_nearly_full(path: &std::path::Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => std::path::Path::new("."),
+    };
+    let Ok(dir) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: statvfs only fills in the zeroed plain-data struct it is given.
+    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid NUL-terminated path and a valid out-parameter.
+    if unsafe { libc::statvfs(dir.as_ptr(), &mut stat) } != 0 {
+        return false;
+    }
+    u64::from(stat.f_bavail).saturating_mul(u64::from(stat.f_frsize)) < 1024 * 1024
+}
+
 /// The database engines profile-console speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Backend {

@@ -215,11 +215,24 @@ impl Repository {
         Ok(self.conn.insert(conn))
     }
 
+    /// Forgets a lost connection (the next call reconnects), and names a full disk that SQLite
+    /// reported only as an I/O error.
     fn forget_connection_if_lost<T>(&mut self, result: Result<T, Error>) -> Result<T, Error> {
-        if let Err(Error::ConnectionLost(_)) = &result {
-            self.conn = None;
+        match result {
+            Err(Error::ConnectionLost(err)) => {
+                self.conn = None;
+                Err(Error::ConnectionLost(err))
+            }
+            Err(Error::Database(err))
+                if err.to_string().contains("disk I/O error")
+                    && self.target.sqlite_path().is_some_and(db::disk_nearly_full) =>
+            {
+                Err(Error::DiskFull {
+                    reason: err.to_string(),
+                })
+            }
+            result => result,
         }
-        result
     }
 }
 

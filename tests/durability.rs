@@ -1,0 +1,286 @@
+//! Success means committed: on a disk that fills up mid-way, every call that reported `created`
+//! or `updated` has its row, on every write path (the name-covered insert that is its own
+//! transaction, the serialized insert, the locked update).
+//!
+//! Two ways to run out of space: a real, nearly full tmpfs (needs root and a kernel that lets the
+//! test mount; otherwise it says it skipped), and a file-size limit (RLIMIT_FSIZE) on the process,
+//! which makes the commit's write to the WAL fail the same way on any Unix machine.
+
+mod common;
+
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{TestDb, goc};
+use profile_console::db::DatabaseTarget;
+use profile_console::repository::Repository;
+
+const CALLS: usize = 60;
+
+/// One write through the CLI; the kind rotates over the three write paths.
+fn write_call(url: &str, call: usize) -> (Vec<String>, Command) {
+    let args: Vec<String> = match call % 3 {
+        0 => vec![
+            "get-or-create",
+            "--lookup",
+            &format!("first_name=N{call}"),
+            "--lookup",
+            "last_name=Full",
+            "--default",
+            "gender=M",
+            "--default",
+            "age=5",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect(),
+        1 => vec![
+            "get-or-create",
+            "--lookup",
+            "gender=Z",
+            "--lookup",
+            &format!("age={}", call % 150),
+            "--default",
+            &format!("first_name=U{call}"),
+            "--default",
+            "last_name=Full",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect(),
+        _ => vec![
+            "update-or-create",
+            "--lookup",
+            &format!("first_name=N{}", call - 2),
+            "--lookup",
+            "last_name=Full",
+            "--default",
+            "gender=F",
+            "--default",
+            "age=77",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect(),
+    };
+    let mut command = Command::new(env!("CARGO_BIN_EXE_profile-console"));
+    command
+        .args(["--database-url", url])
+        .args(&args)
+        .env_remove("DATABASE_URL");
+    (args, command)
+}
+
+/// Runs the calls; returns each call whose success was reported, with what it said.
+fn hammer(
+    url: &str,
+    limit_file_size: Option<&dyn Fn(usize) -> u64>,
+    before_each: &dyn Fn(usize),
+) -> (Vec<(usize, String)>, usize) {
+    let mut reported = Vec::new();
+    let mut failed = 0;
+    for call in 0..CALLS {
+        before_each(call);
+        let (_, mut command) = write_call(url, call);
+        if let Some(limit) = limit_file_size.map(|limit| limit(call)) {
+            // SAFETY: only async-signal-safe calls between fork and exec.
+            unsafe {
+                command.pre_exec(move || {
+                    libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+                    let rlimit = libc::rlimit {
+                        rlim_cur: limit,
+                        rlim_max: limit,
+                    };
+                    if libc::setrlimit(libc::RLIMIT_FSIZE, &rlimit) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+        }
+        let out = command.output().expect("run profile-console");
+        let stdout = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+        if out.status.success() {
+            reported.push((call, stdout));
+        } else {
+            assert_eq!(stderr.lines().count(), 1, "one sentence: {stderr}");
+            assert!(!stderr.contains("panicked"), "{stderr}");
+            failed += 1;
+        }
+    }
+    (reported, failed)
+}
+
+/// Every reported success is in the database.
+fn assert_stored(path: &Path, reported: &[(usize, String)]) {
+    let mut repo = Repository::open(DatabaseTarget::Sqlite(path.to_owned())).expect("reopen");
+    for (call, said) in reported {
+        let word = said.split_whitespace().next().unwrap_or_default();
+        let found = match call % 3 {
+            0 => repo.find(
+                &goc(
+                    &[("first_name", &format!("N{call}")), ("last_name", "Full")],
+                    &[],
+                )
+                .lookup,
+                2,
+            ),
+            1 => repo.find(
+                &goc(
+                    &[("first_name", &format!("U{call}")), ("last_name", "Full")],
+                    &[],
+                )
+                .lookup,
+                2,
+            ),
+            _ => repo.find(
+                &goc(
+                    &[
+                        ("first_name", &format!("N{}", call - 2)),
+                        ("last_name", "Full"),
+                    ],
+                    &[],
+                )
+                .lookup,
+                2,
+            ),
+        }
+        .expect("read back");
+        match word {
+            "created" | "fetched" | "unchanged" => {
+                assert_eq!(
+                    found.len(),
+                    1,
+                    "call {call} said {said:?} but its row is not there"
+                )
+            }
+            "updated" => {
+                assert_eq!(found.len(), 1, "call {call} said {said:?}");
+                assert_eq!(
+                    found[0].age, 77,
+                    "call {call} said {said:?} but the update is not there"
+                );
+            }
+            other => panic!("call {call}: unexpected output {other:?} ({said})"),
+        }
+    }
+}
+
+fn migrated_file(dir: &Path) -> PathBuf {
+    let path = dir.join("full.db");
+    let out = Command::new(env!("CARGO_BIN_EXE_profile-console"))
+        .args(["--database-url", path.to_str().unwrap(), "migrate"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    path
+}
+
+#[test]
+fn every_reported_write_is_stored_when_a_file_size_limit_stops_the_commit() {
+    let db = TestDb::sqlite();
+    let DatabaseTarget::Sqlite(path) = &db.target else {
+        unreachable!()
+    };
+    let path = migrated_file(path.parent().unwrap());
+    // Each call may grow a file to 24–72 KB; between calls the WAL is checkpointed into the
+    // database with no limit. The shared-memory index takes 32 KB and one transaction writes up
+    // to about 45 KB to the WAL, so some calls fit, and the others fail at the commit.
+    let limit = |call: usize| 24 * 1024 + (call as u64 % 5) * 12 * 1024;
+    let checkpoint = |_| {
+        use diesel::Connection;
+        use diesel::connection::SimpleConnection;
+        let mut conn = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+        conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            .unwrap();
+    };
+    let (reported, failed) = hammer(path.to_str().unwrap(), Some(&limit), &checkpoint);
+    eprintln!(
+        "file-size limits: {} calls reported success, {failed} failed",
+        reported.len()
+    );
+    assert!(failed > 0, "the limit never bit: {reported:?}");
+    assert!(!reported.is_empty(), "nothing succeeded before the limit");
+    assert_stored(&path, &reported);
+}
+
+fn free_bytes(dir: &Path) -> u64 {
+    let path = std::ffi::CString::new(dir.to_str().unwrap()).unwrap();
+    // SAFETY: a plain C struct, filled in by statvfs.
+    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid C string and a valid out-parameter.
+    assert_eq!(unsafe { libc::statvfs(path.as_ptr(), &mut stat) }, 0);
+    stat.f_bavail as u64 * stat.f_frsize as u64
+}
+
+/// A tmpfs of `size` mounted on a fresh directory, unmounted on drop.
+struct Tmpfs {
+    dir: tempfile::TempDir,
+}
+
+impl Tmpfs {
+    fn mount(size: &str) -> Result<Tmpfs, String> {
+        let dir = tempfile::tempdir().map_err(|err| err.to_string())?;
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .map_err(|err| err.to_string())?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).trim().to_owned());
+        }
+        Ok(Tmpfs { dir })
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.dir.path()).status();
+    }
+}
+
+#[test]
+fn every_reported_write_is_stored_on_a_nearly_full_disk() {
+    let tmpfs = match Tmpfs::mount("1m") {
+        Ok(tmpfs) => tmpfs,
+        Err(why) => {
+            eprintln!(
+                "skipped: cannot mount a tmpfs here ({why}); the file-size-limit test covers the class"
+            );
+            return;
+        }
+    };
+    let path = migrated_file(tmpfs.dir.path());
+    // Before each call, fill the disk to leave 48 to 120 KB (a call needs about 80 KB): some transactions fit, the others
+    // run out of space writing their pages at the commit.
+    let filler = tmpfs.dir.path().join("filler");
+    std::fs::write(&filler, b"").unwrap();
+    let leave_free = |call: usize| {
+        use std::io::Write;
+        let target_free = 48 * 1024 + (call as u64 % 4) * 24 * 1024;
+        let size = std::fs::metadata(&filler).unwrap().len();
+        let new_size = (size + free_bytes(tmpfs.dir.path())).saturating_sub(target_free);
+        // tmpfs allocates on write: write the zeros rather than leave a sparse hole.
+        let mut file = std::fs::File::create(&filler).unwrap();
+        let block = vec![0u8; 4096];
+        let mut written = 0;
+        while written + 4096 <= new_size && file.write_all(&block).is_ok() {
+            written += 4096;
+        }
+    };
+    let (reported, failed) = hammer(path.to_str().unwrap(), None, &leave_free);
+    eprintln!(
+        "nearly full tmpfs: {} calls reported success, {failed} failed",
+        reported.len()
+    );
+    assert!(failed > 0, "the disk never filled: {reported:?}");
+    // Free the space, so reading back cannot fail for want of it (the WAL is replayed).
+    std::fs::remove_file(&filler).unwrap();
+    assert_stored(&path, &reported);
+}
