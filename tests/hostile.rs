@@ -1,0 +1,463 @@
+//! What a hostile operator tries: passwords full of URL-special characters, connection strings
+//! that look like paths, RUST_BACKTRACE set, huge values, foreign files, rows with control
+//! characters written by other clients, a server that stops answering.
+
+mod common;
+
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use common::TestDb;
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+
+/// The binary as a developer's shell runs it: RUST_BACKTRACE=1 set.
+fn console() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_profile-console"));
+    command
+        .env("RUST_BACKTRACE", "1")
+        .env_remove("DATABASE_URL");
+    command
+}
+
+fn text(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const SPECIAL: &str = "S3:/?#[]@!$&'()*+,;=% \\\"^`{|}<>~";
+
+fn encode(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// Passwords that break naive URL handling: each URL-special character alone between letters,
+/// all of them at once, raw and percent-encoded.
+fn hostile_passwords() -> Vec<(String, String)> {
+    let mut passwords: Vec<String> = SPECIAL.chars().map(|c| format!("Pw{c}x9Secret")).collect();
+    passwords.push(format!("Pw{SPECIAL}Secret"));
+    passwords
+        .into_iter()
+        .map(|pw| {
+            let encoded = encode(&pw);
+            (pw, encoded)
+        })
+        .collect()
+}
+
+fn assert_hidden(password: &str, encoded: &str, output: &str, what: &str) {
+    for secret in [password, encoded, "x9Secret", "Secret"] {
+        assert!(
+            !output.contains(secret),
+            "{what}: {secret:?} shown in {output:?}"
+        );
+    }
+}
+
+#[test]
+fn no_command_shows_a_password_of_any_shape() {
+    let commands: [&[&str]; 5] = [
+        &["info"],
+        &["migrate"],
+        &["list"],
+        &[
+            "get-or-create",
+            "--lookup",
+            "first_name=A",
+            "--lookup",
+            "last_name=B",
+            "--default",
+            "gender=M",
+            "--default",
+            "age=1",
+        ],
+        &[
+            "update-or-create",
+            "--lookup",
+            "first_name=A",
+            "--lookup",
+            "last_name=B",
+            "--default",
+            "age=2",
+            "--json",
+        ],
+    ];
+    for (password, encoded) in hostile_passwords() {
+        let urls = [
+            format!("postgres://u:{encoded}@127.0.0.1:1/db"),
+            format!("postgres://u:{password}@127.0.0.1:1/db"),
+            format!("postgresql://u@127.0.0.1:1/db?password={encoded}"),
+            format!("postgres://127.0.0.1:1/db?password=a&password={encoded}"),
+            format!(
+                "host=127.0.0.1 port=1 user=u password='{}' dbname=db",
+                password.replace('\\', "\\\\").replace('\'', "\\'")
+            ),
+        ];
+        for url in &urls {
+            for args in commands {
+                let out = console()
+                    .arg("--database-url")
+                    .arg(url)
+                    .args(args)
+                    .output()
+                    .unwrap();
+                let (stdout, stderr) = text(&out);
+                let what = format!("{url} {args:?}");
+                assert_hidden(&password, &encoded, &stdout, &what);
+                assert_hidden(&password, &encoded, &stderr, &what);
+                assert_ne!(
+                    out.status.code(),
+                    Some(0),
+                    "{what}: nothing listens on port 1"
+                );
+                assert!(stderr.lines().count() == 1, "{what}: one line: {stderr}");
+                assert!(!stderr.contains("stack backtrace"), "{what}: {stderr}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_reachable_server_with_a_hostile_password_is_masked_in_info() {
+    let Some(db) = TestDb::postgres() else { return };
+    // Trust authentication accepts any password: it is carried, never shown.
+    let (password, encoded) = hostile_passwords().pop().unwrap();
+    let url = db
+        .url()
+        .replacen("://postgres@", &format!("://postgres:{encoded}@"), 1);
+    let out = console()
+        .args(["--database-url", &url, "info"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("postgres:***@"), "{stdout}");
+    assert_hidden(&password, &encoded, &stdout, "info");
+}
+
+#[test]
+fn a_keyword_value_string_is_postgres_never_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = console()
+        .current_dir(dir.path())
+        .args([
+            "--database-url",
+            "host=127.0.0.1 port=1 user=u password=S3cretKw dbname=x",
+            "info",
+        ])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("PostgreSQL"), "{stderr}");
+    assert!(!stderr.contains("S3cretKw") && !stdout.contains("S3cretKw"));
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "no file was created"
+    );
+
+    let out = console()
+        .current_dir(dir.path())
+        .args([
+            "--database-url",
+            "host=127.0.0.1 bogus=1 password=S3cretKw",
+            "info",
+        ])
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("bogus") && !stderr.contains("S3cretKw"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn errors_are_one_sentence_whatever_rust_backtrace_says() {
+    let db = TestDb::sqlite();
+    let cases: [(&[&str], i32); 7] = [
+        (&["get-or-create", "--lookup", "first_name=A"], 2),
+        (&["get-or-create", "--lookup", "nope=1"], 2),
+        (&["get-or-create", "--bogus-flag"], 2),
+        (&["frobnicate"], 2),
+        (&["list", "--limit", "0"], 2),
+        (&["get-or-create", "--lookup", "age=x"], 2),
+        (&["get-or-create", "--lookup", "id=99"], 2),
+    ];
+    for (args, code) in cases {
+        for backtrace in ["1", "full", "0"] {
+            let out = console()
+                .env("RUST_BACKTRACE", backtrace)
+                .arg("--database-url")
+                .arg(db.url())
+                .args(args)
+                .output()
+                .unwrap();
+            let (_, stderr) = text(&out);
+            assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
+            assert!(
+                stderr.lines().count() <= 2,
+                "{args:?}: at most two lines: {stderr}"
+            );
+            assert!(!stderr.contains("backtrace"), "{args:?}: {stderr}");
+        }
+    }
+    for url in ["", "   ", "gopher://x", "mysql://root@h/db"] {
+        let out = console()
+            .args(["--database-url", url, "info"])
+            .output()
+            .unwrap();
+        let (_, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{url:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{url:?}: {stderr}");
+    }
+}
+
+#[test]
+fn a_huge_value_is_cut_in_the_message() {
+    let db = TestDb::sqlite();
+    let huge = format!("first_name={}", "x".repeat(10_000));
+    let out = console()
+        .args([
+            "--database-url",
+            &db.url(),
+            "get-or-create",
+            "--lookup",
+            &huge,
+        ])
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.len() < 600, "{} bytes: {stderr}", stderr.len());
+}
+
+#[test]
+fn a_foreign_sqlite_file_is_refused_and_left_byte_for_byte_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("theirs.db");
+    {
+        let mut conn = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+        conn.batch_execute(
+            "CREATE TABLE profiles (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO profiles (name) VALUES ('theirs');",
+        )
+        .unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    for args in [
+        &["info"][..],
+        &["migrate"],
+        &[
+            "get-or-create",
+            "--lookup",
+            "first_name=A",
+            "--lookup",
+            "last_name=B",
+            "--default",
+            "gender=M",
+            "--default",
+            "age=1",
+        ],
+    ] {
+        let out = console()
+            .arg("--database-url")
+            .arg(&path)
+            .args(args)
+            .output()
+            .unwrap();
+        let (_, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("not a profile-console database"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("nothing was changed"), "{stderr}");
+    }
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "the file is unchanged"
+    );
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["theirs.db"], "no WAL or other file appeared");
+}
+
+#[test]
+fn a_foreign_postgres_profiles_table_is_refused() {
+    let Some(db) = TestDb::postgres() else { return };
+    let mut admin = PgConnection::establish(&db.url()).unwrap();
+    admin
+        .batch_execute("CREATE TABLE profiles (id serial PRIMARY KEY, name text)")
+        .unwrap();
+    let out = console()
+        .args(["--database-url", &db.url(), "info"])
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("did not create"), "{stderr}");
+    #[derive(diesel::QueryableByName)]
+    struct Exists {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        exists: bool,
+    }
+    let migrations: Exists = diesel::RunQueryDsl::get_result(
+        diesel::sql_query("SELECT to_regclass('__diesel_schema_migrations') IS NOT NULL AS exists"),
+        &mut admin,
+    )
+    .unwrap();
+    assert!(!migrations.exists, "nothing was added");
+}
+
+/// Rows another client wrote with characters that would steer a terminal are shown escaped.
+#[test]
+fn rows_from_other_clients_are_printed_escaped() {
+    let db = TestDb::sqlite();
+    db.repo();
+    let DatabaseTargetPath(path) = DatabaseTargetPath::of(&db);
+    let mut conn = diesel::SqliteConnection::establish(&path).unwrap();
+    conn.batch_execute(
+        "INSERT INTO profiles (first_name, last_name, gender, age, created_at, updated_at) \
+         VALUES ('Evil' || char(155) || '2J', 'Bidi' || char(8238) || 'x', 'M', 5, '2026-01-01 00:00:00', '2026-01-01 00:00:00'), \
+                (char(8203), 'Zero', 'F', 6, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+    )
+    .unwrap();
+    for args in [
+        &["list"][..],
+        &["list", "--json"],
+        &["get-or-create", "--lookup", "age=5"],
+        &["get-or-create", "--lookup", "age=6", "--json"],
+    ] {
+        let out = console()
+            .arg("--database-url")
+            .arg(db.url())
+            .args(args)
+            .output()
+            .unwrap();
+        let (stdout, stderr) = text(&out);
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        for raw in ['\u{9b}', '\u{202e}', '\u{200b}', '\u{1b}'] {
+            assert!(!stdout.contains(raw), "{args:?}: raw {raw:?} in {stdout:?}");
+        }
+    }
+}
+
+struct DatabaseTargetPath(String);
+
+impl DatabaseTargetPath {
+    fn of(db: &TestDb) -> Self {
+        DatabaseTargetPath(db.url().trim_start_matches("sqlite://").to_owned())
+    }
+}
+
+/// A server process that stops answering mid-query (SIGSTOP) does not hold the command forever:
+/// it ends with a clear error once the timeout and the grace period have passed.
+#[test]
+fn a_frozen_server_gives_a_clear_error_in_bounded_time() {
+    let Some(db) = TestDb::postgres() else { return };
+    db.repo();
+    let mut admin = PgConnection::establish(&db.url()).unwrap();
+    // Hold the table so the command's query waits, find its server process, freeze it, release.
+    admin
+        .batch_execute("BEGIN; LOCK TABLE profiles IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let started = Instant::now();
+    let mut child = console()
+        .args(["--database-url", &db.url(), "--timeout", "2", "list"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = loop {
+        #[derive(diesel::QueryableByName)]
+        struct Pid {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            pid: i32,
+        }
+        let mut watcher = PgConnection::establish(&db.url()).unwrap();
+        let found: Vec<Pid> = diesel::RunQueryDsl::load(
+            diesel::sql_query(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
+                 AND application_name = 'profile-console' AND wait_event_type = 'Lock'",
+            ),
+            &mut watcher,
+        )
+        .unwrap();
+        if let Some(found) = found.first() {
+            break found.pid;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the command never reached the server"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    struct Thaw(i32);
+    impl Drop for Thaw {
+        fn drop(&mut self) {
+            // SAFETY: sending a signal has no memory effects.
+            unsafe { libc::kill(self.0, libc::SIGCONT) };
+        }
+    }
+    // SAFETY: as above.
+    assert_eq!(
+        unsafe { libc::kill(pid, libc::SIGSTOP) },
+        0,
+        "the test runs as the server's owner or root"
+    );
+    let _thaw = Thaw(pid);
+    admin.batch_execute("ROLLBACK").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let waited = started.elapsed();
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("has not answered"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(waited < Duration::from_secs(20), "ended after {waited:?}");
+}
+
+/// A lock held by another session past the timeout is reported as such, in bounded time.
+#[test]
+fn a_lock_held_past_the_timeout_is_reported() {
+    let Some(db) = TestDb::postgres() else { return };
+    let mut repo = db.repo();
+    repo.get_or_create(&common::goc(
+        &[("first_name", "Held"), ("last_name", "Row")],
+        &[("gender", "M"), ("age", "1")],
+    ))
+    .unwrap();
+    let mut admin = PgConnection::establish(&db.url()).unwrap();
+    admin
+        .batch_execute("BEGIN; SELECT * FROM profiles FOR UPDATE")
+        .unwrap();
+    let started = Instant::now();
+    let out = console()
+        .args([
+            "--database-url",
+            &db.url(),
+            "--timeout",
+            "1",
+            "update-or-create",
+            "--lookup",
+            "first_name=Held",
+            "--lookup",
+            "last_name=Row",
+            "--default",
+            "age=2",
+        ])
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("timeout"), "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    admin.batch_execute("ROLLBACK").unwrap();
+}
