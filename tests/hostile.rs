@@ -370,7 +370,7 @@ fn a_frozen_server_gives_a_clear_error_in_bounded_time() {
         .batch_execute("BEGIN; LOCK TABLE profiles IN ACCESS EXCLUSIVE MODE")
         .unwrap();
     let started = Instant::now();
-    let mut child = console()
+    let child = console()
         .args(["--database-url", &db.url(), "--timeout", "2", "list"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

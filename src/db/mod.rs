@@ -31,7 +31,10 @@ pub fn disk_nearly_full(path: &std::path::Path) -> bool {
     if unsafe { libc::statvfs(dir.as_ptr(), &mut stat) } != 0 {
         return false;
     }
-    u64::from(stat.f_bavail).saturating_mul(u64::from(stat.f_frsize)) < 1024 * 1024
+    // The field types differ between platforms (u32 on some 32-bit ones).
+    #[allow(clippy::useless_conversion)]
+    let free = u64::from(stat.f_bavail).saturating_mul(u64::from(stat.f_frsize));
+    free < 1024 * 1024
 }
 
 /// The database engines profile-console speaks.

@@ -480,6 +480,25 @@ mod tests {
     }
 
     #[test]
+    fn only_both_names_are_covered_by_the_unique_constraint() {
+        let covered = |pairs: &[(&str, &str)]| {
+            GetOrCreate::parse(pairs, &[] as &[(&str, &str)])
+                .map(|request| request.lookup.is_covered_by_unique_name())
+                .unwrap_or_else(|err| panic!("{err}"))
+        };
+        assert!(covered(&[("first_name", "A"), ("last_name", "B")]));
+        assert!(covered(&[
+            ("first_name", "A"),
+            ("last_name", "B"),
+            ("age", "3")
+        ]));
+        assert!(!covered(&[("first_name", "A")]));
+        assert!(!covered(&[("last_name", "B")]));
+        assert!(!covered(&[("gender", "M"), ("age", "3")]));
+        assert!(!covered(&[]));
+    }
+
+    #[test]
     fn canonical_key_is_order_independent() {
         let a = GetOrCreate::parse(&[("gender", "M"), ("age", "3")], &[])
             .expect("valid")
