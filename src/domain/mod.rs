@@ -17,5 +17,5 @@ pub use outcome::{Change, Outcome, Value};
 pub use profile::{Profile, ProfileValues, now_utc};
 pub use text::{
     MESSAGE_VALUE_CHARS, UnsafeCharacter, cut, escape_for_terminal, escape_json_for_terminal,
-    first_unsafe_character, has_visible_character,
+    first_unsafe_character, has_visible_character, shown_in_place,
 };

@@ -93,6 +93,12 @@ pub fn escape_for_terminal(text: &str) -> Cow<'_, str> {
     Cow::Owned(escaped)
 }
 
+/// `c`, or a visible stand-in (`�`) for a character [`escape_for_terminal`] would escape: for text
+/// being edited, where each character must keep its one place.
+pub fn shown_in_place(c: char) -> char {
+    if needs_escape(c) { '\u{FFFD}' } else { c }
+}
+
 fn needs_escape(c: char) -> bool {
     is_unsafe(c)
         || (is_invisible(c)

@@ -50,6 +50,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             .chars()
             .skip(scroll)
             .take(value_width)
+            .map(crate::domain::shown_in_place)
             .collect();
         let mut spans = vec![
             Span::raw(format!(
