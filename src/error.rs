@@ -88,7 +88,7 @@ impl From<DieselError> for Error {
             ) => Error::ConnectionLost(err),
             DieselError::DatabaseError(_, info) => {
                 let message = info.message();
-                let reason = || message.split_whitespace().collect::<Vec<_>>().join(" ");
+                let reason = || crate::domain::one_line(message);
                 if message.contains("database or disk is full") {
                     Error::DiskFull { reason: reason() }
                 } else if message.contains("statement timeout") || message.contains("lock timeout")

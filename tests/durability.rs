@@ -210,15 +210,6 @@ fn every_reported_write_is_stored_when_a_file_size_limit_stops_the_commit() {
     assert_stored(&path, &reported);
 }
 
-fn free_bytes(dir: &Path) -> u64 {
-    let path = std::ffi::CString::new(dir.to_str().unwrap()).unwrap();
-    // SAFETY: a plain C struct, filled in by statvfs.
-    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
-    // SAFETY: a valid C string and a valid out-parameter.
-    assert_eq!(unsafe { libc::statvfs(path.as_ptr(), &mut stat) }, 0);
-    stat.f_bavail as u64 * stat.f_frsize as u64
-}
-
 /// A tmpfs of `size` mounted on a fresh directory, unmounted on drop.
 struct Tmpfs {
     dir: tempfile::TempDir,
@@ -265,7 +256,8 @@ fn every_reported_write_is_stored_on_a_nearly_full_disk() {
         use std::io::Write;
         let target_free = 48 * 1024 + (call as u64 % 4) * 24 * 1024;
         let size = std::fs::metadata(&filler).unwrap().len();
-        let new_size = (size + free_bytes(tmpfs.dir.path())).saturating_sub(target_free);
+        let new_size = (size + profile_console::db::free_bytes(tmpfs.dir.path()).unwrap())
+            .saturating_sub(target_free);
         // tmpfs allocates on write: write the zeros rather than leave a sparse hole.
         let mut file = std::fs::File::create(&filler).unwrap();
         let block = vec![0u8; 4096];

@@ -137,65 +137,64 @@ fn postgres_defaulting_to(isolation: &str) -> Option<TestDb> {
         ))
         .unwrap();
     // Confirm that a new session gets it.
-    let mut fresh = PgConnection::establish(&db.url()).unwrap();
-    #[derive(diesel::QueryableByName)]
-    struct Level {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        level: String,
-    }
-    let level: Level = diesel::RunQueryDsl::get_result(
-        diesel::sql_query("SELECT current_setting('default_transaction_isolation') AS level"),
-        &mut fresh,
-    )
-    .unwrap();
-    assert_eq!(level.level, isolation);
+    let level = common::pg_values(
+        &db.url(),
+        "SELECT current_setting('default_transaction_isolation') AS value",
+    );
+    assert_eq!(level, [isolation]);
     Some(db)
+}
+
+/// The suite on a PostgreSQL database whose sessions default to `isolation`.
+fn on_postgres(isolation: &str, faults: Faults, label: &str) {
+    if let Some(db) = postgres_defaulting_to(isolation) {
+        run_suite(&db, faults, label);
+    }
 }
 
 #[test]
 fn postgres_defaulting_to_read_committed() {
-    let Some(db) = postgres_defaulting_to("read committed") else {
-        return;
-    };
-    run_suite(&db, Faults::NONE, "PostgreSQL, default READ COMMITTED");
+    on_postgres(
+        "read committed",
+        Faults::NONE,
+        "PostgreSQL, default READ COMMITTED",
+    );
 }
 
 #[test]
 fn postgres_defaulting_to_repeatable_read() {
-    let Some(db) = postgres_defaulting_to("repeatable read") else {
-        return;
-    };
-    run_suite(&db, Faults::NONE, "PostgreSQL, default REPEATABLE READ");
+    on_postgres(
+        "repeatable read",
+        Faults::NONE,
+        "PostgreSQL, default REPEATABLE READ",
+    );
 }
 
 #[test]
 fn postgres_defaulting_to_serializable() {
-    let Some(db) = postgres_defaulting_to("serializable") else {
-        return;
-    };
-    run_suite(&db, Faults::NONE, "PostgreSQL, default SERIALIZABLE");
+    on_postgres(
+        "serializable",
+        Faults::NONE,
+        "PostgreSQL, default SERIALIZABLE",
+    );
 }
 
 #[test]
 fn postgres_serializable_with_30_percent_injected_failures() {
-    let Some(db) = postgres_defaulting_to("serializable") else {
-        return;
-    };
-    run_suite(
-        &db,
-        Faults::serialization_failures(0.3),
+    let faults = Faults::serialization_failures(0.3);
+    on_postgres(
+        "serializable",
+        faults,
         "PostgreSQL, SERIALIZABLE, 30% injected failures",
     );
 }
 
 #[test]
 fn postgres_read_committed_with_30_percent_injected_failures() {
-    let Some(db) = postgres_defaulting_to("read committed") else {
-        return;
-    };
-    run_suite(
-        &db,
-        Faults::serialization_failures(0.3),
+    let faults = Faults::serialization_failures(0.3);
+    on_postgres(
+        "read committed",
+        faults,
         "PostgreSQL, READ COMMITTED, 30% injected failures",
     );
 }

@@ -167,18 +167,12 @@ fn one_sentence(err: &anyhow::Error) -> String {
             None => format!("{err:#}"),
         },
     };
-    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    crate::domain::escape_for_terminal(&cut_message(&one_line)).into_owned()
+    crate::domain::escape_for_terminal(&cut_message(&crate::domain::one_line(&text))).into_owned()
 }
 
 /// A message of reasonable length: whatever echoes a huge value is cut.
-fn cut_message(text: &str) -> String {
-    const LONGEST: usize = 400;
-    if text.chars().count() <= LONGEST {
-        return text.to_owned();
-    }
-    let kept: String = text.chars().take(LONGEST).collect();
-    format!("{kept}…")
+fn cut_message(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::domain::cut_to(text, 400)
 }
 
 /// 2 invalid input or usage, 3 several matches, 1 anything else.

@@ -37,7 +37,8 @@ pub fn start(limit: Duration, message: impl Fn(Duration) -> String + Send + 'sta
     if set_default_instrumentation(|| Some(Box::new(Tracker))).is_err() {
         return;
     }
-    let spawned = std::thread::Builder::new()
+    // Should the thread not start, the server-side timeouts still apply.
+    let _ = std::thread::Builder::new()
         .name("watchdog".to_owned())
         .spawn(move || {
             loop {
@@ -51,6 +52,4 @@ pub fn start(limit: Duration, message: impl Fn(Duration) -> String + Send + 'sta
                 }
             }
         });
-    // Without the thread the server-side timeouts still apply.
-    drop(spawned);
 }

@@ -14,27 +14,29 @@ pub use migrations::{AppliedMigrationNames, run_pending_migrations};
 pub use postgres_target::{DEFAULT_TIMEOUT, PgTarget, mask_password};
 pub use target::{DatabaseTarget, TargetSource};
 
-/// Whether the filesystem holding `path` has less than 1 MiB left: SQLite reports some writes
-/// that ran out of space only as "disk I/O error".
+/// Whether the filesystem holding the file `path` has less than 1 MiB left: SQLite reports some
+/// writes that ran out of space only as "disk I/O error".
 pub fn disk_nearly_full(path: &std::path::Path) -> bool {
-    use std::os::unix::ffi::OsStrExt;
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => std::path::Path::new("."),
     };
-    let Ok(dir) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
-        return false;
-    };
+    free_bytes(dir).is_some_and(|free| free < 1024 * 1024)
+}
+
+/// Bytes an unprivileged writer may still use on the filesystem holding `dir`.
+pub fn free_bytes(dir: &std::path::Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
     // SAFETY: statvfs only fills in the zeroed plain-data struct it is given.
     let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
     // SAFETY: a valid NUL-terminated path and a valid out-parameter.
     if unsafe { libc::statvfs(dir.as_ptr(), &mut stat) } != 0 {
-        return false;
+        return None;
     }
     // The field types differ between platforms (u32 on some 32-bit ones).
     #[allow(clippy::useless_conversion)]
-    let free = u64::from(stat.f_bavail).saturating_mul(u64::from(stat.f_frsize));
-    free < 1024 * 1024
+    Some(u64::from(stat.f_bavail).saturating_mul(u64::from(stat.f_frsize)))
 }
 
 /// The database engines profile-console speaks.
@@ -77,7 +79,7 @@ impl ConnectError {
         ConnectError {
             backend: Some(backend),
             target,
-            reason: one_line(&reason.into()),
+            reason: crate::domain::one_line(&reason.into()),
             invalid_target: false,
         }
     }
@@ -88,6 +90,16 @@ impl ConnectError {
             backend: None,
             target: mask_password(url),
             reason: reason.into(),
+            invalid_target: true,
+        }
+    }
+
+    /// A target that names no usable database of `backend` (bad syntax, unknown parameter).
+    fn bad_target(backend: Backend, shown: String, reason: String) -> Self {
+        ConnectError {
+            backend: Some(backend),
+            target: shown,
+            reason,
             invalid_target: true,
         }
     }
@@ -110,9 +122,4 @@ impl ConnectError {
             ),
         }
     }
-}
-
-/// Server messages can span lines; people get one.
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

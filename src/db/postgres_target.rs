@@ -58,7 +58,7 @@ impl PgTarget {
                 params: params.clone(),
                 timeout: DEFAULT_TIMEOUT,
             };
-            return Err(ConnectError::bad_target(
+            return Err(bad_target(
                 shown.to_string(),
                 format!("unknown connection parameter {}", quoted_cut(unknown)),
             ));
@@ -226,7 +226,7 @@ pub(super) fn looks_like_keywords(text: &str) -> bool {
 }
 
 fn url_params(text: &str) -> Result<Vec<(String, String)>, ConnectError> {
-    let bad = |reason: String| ConnectError::bad_target(mask_password(text), reason);
+    let bad = |reason: String| bad_target(mask_password(text), reason);
     let url = url::Url::parse(text).map_err(|err| {
         bad(format!(
             "{err}; percent-encode special characters in the user name and password \
@@ -271,7 +271,7 @@ fn url_params(text: &str) -> Result<Vec<(String, String)>, ConnectError> {
 /// libpq's keyword/value syntax: `key = value` pairs separated by spaces; a value may be
 /// single-quoted, and a backslash escapes the next character.
 fn keyword_params(text: &str) -> Result<Vec<(String, String)>, ConnectError> {
-    let bad = |reason: &str| ConnectError::bad_target(mask_password(text), reason.to_owned());
+    let bad = |reason: &str| bad_target(mask_password(text), reason.to_owned());
     let mut params = Vec::new();
     let mut chars = text.chars().peekable();
     loop {
@@ -368,16 +368,9 @@ fn quoted_cut(text: &str) -> String {
     format!("{:?}", crate::domain::cut(text))
 }
 
-impl ConnectError {
-    /// A target that names no usable PostgreSQL database.
-    fn bad_target(shown: String, reason: String) -> ConnectError {
-        ConnectError {
-            backend: Some(Backend::Postgres),
-            target: shown,
-            reason,
-            invalid_target: true,
-        }
-    }
+/// A target that names no usable PostgreSQL database.
+fn bad_target(shown: String, reason: String) -> ConnectError {
+    ConnectError::bad_target(Backend::Postgres, shown, reason)
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ pub use input::{
 pub use outcome::{Change, Outcome, Value};
 pub use profile::{Profile, ProfileValues, now_utc};
 pub use text::{
-    MESSAGE_VALUE_CHARS, UnsafeCharacter, cut, escape_for_terminal, escape_json_for_terminal,
-    first_unsafe_character, has_visible_character, shown_in_place,
+    MESSAGE_VALUE_CHARS, UnsafeCharacter, cut, cut_to, escape_for_terminal,
+    escape_json_for_terminal, first_unsafe_character, has_visible_character, one_line,
+    shown_in_place,
 };

@@ -126,12 +126,22 @@ pub fn escape_json_for_terminal(json: String) -> String {
 
 /// `text` cut to [`MESSAGE_VALUE_CHARS`] characters for a message, saying how long it was.
 pub fn cut(text: &str) -> Cow<'_, str> {
+    cut_to(text, MESSAGE_VALUE_CHARS)
+}
+
+/// `text` cut to `longest` characters, saying how long it was.
+pub fn cut_to(text: &str, longest: usize) -> Cow<'_, str> {
     let total = text.chars().count();
-    if total <= MESSAGE_VALUE_CHARS {
+    if total <= longest {
         return Cow::Borrowed(text);
     }
-    let kept: String = text.chars().take(MESSAGE_VALUE_CHARS).collect();
+    let kept: String = text.chars().take(longest).collect();
     Cow::Owned(format!("{kept}… ({total} characters)"))
+}
+
+/// Text that may span lines (a server's message), on one line.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

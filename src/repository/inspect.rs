@@ -117,7 +117,7 @@ fn sqlite_constraints(table_sql: &str) -> Vec<SchemaItem> {
     parts.push(&body[start..]);
     parts
         .into_iter()
-        .map(|part| part.split_whitespace().collect::<Vec<_>>().join(" "))
+        .map(crate::domain::one_line)
         .filter_map(|part| {
             if let Some(rest) = part.strip_prefix("CONSTRAINT ") {
                 let (name, definition) = rest.split_once(' ')?;

@@ -129,6 +129,22 @@ impl Drop for TestDb {
     }
 }
 
+/// The first column of each row `sql` returns, as text (`SELECT … AS value`), on a fresh
+/// PostgreSQL connection to `url`.
+pub fn pg_values(url: &str, sql: &str) -> Vec<String> {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        value: String,
+    }
+    let mut conn = PgConnection::establish(url).expect("connect to PostgreSQL");
+    diesel::RunQueryDsl::load::<Row>(diesel::sql_query(sql), &mut conn)
+        .expect("run the query")
+        .into_iter()
+        .map(|row| row.value)
+        .collect()
+}
+
 /// `url` with its database name replaced.
 pub fn with_database(url: &str, name: &str) -> String {
     let after_scheme = url.find("://").map_or(0, |at| at + 3);
