@@ -53,6 +53,10 @@ pub enum Error {
     )]
     DiskFull { reason: String },
 
+    /// Someone (Esc in the console) cancelled the statement on the server.
+    #[error("cancelled on the server before it finished; nothing was written")]
+    Cancelled,
+
     /// The server cancelled a statement that ran, or waited for a lock, past the timeout.
     #[error(
         "the database server gave up after the timeout ({reason}); nothing was written: try again, \
@@ -91,6 +95,8 @@ impl From<DieselError> for Error {
                 let reason = || crate::domain::one_line(message);
                 if message.contains("database or disk is full") {
                     Error::DiskFull { reason: reason() }
+                } else if message.contains("due to user request") {
+                    Error::Cancelled
                 } else if message.contains("statement timeout") || message.contains("lock timeout")
                 {
                     Error::TimedOut { reason: reason() }

@@ -57,7 +57,7 @@ fn jobs(effects: &[Effect]) -> Vec<(u64, Job)> {
         .iter()
         .filter_map(|effect| match effect {
             Effect::Send(request) => Some((request.id, request.job.clone())),
-            Effect::Quit => None,
+            _ => None,
         })
         .collect()
 }
@@ -483,4 +483,96 @@ fn the_inspect_view_scrolls_and_esc_closes_it() {
     assert!(matches!(app.overlay, Overlay::Inspect));
     press(&mut app, KeyCode::Esc);
     assert!(matches!(app.overlay, Overlay::None));
+}
+
+/// Starts a get_or_create from a filled form; returns its request id.
+fn start_get_or_create(app: &mut App) -> u64 {
+    for (text, key) in [
+        ("Argo", KeyCode::Tab),
+        ("Saha", KeyCode::Tab),
+        ("M", KeyCode::Tab),
+    ] {
+        type_text(app, text);
+        press(app, key);
+    }
+    type_text(app, "10");
+    match jobs(&press(app, KeyCode::Enter)).as_slice() {
+        [(id, Job::GetOrCreate(_))] => *id,
+        other => panic!("expected one get_or_create, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_slow_write_shows_its_time_and_esc_cancels_it_on_the_server() {
+    let (mut app, _) = App::new("db".into(), Backend::Postgres, Rect::new(0, 0, 120, 30));
+    let id = start_get_or_create(&mut app);
+    // Right after Enter, Esc still means "go to the table".
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.focus, Focus::Table);
+    assert!(!app.cancel_offered());
+    app.update(Action::Tick(Instant::now() + Duration::from_secs(3)));
+    assert!(app.cancel_offered(), "after a second the status offers Esc");
+    let effects = press(&mut app, KeyCode::Esc);
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::CancelOnServer)),
+        "{effects:?}"
+    );
+    assert!(app.cancelling());
+    assert!(matches!(&app.status, Status::Busy(text, _) if text.contains("cancelling")));
+    // The server's answer settles it.
+    respond(
+        &mut app,
+        id,
+        Reply::Operation(Err(profile_console::Error::Cancelled)),
+    );
+    assert!(!app.operation_running());
+    assert!(matches!(&app.status, Status::Failed(text) if text.contains("cancelled")));
+}
+
+#[test]
+fn a_write_left_unanswered_is_given_up_on_and_said_to_be_unknown() {
+    let (mut app, _) = new_app();
+    app.give_up_after = Duration::from_secs(5);
+    let id = start_get_or_create(&mut app);
+    let effects = app.update(Action::Tick(Instant::now() + Duration::from_secs(6)));
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::ReplaceWorker)),
+        "{effects:?}"
+    );
+    assert!(!app.operation_running());
+    match &app.status {
+        Status::Failed(text) => assert!(
+            text.contains("unknown") && text.contains("get_or_create"),
+            "{text}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        app.log
+            .last()
+            .is_some_and(|entry| entry.result.starts_with("UNKNOWN"))
+    );
+    // The table is read again from the new worker; the old answer, should it come, is dropped.
+    assert!(
+        jobs(&effects)
+            .iter()
+            .any(|(_, job)| matches!(job, Job::Page(_) | Job::Around { .. }))
+    );
+    respond(
+        &mut app,
+        id,
+        Reply::Operation(Ok((profile(1, "Argo", "Saha"), Outcome::Created))),
+    );
+    assert!(matches!(&app.status, Status::Failed(_)));
+}
+
+#[test]
+fn a_second_esc_stops_waiting() {
+    let (mut app, _) = new_app();
+    start_get_or_create(&mut app);
+    app.update(Action::Tick(Instant::now() + Duration::from_secs(2)));
+    press(&mut app, KeyCode::Esc);
+    let effects = press(&mut app, KeyCode::Esc);
+    assert!(effects.iter().any(|e| matches!(e, Effect::ReplaceWorker)));
+    assert!(!app.operation_running());
 }

@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{TestDb, goc};
-use diesel::Connection;
 use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use profile_console::domain::Outcome;
 
@@ -28,6 +28,10 @@ struct Session {
 
 impl Session {
     fn start(db: &TestDb) -> Session {
+        Session::start_with(db, &[])
+    }
+
+    fn start_with(db: &TestDb, extra_args: &[&str]) -> Session {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
@@ -38,6 +42,7 @@ impl Session {
             .expect("open a pty");
         let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_profile-console"));
         command.args(["--database-url", &db.url()]);
+        command.args(extra_args);
         command.env("TERM", "xterm-256color");
         command.env_remove("DATABASE_URL");
         let child = pair
@@ -236,6 +241,78 @@ fn the_console_opens_without_its_database_and_connects_when_it_appears() {
         .unwrap();
     console.wait_for("connected to the database again");
     console.wait_for("No profiles yet");
+    console.send("\x03");
+    assert!(console.wait_for_exit().success());
+}
+
+/// Holds Argo Saha's row locked from another session while the console runs an update_or_create
+/// on it, so the write waits on the server; returns the console's server process.
+fn start_a_blocked_write(db: &TestDb, extra_args: &[&str]) -> (Session, PgConnection, i32) {
+    db.repo()
+        .get_or_create(&goc(
+            &[("first_name", "Argo"), ("last_name", "Saha")],
+            &[("gender", "M"), ("age", "10")],
+        ))
+        .unwrap();
+    let mut holder = diesel::PgConnection::establish(&db.url()).unwrap();
+    holder
+        .batch_execute("BEGIN; SELECT * FROM profiles FOR UPDATE")
+        .unwrap();
+    let mut console = Session::start_with(db, extra_args);
+    console.wait_for("Argo");
+    console.send("Argo\tSaha\tM\t11");
+    console.send("\x1b[17~"); // F6
+    let pid = loop {
+        let waiting = common::pg_values(
+            &db.url(),
+            "SELECT CAST(pid AS TEXT) AS value FROM pg_stat_activity WHERE datname = current_database() \
+             AND application_name = 'profile-console' AND wait_event_type = 'Lock'",
+        );
+        if let Some(pid) = waiting.first() {
+            break pid.parse().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    (console, holder, pid)
+}
+
+#[test]
+fn esc_cancels_a_slow_write_on_the_server() {
+    let Some(db) = TestDb::postgres() else { return };
+    let (mut console, mut holder, _) = start_a_blocked_write(&db, &[]);
+    console.wait_for("Esc cancels");
+    console.send("\x1b");
+    console.wait_for("cancelled on the server");
+    holder.batch_execute("ROLLBACK").unwrap();
+    let (row, _) = db
+        .repo()
+        .get_or_create(&goc(&[("first_name", "Argo"), ("last_name", "Saha")], &[]))
+        .unwrap();
+    assert_eq!(row.age, 10, "the cancelled update wrote nothing");
+    console.send("\x03");
+    assert!(console.wait_for_exit().success());
+}
+
+#[test]
+fn a_frozen_server_is_given_up_on_and_the_console_goes_on() {
+    let Some(db) = TestDb::postgres() else { return };
+    let (mut console, mut holder, pid) = start_a_blocked_write(&db, &["--timeout", "1"]);
+    struct Thaw(i32);
+    impl Drop for Thaw {
+        fn drop(&mut self) {
+            // SAFETY: sending a signal has no memory effects.
+            unsafe { libc::kill(self.0, libc::SIGCONT) };
+        }
+    }
+    // SAFETY: as above.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGSTOP) }, 0);
+    let _thaw = Thaw(pid);
+    holder.batch_execute("ROLLBACK").unwrap();
+    let screen = console.wait_for("stopped waiting");
+    assert!(screen.contains("unknown"), "{screen}");
+    // A new worker answers: the table is read again and new writes work.
+    console.send("\x1b[15~"); // F5: get_or_create fetches the row
+    console.wait_for("FETCHED");
     console.send("\x03");
     assert!(console.wait_for_exit().success());
 }

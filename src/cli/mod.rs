@@ -195,7 +195,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     };
     if let DatabaseTarget::Postgres(pg) = &target {
         let (shown, timeout) = (pg.to_string(), pg.timeout());
-        watchdog::start(timeout + watchdog::GRACE, move |waited| {
+        watchdog::start(timeout + crate::db::CLIENT_GRACE, move |waited| {
             format!(
                 "the PostgreSQL server {shown} has not answered for {} s (--timeout {} s); it may be \
                  stopped, frozen or unreachable; whether the last write was committed is unknown, \

@@ -12,9 +12,6 @@ use diesel::connection::{Instrumentation, InstrumentationEvent, set_default_inst
 /// When the statement now in flight started; `None` while nothing is in flight.
 static IN_FLIGHT: Mutex<Option<Instant>> = Mutex::new(None);
 
-/// Beyond the server-side timeout, how long the client waits before giving up on the server.
-pub const GRACE: Duration = Duration::from_secs(5);
-
 struct Tracker;
 
 impl Instrumentation for Tracker {

@@ -27,6 +27,11 @@ use crate::error::Error;
 pub const PREVIEW_DEBOUNCE: Duration = Duration::from_millis(120);
 /// How long to wait before reading the table again when the database is out of reach.
 pub const RETRY_AFTER: Duration = Duration::from_secs(3);
+/// How long a write may go unanswered before the console stops waiting for it (the server-side
+/// timeout plus the client's grace period; `console::run` sets it from `--timeout`).
+pub const GIVE_UP_AFTER: Duration = Duration::from_secs(20);
+/// A running operation shows its elapsed time once it has taken this long.
+pub const SHOW_ELAPSED_AFTER: Duration = Duration::from_secs(1);
 /// Operation-log entries kept.
 const LOG_LIMIT: usize = 200;
 
@@ -42,6 +47,10 @@ pub enum Action {
 #[derive(Clone, Debug)]
 pub enum Effect {
     Send(Box<Request>),
+    /// Cancel the statement the worker is running, on the server.
+    CancelOnServer,
+    /// Stop waiting for the worker: a new one takes over; the old one's answers never arrive.
+    ReplaceWorker,
     Quit,
 }
 
@@ -85,7 +94,8 @@ pub enum Preview {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Status {
     Info(String),
-    Busy(String),
+    /// Waiting for the database, since when.
+    Busy(String, Instant),
     Done {
         outcome: Outcome,
         profile: Box<Profile>,
@@ -117,6 +127,10 @@ struct InFlight {
     inspect: Option<RequestId>,
     operations: Vec<(RequestId, String)>,
     delete: Option<(RequestId, Profile)>,
+    /// When the oldest running write was sent.
+    writing_since: Option<Instant>,
+    /// Esc asked the server to cancel the running write.
+    cancelling: bool,
 }
 
 pub struct App {
@@ -137,6 +151,10 @@ pub struct App {
     pub highlight: Option<(i64, Outcome)>,
     pub created_this_session: HashSet<i64>,
     pub size: Rect,
+    /// The time of the last tick: what "now" means to the render.
+    pub now: Instant,
+    /// How long a write may go unanswered before the console stops waiting ([`GIVE_UP_AFTER`]).
+    pub give_up_after: Duration,
     /// Advances while anything is in flight; drives the spinner.
     pub spinner: usize,
     preview_due: Option<Instant>,
@@ -169,6 +187,8 @@ impl App {
             highlight: None,
             created_this_session: HashSet::new(),
             size,
+            now: Instant::now(),
+            give_up_after: GIVE_UP_AFTER,
             spinner: 0,
             preview_due: None,
             retry_at: None,
@@ -192,6 +212,18 @@ impl App {
             || !f.operations.is_empty()
             || f.delete.is_some()
             || f.inspect.is_some()
+    }
+
+    /// Whether a write has run long enough for the status to offer Esc to cancel it.
+    pub fn cancel_offered(&self) -> bool {
+        self.in_flight
+            .writing_since
+            .is_some_and(|since| self.now.saturating_duration_since(since) >= SHOW_ELAPSED_AFTER)
+    }
+
+    /// Whether Esc already asked the server to cancel the running write.
+    pub fn cancelling(&self) -> bool {
+        self.in_flight.cancelling
     }
 
     pub fn operation_running(&self) -> bool {
@@ -281,7 +313,7 @@ impl App {
                     key.code,
                     KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter
                 ) {
-                    self.status = Status::Busy(format!("deleting {}", profile.summary()));
+                    self.status = self.busy_status(format!("deleting {}", profile.summary()));
                     let id = self.send(Job::Delete(profile.id), effects);
                     self.in_flight.delete = Some((id, *profile));
                 } else {
@@ -298,7 +330,12 @@ impl App {
                 return;
             }
         }
-        if let Some(command) = keymap::command_for(self.scope(), &key) {
+        // Only once the status offers it: an Esc typed right after Enter still means "table".
+        let running = self
+            .cancel_offered()
+            .then(|| keymap::running_command(&key))
+            .flatten();
+        if let Some(command) = running.or_else(|| keymap::command_for(self.scope(), &key)) {
             self.run_command(command, effects);
         } else if self.focus == Focus::Form
             && self
@@ -369,6 +406,7 @@ impl App {
         let page = self.table.height.max(1) as isize;
         match command {
             Command::Quit => effects.push(Effect::Quit),
+            Command::CancelOperation => self.cancel_operation(effects),
             Command::RunGetOrCreate => {
                 let request = self.form.get_or_create();
                 let job = request.map(|r| (r.lookup.describe(), Job::GetOrCreate(r)));
@@ -524,7 +562,7 @@ impl App {
         match job {
             Ok((lookup, job)) => {
                 let title = format!("{name} {lookup}");
-                self.status = Status::Busy(format!("running {title}"));
+                self.status = self.busy_status(format!("running {title}"));
                 let id = self.send(job, effects);
                 self.in_flight.operations.push((id, title));
             }
@@ -637,8 +675,14 @@ impl App {
     }
 
     fn on_tick(&mut self, now: Instant, effects: &mut Vec<Effect>) {
+        self.now = now;
         if self.busy() {
             self.spinner = self.spinner.wrapping_add(1);
+        }
+        if let Some(since) = self.in_flight.writing_since
+            && now.saturating_duration_since(since) >= self.give_up_after
+        {
+            self.stop_waiting(now.saturating_duration_since(since), effects);
         }
         if self.retry_at.is_some_and(|due| due <= now) && self.in_flight.page.is_none() {
             self.retry_at = None;
@@ -742,6 +786,7 @@ impl App {
                     return;
                 };
                 let (_, title) = self.in_flight.operations.remove(at);
+                self.write_answered();
                 let text = match &result {
                     Ok((profile, outcome)) => outcome_text(outcome, profile),
                     Err(err) => format!("ERROR {err}"),
@@ -772,6 +817,7 @@ impl App {
                 else {
                     return;
                 };
+                self.write_answered();
                 let text = match &result {
                     Ok(Some(deleted)) => format!("DELETED {}", deleted.summary()),
                     Ok(None) => format!("no profile #{} (already gone)", profile.id),
@@ -810,6 +856,70 @@ impl App {
         } else {
             self.fail(what, err);
         }
+    }
+
+    /// A "waiting" status, for a write just sent.
+    fn busy_status(&mut self, text: String) -> Status {
+        let now = Instant::now();
+        self.in_flight.writing_since.get_or_insert(now);
+        Status::Busy(text, now)
+    }
+
+    fn write_answered(&mut self) {
+        if !self.operation_running() {
+            self.in_flight.writing_since = None;
+            self.in_flight.cancelling = false;
+        }
+    }
+
+    /// Esc while a write runs: ask the server to cancel it; a second Esc stops waiting.
+    fn cancel_operation(&mut self, effects: &mut Vec<Effect>) {
+        if self.in_flight.cancelling {
+            let waited = self
+                .in_flight
+                .writing_since
+                .map_or(Duration::ZERO, |since| {
+                    self.now.saturating_duration_since(since)
+                });
+            self.stop_waiting(waited, effects);
+            return;
+        }
+        self.in_flight.cancelling = true;
+        let since = self.in_flight.writing_since.unwrap_or(self.now);
+        let text = match self.backend {
+            Backend::Postgres => "cancelling on the server (Esc again: stop waiting)",
+            Backend::Sqlite => {
+                "a SQLite write cannot be cancelled once started; it ends within seconds \
+                 (Esc again: stop waiting)"
+            }
+        };
+        self.status = Status::Busy(text.into(), since);
+        effects.push(Effect::CancelOnServer);
+    }
+
+    /// Gives up on the worker: a new one takes over, and every request in flight is forgotten.
+    /// Whether the write committed is unknown, and the status says so.
+    fn stop_waiting(&mut self, waited: Duration, effects: &mut Vec<Effect>) {
+        let mut writes: Vec<String> = std::mem::take(&mut self.in_flight.operations)
+            .into_iter()
+            .map(|(_, title)| title)
+            .collect();
+        if let Some((_, profile)) = self.in_flight.delete.take() {
+            writes.push(format!("delete #{}", profile.id));
+        }
+        let result = format!("UNKNOWN: no answer after {} s", waited.as_secs());
+        for title in &writes {
+            self.push_log(title.clone(), result.clone(), waited, Vec::new());
+        }
+        self.in_flight = InFlight::default();
+        effects.push(Effect::ReplaceWorker);
+        self.status = Status::Failed(format!(
+            "no answer for {} s, stopped waiting: unknown whether {} was written; check the table",
+            waited.as_secs(),
+            writes.join(", ")
+        ));
+        self.reload_in_place(effects);
+        self.request_count(effects);
     }
 
     fn fail(&mut self, what: &str, err: &Error) {

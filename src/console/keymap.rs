@@ -31,6 +31,7 @@ pub enum Command {
     Filter,
     LoadRow,
     Delete,
+    CancelOperation,
 }
 
 /// Where a binding applies.
@@ -40,6 +41,8 @@ pub enum Scope {
     Global,
     Form,
     Table,
+    /// While a write runs; these keys come before any other.
+    Running,
 }
 
 impl Scope {
@@ -48,6 +51,7 @@ impl Scope {
             Scope::Global => "Anywhere",
             Scope::Form => "Form",
             Scope::Table => "Table",
+            Scope::Running => "While an operation runs",
         }
     }
 }
@@ -153,6 +157,13 @@ use Scope as S;
 
 /// Every binding. Form-scope keys come before global ones so that Enter runs get_or_create.
 pub const BINDINGS: &[Binding] = &[
+    bind(
+        S::Running,
+        &[plain(K::Esc)],
+        C::CancelOperation,
+        "cancel on server; twice: give up",
+        None,
+    ),
     bind(
         S::Form,
         &[plain(K::Enter)],
@@ -343,6 +354,15 @@ pub const BINDINGS: &[Binding] = &[
 ];
 
 /// The command a key asks for in `scope` (its own bindings first, then the global ones).
+/// The command `event` means while an operation runs, if it means one there.
+pub fn running_command(event: &KeyEvent) -> Option<Command> {
+    BINDINGS
+        .iter()
+        .filter(|binding| binding.scope == Scope::Running)
+        .find(|binding| binding.keys.iter().any(|key| key.matches(event)))
+        .map(|binding| binding.command)
+}
+
 pub fn command_for(scope: Scope, event: &KeyEvent) -> Option<Command> {
     BINDINGS
         .iter()

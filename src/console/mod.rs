@@ -41,7 +41,11 @@ pub fn run(target: DatabaseTarget) -> anyhow::Result<()> {
     let started = Instant::now();
     let database = target.to_string();
     let backend = target.backend();
-    let worker = Worker::spawn(target).context("starting the database worker")?;
+    let give_up_after = match &target {
+        DatabaseTarget::Postgres(pg) => pg.timeout() + crate::db::CLIENT_GRACE,
+        DatabaseTarget::Sqlite(_) => app::GIVE_UP_AFTER,
+    };
+    let mut worker = Worker::spawn(target).context("starting the database worker")?;
     // SIGTERM asks the loop to stop and restore the terminal; a second one ends the process at
     // once. SIGHUP keeps its default (end the process): the terminal is gone, nothing to restore.
     let stop = Arc::new(AtomicBool::new(false));
@@ -50,21 +54,27 @@ pub fn run(target: DatabaseTarget) -> anyhow::Result<()> {
         .and_then(|_| signal_hook::flag::register(sigterm, Arc::clone(&stop)))
         .context("installing the SIGTERM handler")?;
     let mut term = terminal::enter().context("opening the terminal")?;
-    let result = event_loop(&mut term, &worker, &stop, database, backend, started);
+    let result = event_loop(
+        &mut term,
+        &mut worker,
+        &stop,
+        (database, backend, give_up_after),
+        started,
+    );
     terminal::leave();
     result
 }
 
 fn event_loop(
     term: &mut terminal::Term,
-    worker: &Worker,
+    worker: &mut Worker,
     stop: &AtomicBool,
-    database: String,
-    backend: crate::db::Backend,
+    (database, backend, give_up_after): (String, crate::db::Backend, Duration),
     started: Instant,
 ) -> anyhow::Result<()> {
     let size = term.size()?;
     let (mut app, effects) = App::new(database, backend, Rect::new(0, 0, size.width, size.height));
+    app.give_up_after = give_up_after;
     let mut startup = terminal::StartupLog::from_env(started);
     if apply(effects, worker) {
         return Ok(());
@@ -104,13 +114,20 @@ fn event_loop(
 }
 
 /// Carries out effects; true when the app asked to quit.
-fn apply(effects: Vec<Effect>, worker: &Worker) -> bool {
+fn apply(effects: Vec<Effect>, worker: &mut Worker) -> bool {
     for effect in effects {
         match effect {
             Effect::Send(request) => {
                 // The worker only stops when the app does; a failed send means it is gone.
                 if worker.requests.send(*request).is_err() {
                     return true;
+                }
+            }
+            Effect::CancelOnServer => worker.cancel_on_server(),
+            // Without a thread for a new worker, keep the old one: it may still answer.
+            Effect::ReplaceWorker => {
+                if let Ok(fresh) = worker.replacement() {
+                    *worker = fresh;
                 }
             }
             Effect::Quit => return true,

@@ -5,6 +5,8 @@
 //! preview), so fast typing or scrolling never builds a backlog. Writes are never dropped.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -116,6 +118,9 @@ pub struct Response {
 pub struct Worker {
     pub requests: Sender<Request>,
     pub responses: Receiver<Response>,
+    target: DatabaseTarget,
+    /// The server process running the worker's statements (0: none known).
+    server_pid: Arc<AtomicI32>,
 }
 
 impl Worker {
@@ -125,17 +130,44 @@ impl Worker {
     pub fn spawn(target: DatabaseTarget) -> std::io::Result<Worker> {
         let (requests, inbox) = channel::<Request>();
         let (outbox, responses) = channel::<Response>();
+        let server_pid = Arc::new(AtomicI32::new(0));
+        let (for_thread, pid) = (target.clone(), Arc::clone(&server_pid));
         thread::Builder::new()
             .name("db-worker".into())
-            .spawn(move || serve(target, inbox, outbox))?;
+            .spawn(move || serve(for_thread, pid, inbox, outbox))?;
         Ok(Worker {
             requests,
             responses,
+            target,
+            server_pid,
         })
+    }
+
+    /// A new worker on the same database, for when this one stopped answering. This one's thread
+    /// ends when its statement returns, if ever; nothing waits for it.
+    pub fn replacement(&self) -> std::io::Result<Worker> {
+        Worker::spawn(self.target.clone())
+    }
+
+    /// Asks the server to cancel the statement the worker is running, from a thread of its own
+    /// (the worker is busy, and the UI must not wait). The worker's job then fails with
+    /// `Error::Cancelled`, unless it finished first.
+    pub fn cancel_on_server(&self) {
+        let pid = self.server_pid.load(Ordering::Relaxed);
+        let target = self.target.clone();
+        // A cancel that cannot be sent changes nothing: the job ends as it would have.
+        let _ = thread::Builder::new()
+            .name("db-cancel".into())
+            .spawn(move || crate::repository::cancel_server_statement(&target, pid));
     }
 }
 
-fn serve(target: DatabaseTarget, inbox: Receiver<Request>, outbox: Sender<Response>) {
+fn serve(
+    target: DatabaseTarget,
+    server_pid: Arc<AtomicI32>,
+    inbox: Receiver<Request>,
+    outbox: Sender<Response>,
+) {
     let log = StatementLog::default();
     let mut repo: Option<Repository> = None;
     while let Ok(first) = inbox.recv() {
@@ -146,7 +178,7 @@ fn serve(target: DatabaseTarget, inbox: Receiver<Request>, outbox: Sender<Respon
             // Only writes go to the operation log; reads need not pay for formatting their SQL.
             log.record(request.job.is_write());
             let started = Instant::now();
-            let reply = match open(&mut repo, &target, &log) {
+            let reply = match open(&mut repo, &target, &log, &server_pid) {
                 Ok(repo) => run(repo, request.job),
                 Err(err) => Reply::failed(&request.job, err),
             };
@@ -168,12 +200,14 @@ fn open<'a>(
     repo: &'a mut Option<Repository>,
     target: &DatabaseTarget,
     log: &StatementLog,
+    server_pid: &Arc<AtomicI32>,
 ) -> Result<&'a mut Repository, Error> {
     if let Some(repo) = repo {
         return Ok(repo);
     }
     let mut opened = Repository::open(target.clone())?;
     opened.record_statements(log.clone());
+    opened.publish_server_pid(Arc::clone(server_pid));
     Ok(repo.insert(opened))
 }
 

@@ -11,7 +11,7 @@ use std::fmt;
 
 pub use connection::{AnyConnection, establish};
 pub use migrations::{AppliedMigrationNames, run_pending_migrations};
-pub use postgres_target::{DEFAULT_TIMEOUT, PgTarget, mask_password};
+pub use postgres_target::{CLIENT_GRACE, DEFAULT_TIMEOUT, PgTarget, mask_password};
 pub use target::{DatabaseTarget, TargetSource};
 
 /// Whether the filesystem holding the file `path` has less than 1 MiB left: SQLite reports some

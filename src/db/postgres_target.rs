@@ -11,6 +11,9 @@ use super::{Backend, ConnectError};
 
 /// The default for `--timeout`: how long a statement or a lock may take on the server.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
+/// Beyond the server-side timeout, how long a client waits for a server that does not answer at
+/// all (a frozen process cannot enforce its own timeout) before it stops waiting.
+pub const CLIENT_GRACE: Duration = Duration::from_secs(5);
 /// How long to wait for a server that does not answer the connection attempt.
 const CONNECT_TIMEOUT_S: u32 = 5;
 /// What masks a password.
@@ -99,9 +102,7 @@ impl PgTarget {
     /// The keyword/value string handed to libpq: every value quoted, plus a connect timeout, TCP
     /// keepalives and a TCP user timeout unless given, so a dead or unreachable server is noticed.
     pub fn conninfo(&self) -> String {
-        let user_timeout_ms = (self.timeout + Duration::from_secs(5))
-            .as_millis()
-            .to_string();
+        let user_timeout_ms = (self.timeout + CLIENT_GRACE).as_millis().to_string();
         let defaults = [
             ("connect_timeout", CONNECT_TIMEOUT_S.to_string()),
             ("keepalives", "1".to_owned()),

@@ -14,6 +14,9 @@ mod seed;
 mod statement_log;
 mod store;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
+
 use diesel::Connection;
 
 use crate::db::{self, AnyConnection, AppliedMigrationNames, Backend, DatabaseTarget};
@@ -47,6 +50,9 @@ pub struct Repository {
     conn: Option<AnyConnection>,
     statement_log: Option<StatementLog>,
     faults: Faults,
+    /// Where to publish the server process serving this repository (0: none or unknown), so
+    /// another thread can cancel its statement.
+    server_pid: Option<Arc<AtomicI32>>,
 }
 
 impl Repository {
@@ -67,6 +73,7 @@ impl Repository {
             conn: Some(conn),
             statement_log: None,
             faults: Faults::from_env(),
+            server_pid: None,
         };
         Ok((repo, ran))
     }
@@ -83,6 +90,15 @@ impl Repository {
     /// tests of the retry path; the binary reads `PROFILE_CONSOLE_INJECT_SERIALIZATION_FAILURES`).
     pub fn inject_faults(&mut self, faults: Faults) {
         self.faults = faults;
+    }
+
+    /// Publishes, in `pid`, the server process that runs this repository's statements (kept up
+    /// to date across reconnections; 0 on SQLite), for [`cancel_server_statement`].
+    pub fn publish_server_pid(&mut self, pid: Arc<AtomicI32>) {
+        if let Some(conn) = &mut self.conn {
+            pid.store(server_pid(conn), Ordering::Relaxed);
+        }
+        self.server_pid = Some(pid);
     }
 
     /// Records every statement this repository runs from now on into `log`.
@@ -209,6 +225,9 @@ impl Repository {
                 if let Some(log) = &self.statement_log {
                     set_instrumentation(&mut conn, log);
                 }
+                if let Some(pid) = &self.server_pid {
+                    pid.store(server_pid(&mut conn), Ordering::Relaxed);
+                }
                 conn
             }
         };
@@ -233,6 +252,44 @@ impl Repository {
             }
             result => result,
         }
+    }
+}
+
+/// The PostgreSQL backend process serving `conn`; 0 when there is none (SQLite) or it cannot be
+/// read.
+fn server_pid(conn: &mut AnyConnection) -> i32 {
+    #[derive(diesel::QueryableByName)]
+    struct Pid {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        pid: i32,
+    }
+    match conn {
+        AnyConnection::Postgres(conn) => diesel::RunQueryDsl::get_result::<Pid>(
+            diesel::sql_query("SELECT pg_backend_pid() AS pid"),
+            conn,
+        )
+        .map_or(0, |row| row.pid),
+        AnyConnection::Sqlite(_) => 0,
+    }
+}
+
+/// Asks the server behind `target` to cancel the statement process `pid` is running (from a
+/// connection of its own). The cancelled statement fails with [`Error::Cancelled`] and its
+/// transaction rolls back; a statement that already finished is not affected.
+pub fn cancel_server_statement(target: &DatabaseTarget, pid: i32) -> Result<(), Error> {
+    if pid == 0 {
+        return Ok(());
+    }
+    match db::establish(target)? {
+        AnyConnection::Postgres(mut conn) => {
+            diesel::RunQueryDsl::execute(
+                diesel::sql_query("SELECT pg_cancel_backend($1)")
+                    .bind::<diesel::sql_types::Integer, _>(pid),
+                &mut conn,
+            )?;
+            Ok(())
+        }
+        AnyConnection::Sqlite(_) => Ok(()),
     }
 }
 

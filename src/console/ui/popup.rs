@@ -61,6 +61,8 @@ pub fn help(frame: &mut Frame, area: Rect) {
     left.push(Line::from("  click a field or a row; the wheel scrolls"));
     let mut right = section(Scope::Table);
     right.push(Line::default());
+    right.extend(section(Scope::Running));
+    right.push(Line::default());
     right.push(Line::styled("Any key closes this help.", theme::dim()));
     let height = left.len().max(right.len()) as u16 + 2;
     let popup = centered(area, 110, height);

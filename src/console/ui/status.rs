@@ -6,13 +6,25 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{millis, spinner, theme};
-use crate::console::app::{App, Overlay, PromptKind, Status, outcome_text};
+use crate::console::app::{App, Overlay, PromptKind, SHOW_ELAPSED_AFTER, Status, outcome_text};
 use crate::console::keymap;
 
 pub fn render_status(app: &App, frame: &mut Frame, area: Rect) {
     let line = match &app.status {
         Status::Info(text) => Line::from(Span::raw(format!(" {text}"))),
-        Status::Busy(text) => Line::from(Span::raw(format!(" {} {text}…", spinner(app)))),
+        Status::Busy(text, since) => {
+            let waited = app.now.saturating_duration_since(*since);
+            let elapsed = if app.cancelling() {
+                format!(" {} s", waited.as_secs())
+            } else if app.cancel_offered() {
+                format!(" {} s · Esc cancels", waited.as_secs())
+            } else if waited >= SHOW_ELAPSED_AFTER {
+                format!(" {} s", waited.as_secs())
+            } else {
+                String::new()
+            };
+            Line::from(Span::raw(format!(" {} {text}…{elapsed}", spinner(app))))
+        }
         Status::Done {
             outcome,
             profile,
