@@ -168,6 +168,16 @@ fn assert_stored(path: &Path, reported: &[(usize, String)]) {
     }
 }
 
+/// Another client (a console, say) with the database open: its WAL and shared memory stay, so a
+/// writer's commit is what runs out of space, not its start.
+fn keep_open(path: &Path) -> diesel::SqliteConnection {
+    use diesel::Connection;
+    use diesel::connection::SimpleConnection;
+    let mut conn = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    conn.batch_execute("SELECT count(*) FROM profiles").unwrap();
+    conn
+}
+
 fn migrated_file(dir: &Path) -> PathBuf {
     let path = dir.join("full.db");
     let out = Command::new(env!("CARGO_BIN_EXE_profile-console"))
@@ -189,10 +199,10 @@ fn every_reported_write_is_stored_when_a_file_size_limit_stops_the_commit() {
         unreachable!()
     };
     let path = migrated_file(path.parent().unwrap());
-    // Each call may grow a file to 24–72 KB; between calls the WAL is checkpointed into the
-    // database with no limit. The shared-memory index takes 32 KB and one transaction writes up
-    // to about 45 KB to the WAL, so some calls fit, and the others fail at the commit.
-    let limit = |call: usize| 24 * 1024 + (call as u64 % 5) * 12 * 1024;
+    // Each call may grow a file to 8–64 KB; between calls the WAL is checkpointed into the
+    // database with no limit. One transaction writes about 45 KB to the WAL, so some calls fit,
+    // and the others fail writing it at the commit.
+    let limit = |call: usize| 8 * 1024 + (call as u64 % 5) * 14 * 1024;
     let checkpoint = |_| {
         use diesel::Connection;
         use diesel::connection::SimpleConnection;
@@ -200,7 +210,9 @@ fn every_reported_write_is_stored_when_a_file_size_limit_stops_the_commit() {
         conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")
             .unwrap();
     };
+    let other = keep_open(&path);
     let (reported, failed) = hammer(path.to_str().unwrap(), Some(&limit), &checkpoint);
+    drop(other);
     eprintln!(
         "file-size limits: {} calls reported success, {failed} failed",
         reported.len()
@@ -248,13 +260,13 @@ fn every_reported_write_is_stored_on_a_nearly_full_disk() {
         }
     };
     let path = migrated_file(tmpfs.dir.path());
-    // Before each call, fill the disk to leave 48 to 120 KB (a call needs about 80 KB): some transactions fit, the others
-    // run out of space writing their pages at the commit.
+    // Before each call, fill the disk to leave 4 to 28 KB: some transactions fit, the others run
+    // out of space writing their pages to the WAL at the commit.
     let filler = tmpfs.dir.path().join("filler");
     std::fs::write(&filler, b"").unwrap();
     let leave_free = |call: usize| {
         use std::io::Write;
-        let target_free = 48 * 1024 + (call as u64 % 4) * 24 * 1024;
+        let target_free = 4 * 1024 + (call as u64 % 4) * 8 * 1024;
         let size = std::fs::metadata(&filler).unwrap().len();
         let new_size = (size + profile_console::db::free_bytes(tmpfs.dir.path()).unwrap())
             .saturating_sub(target_free);
@@ -266,7 +278,9 @@ fn every_reported_write_is_stored_on_a_nearly_full_disk() {
             written += 4096;
         }
     };
+    let other = keep_open(&path);
     let (reported, failed) = hammer(path.to_str().unwrap(), None, &leave_free);
+    drop(other);
     eprintln!(
         "nearly full tmpfs: {} calls reported success, {failed} failed",
         reported.len()
