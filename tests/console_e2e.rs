@@ -32,6 +32,10 @@ impl Session {
     }
 
     fn start_with(db: &TestDb, extra_args: &[&str]) -> Session {
+        Session::start_on(&db.url(), extra_args)
+    }
+
+    fn start_on(url: &str, extra_args: &[&str]) -> Session {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
@@ -41,7 +45,7 @@ impl Session {
             })
             .expect("open a pty");
         let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_profile-console"));
-        command.args(["--database-url", &db.url()]);
+        command.args(["--database-url", url]);
         command.args(extra_args);
         command.env("TERM", "xterm-256color");
         command.env_remove("DATABASE_URL");
@@ -313,6 +317,32 @@ fn a_frozen_server_is_given_up_on_and_the_console_goes_on() {
     // A new worker answers: the table is read again and new writes work.
     console.send("\x1b[15~"); // F5: get_or_create fetches the row
     console.wait_for("FETCHED");
+    console.send("\x03");
+    assert!(console.wait_for_exit().success());
+}
+
+#[test]
+fn the_console_never_shows_the_password() {
+    let Some(db) = TestDb::postgres() else { return };
+    // Trust authentication accepts any password: it is carried, never shown.
+    let url = db
+        .url()
+        .replacen("://postgres@", "://postgres:Pw%3F%2F%40x9Secret@", 1);
+    let mut console = Session::start_on(&url, &[]);
+    console.wait_for("No profiles yet");
+    console.send("Argo\tSaha\tM\t10\r");
+    console.wait_for("CREATED");
+    for key in ["\x1bOQ", "\x1bOR"] {
+        // F2 inspect, then F3 the operation log.
+        console.send(key);
+        std::thread::sleep(Duration::from_millis(300));
+        let screen = console.contents();
+        assert!(screen.contains("postgres:***@"), "{screen}");
+        for secret in ["x9Secret", "Pw%3F", "Pw?/@"] {
+            assert!(!screen.contains(secret), "{secret} shown:\n{screen}");
+        }
+        console.send("\x1b");
+    }
     console.send("\x03");
     assert!(console.wait_for_exit().success());
 }
