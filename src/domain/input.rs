@@ -498,6 +498,66 @@ mod tests {
         assert!(!covered(&[]));
     }
 
+    fn lookup_of(pairs: &[(&str, &str)]) -> Lookup {
+        GetOrCreate::parse(pairs, &[] as &[(&str, &str)])
+            .unwrap_or_else(|err| panic!("{err}"))
+            .lookup
+    }
+
+    #[test]
+    fn a_lookup_lists_its_fields_in_column_order_with_its_id() {
+        let lookup = lookup_of(&[("age", "10"), ("id", "5"), ("gender", "M")]);
+        assert_eq!(lookup.get(Field::Id), Some(Value::Int(5)));
+        assert_eq!(
+            lookup.fields().collect::<Vec<_>>(),
+            [Field::Id, Field::Gender, Field::Age]
+        );
+        assert_eq!(lookup.describe(), "id=5 gender=M age=10");
+        assert!(!lookup.is_empty());
+        let empty = lookup_of(&[]);
+        assert!(empty.is_empty());
+        assert_eq!(empty.describe(), "(empty lookup: every profile)");
+    }
+
+    #[test]
+    fn different_lookups_take_different_locks() {
+        let keys: Vec<String> = [
+            &[("gender", "M"), ("age", "10")][..],
+            &[("gender", "M"), ("age", "11")],
+            &[("gender", "F"), ("age", "10")],
+            &[("gender", "M")],
+            &[("id", "5")],
+            &[("first_name", "M")],
+        ]
+        .iter()
+        .map(|pairs| lookup_of(pairs).canonical_key())
+        .collect();
+        let distinct: std::collections::HashSet<&String> = keys.iter().collect();
+        assert_eq!(distinct.len(), keys.len(), "{keys:?}");
+        assert!(
+            keys[0].contains("gender=M") && keys[0].contains("age=10"),
+            "{keys:?}"
+        );
+    }
+
+    #[test]
+    fn messages_name_the_role() {
+        let err = GetOrCreate::parse(&[("first_name", "A")], &[("id", "3")]).unwrap_err();
+        assert!(err.to_string().contains("id cannot be a default"), "{err}");
+        let err = UpdateOrCreate::parse(
+            &[("first_name", "A")],
+            &[] as &[(&str, &str)],
+            Some(&[("age", "1"), ("age", "2")]),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("more than once as a create-default"),
+            "{err}"
+        );
+        assert_eq!(Role::Lookup.to_string(), "lookup");
+    }
+
     #[test]
     fn canonical_key_is_order_independent() {
         let a = GetOrCreate::parse(&[("gender", "M"), ("age", "3")], &[])
