@@ -14,10 +14,11 @@ use std::time::Instant;
 
 use common::{TestDb, goc, uoc};
 use diesel::prelude::*;
-use profile_console::db::{AnyConnection, DatabaseTarget, establish};
+use profile_console::db::DatabaseTarget;
 use profile_console::domain::Profile;
 use profile_console::domain::{GetOrCreate, Outcome, UpdateOrCreate, now_utc};
 use profile_console::repository::schema::profiles;
+use profile_console::repository::{AnyConnection, establish};
 use profile_console::repository::{Repository, StatementLog};
 use rand::seq::SliceRandom;
 

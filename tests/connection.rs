@@ -4,7 +4,7 @@ mod common;
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
-use profile_console::db::{AnyConnection, establish};
+use profile_console::repository::{AnyConnection, establish};
 
 #[derive(QueryableByName)]
 struct Mode {

@@ -886,12 +886,11 @@ impl App {
         }
         self.in_flight.cancelling = true;
         let since = self.in_flight.writing_since.unwrap_or(self.now);
-        let text = match self.backend {
-            Backend::Postgres => "cancelling on the server (Esc again: stop waiting)",
-            Backend::Sqlite => {
-                "a SQLite write cannot be cancelled once started; it ends within seconds \
-                 (Esc again: stop waiting)"
-            }
+        let text = if self.backend.cancels_on_server() {
+            "cancelling on the server (Esc again: stop waiting)"
+        } else {
+            "this database cannot cancel a write once started; it ends within seconds \
+             (Esc again: stop waiting)"
         };
         self.status = Status::Busy(text.into(), since);
         effects.push(Effect::CancelOnServer);

@@ -1,16 +1,12 @@
-//! Opening a database: choosing it, connecting with the right settings, migrating it.
-//!
-//! The rest of the crate sees one [`AnyConnection`]; each backend's connection settings live here.
+//! Which database: the `--database-url` / `DATABASE_URL` / embedded-default choice, PostgreSQL
+//! targets with their secrets masked, and the error for a database that cannot be opened.
+//! Connecting and migrating are each backend's own business (`repository/backends/`).
 
-mod connection;
-mod migrations;
 mod postgres_target;
 mod target;
 
 use std::fmt;
 
-pub use connection::{AnyConnection, establish};
-pub use migrations::{AppliedMigrationNames, run_pending_migrations};
 pub use postgres_target::{CLIENT_GRACE, DEFAULT_TIMEOUT, PgTarget, mask_password};
 pub use target::{DatabaseTarget, TargetSource};
 
@@ -46,11 +42,28 @@ pub enum Backend {
     Postgres,
 }
 
+/// What people are told about each backend: its name, and how it keeps concurrent creators of
+/// a lookup no unique constraint covers from duplicating it.
 impl Backend {
     pub fn name(self) -> &'static str {
+        self.describe().0
+    }
+
+    /// What serializes creators of rows no unique constraint covers.
+    pub fn creator_lock(self) -> &'static str {
+        self.describe().1
+    }
+
+    /// Whether a running statement can be cancelled on a server.
+    pub fn cancels_on_server(self) -> bool {
+        self.describe().2
+    }
+
+    #[rustfmt::skip]
+    fn describe(self) -> (&'static str, &'static str, bool) {
         match self {
-            Backend::Sqlite => "SQLite",
-            Backend::Postgres => "PostgreSQL",
+            Backend::Sqlite => ("SQLite", "the immediate write transaction", false),
+            Backend::Postgres => ("PostgreSQL", "an advisory lock", true),
         }
     }
 }

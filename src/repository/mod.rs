@@ -4,6 +4,7 @@
 //! in `store` (statements) and `inspect`; the operations themselves are written once, in
 //! `operations`.
 
+mod backends;
 mod faults;
 mod inspect;
 mod operations;
@@ -19,27 +20,26 @@ use std::sync::atomic::{AtomicI32, Ordering};
 
 use diesel::Connection;
 
-use crate::db::{self, AnyConnection, AppliedMigrationNames, Backend, DatabaseTarget};
+use crate::db::{Backend, DatabaseTarget};
 use crate::domain::{
     GetOrCreate, Lookup, Outcome, PageRequest, Profile, ProfileFilter, UpdateOrCreate,
 };
 use crate::error::Error;
 
+pub use backends::{AnyConnection, AppliedMigrationNames, establish, run_pending_migrations};
 pub use faults::{FAULTS_VAR, Faults};
 pub use inspect::{AppliedMigration, SchemaItem, SchemaReport};
 pub use seed::{DemoProfiles, SeedReport};
 pub use statement_log::StatementLog;
 
+use backends::{Engine, with_connection};
 use store::Store;
 
 /// Runs `$body` with `$store` bound to the live connection's backend-specific [`Store`], and
 /// forgets the connection if it was lost (the next call reconnects).
 macro_rules! with_store {
     ($repo:expr, |$store:ident| $body:expr) => {{
-        let result = match $repo.connection()? {
-            AnyConnection::Sqlite($store) => $body,
-            AnyConnection::Postgres($store) => $body,
-        };
+        let result = with_connection!($repo.connection()?, |$store| $body);
         $repo.forget_connection_if_lost(result)
     }};
 }
@@ -65,9 +65,9 @@ impl Repository {
     pub fn open_and_migrate(
         target: DatabaseTarget,
     ) -> Result<(Self, AppliedMigrationNames), Error> {
-        let mut conn = db::establish(&target)?;
-        let ran = db::run_pending_migrations(&mut conn)
-            .map_err(|err| Error::Migration(err.to_string()))?;
+        let mut conn = establish(&target)?;
+        let ran =
+            run_pending_migrations(&mut conn).map_err(|err| Error::Migration(err.to_string()))?;
         let repo = Repository {
             target,
             conn: Some(conn),
@@ -203,17 +203,13 @@ impl Repository {
 
     /// Constraints, indexes, applied migrations and the server's version.
     pub fn schema_report(&mut self) -> Result<SchemaReport, Error> {
-        let conn = self.connection()?;
-        let result = inspect::schema_report(conn).map_err(Error::from);
-        self.forget_connection_if_lost(result)
+        with_store!(self, |conn| conn.schema_report().map_err(Error::from))
     }
 
     /// Inserts `count` new demo profiles (names already present are skipped and replaced), in
     /// batches. `progress` hears the running total after each batch.
     pub fn seed(&mut self, count: u64, progress: impl FnMut(u64)) -> Result<SeedReport, Error> {
-        let conn = self.connection()?;
-        let result = seed::seed(conn, count, progress);
-        self.forget_connection_if_lost(result)
+        with_store!(self, |conn| seed::seed(conn, count, progress))
     }
 
     /// The live connection, reopened if it was lost.
@@ -221,7 +217,7 @@ impl Repository {
         let conn = match self.conn.take() {
             Some(conn) => conn,
             None => {
-                let mut conn = db::establish(&self.target)?;
+                let mut conn = establish(&self.target)?;
                 if let Some(log) = &self.statement_log {
                     set_instrumentation(&mut conn, log);
                 }
@@ -244,7 +240,10 @@ impl Repository {
             }
             Err(Error::Database(err))
                 if err.to_string().contains("disk I/O error")
-                    && self.target.sqlite_path().is_some_and(db::disk_nearly_full) =>
+                    && self
+                        .target
+                        .sqlite_path()
+                        .is_some_and(crate::db::disk_nearly_full) =>
             {
                 Err(Error::DiskFull {
                     reason: err.to_string(),
@@ -255,22 +254,9 @@ impl Repository {
     }
 }
 
-/// The PostgreSQL backend process serving `conn`; 0 when there is none (SQLite) or it cannot be
-/// read.
+/// The server process serving `conn`; 0 when there is none (SQLite) or it cannot be read.
 fn server_pid(conn: &mut AnyConnection) -> i32 {
-    #[derive(diesel::QueryableByName)]
-    struct Pid {
-        #[diesel(sql_type = diesel::sql_types::Integer)]
-        pid: i32,
-    }
-    match conn {
-        AnyConnection::Postgres(conn) => diesel::RunQueryDsl::get_result::<Pid>(
-            diesel::sql_query("SELECT pg_backend_pid() AS pid"),
-            conn,
-        )
-        .map_or(0, |row| row.pid),
-        AnyConnection::Sqlite(_) => 0,
-    }
+    with_connection!(conn, |conn| conn.server_pid())
 }
 
 /// Asks the server behind `target` to cancel the statement process `pid` is running (from a
@@ -280,22 +266,11 @@ pub fn cancel_server_statement(target: &DatabaseTarget, pid: i32) -> Result<(), 
     if pid == 0 {
         return Ok(());
     }
-    match db::establish(target)? {
-        AnyConnection::Postgres(mut conn) => {
-            diesel::RunQueryDsl::execute(
-                diesel::sql_query("SELECT pg_cancel_backend($1)")
-                    .bind::<diesel::sql_types::Integer, _>(pid),
-                &mut conn,
-            )?;
-            Ok(())
-        }
-        AnyConnection::Sqlite(_) => Ok(()),
-    }
+    let mut conn = establish(target)?;
+    with_connection!(&mut conn, |conn| conn.cancel_statement_of(pid))?;
+    Ok(())
 }
 
 fn set_instrumentation(conn: &mut AnyConnection, log: &StatementLog) {
-    match conn {
-        AnyConnection::Sqlite(conn) => conn.set_instrumentation(log.instrumentation()),
-        AnyConnection::Postgres(conn) => conn.set_instrumentation(log.instrumentation()),
-    }
+    with_connection!(conn, |conn| conn.set_instrumentation(log.instrumentation()))
 }

@@ -4,21 +4,16 @@ use std::collections::HashSet;
 use std::hash::{BuildHasher, RandomState};
 
 use chrono::{Duration, NaiveDateTime};
-use diesel::connection::SimpleConnection;
-use diesel::prelude::*;
 use rand::Rng;
 use rand::seq::IndexedRandom;
 
+use super::backends::Engine;
 use super::rows::NewProfileRow;
-use super::schema::profiles;
-use crate::db::AnyConnection;
 use crate::domain::{Field, now_utc, parse_value};
 use crate::error::Error;
 
-/// Rows per PostgreSQL INSERT: 6 values each stays far below its bind-parameter limit.
-const ROWS_PER_STATEMENT: usize = 1_000;
-/// Statements per transaction: few enough commits (each one synced to disk) to be fast.
-const STATEMENTS_PER_TRANSACTION: usize = 200;
+/// Rows per transaction: few enough commits (each one synced to disk) to be fast.
+const ROWS_PER_TRANSACTION: usize = 200_000;
 
 const FIRST_NAMES: &[&str] = &[
     "Aaliyah",
@@ -375,64 +370,9 @@ impl DemoProfile {
     }
 }
 
-#[derive(QueryableByName)]
-struct SqlText {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    value: String,
-}
-
-/// One transaction of inserts; names already present are skipped. SQLite takes one cached
-/// single-row statement per profile (no network, so batching buys nothing); PostgreSQL takes
-/// multi-row statements to save round trips.
-fn insert_chunk(conn: &mut AnyConnection, chunk: &[DemoProfile]) -> QueryResult<usize> {
-    match conn {
-        AnyConnection::Sqlite(conn) => conn.immediate_transaction(|conn| {
-            // The name-search index is filled once for the whole chunk, in one statement,
-            // rather than by its trigger row by row; the transaction keeps other writers out
-            // meanwhile, so no row they write is missed.
-            let trigger = diesel::sql_query(
-                "SELECT sql AS value FROM sqlite_master \
-                 WHERE type = 'trigger' AND name = 'profiles_name_search_insert'",
-            )
-            .get_result::<SqlText>(conn)?
-            .value;
-            let last_id: Option<i64> = profiles::table
-                .select(diesel::dsl::max(profiles::id))
-                .first(conn)?;
-            conn.batch_execute("DROP TRIGGER profiles_name_search_insert")?;
-            let mut inserted = 0;
-            for profile in chunk {
-                inserted += diesel::insert_into(profiles::table)
-                    .values(profile.row())
-                    .on_conflict_do_nothing()
-                    .execute(conn)?;
-            }
-            diesel::sql_query(
-                "INSERT INTO profiles_name_search (rowid, first_name, last_name) \
-                 SELECT id, first_name, last_name FROM profiles WHERE id > ?",
-            )
-            .bind::<diesel::sql_types::BigInt, _>(last_id.unwrap_or(0))
-            .execute(conn)?;
-            conn.batch_execute(&trigger)?;
-            Ok(inserted)
-        }),
-        AnyConnection::Postgres(conn) => conn.transaction(|conn| {
-            let mut inserted = 0;
-            for batch in chunk.chunks(ROWS_PER_STATEMENT) {
-                let rows: Vec<NewProfileRow<'_>> = batch.iter().map(DemoProfile::row).collect();
-                inserted += diesel::insert_into(profiles::table)
-                    .values(&rows)
-                    .on_conflict_do_nothing()
-                    .execute(conn)?;
-            }
-            Ok(inserted)
-        }),
-    }
-}
-
 /// Inserts demo profiles until `count` new rows exist or the name space runs dry.
-pub(crate) fn seed(
-    conn: &mut AnyConnection,
+pub(crate) fn seed<E: Engine>(
+    conn: &mut E,
     count: u64,
     mut progress: impl FnMut(u64),
 ) -> Result<SeedReport, Error> {
@@ -440,11 +380,7 @@ pub(crate) fn seed(
     // Names generated earlier in this run are skipped before they reach the database.
     let mut generated_names: HashSet<u64> = HashSet::new();
     let hasher = RandomState::new();
-    if let AnyConnection::Sqlite(conn) = conn {
-        // Random-order index inserts thrash SQLite's default 2 MB page cache; give this bulk
-        // load room (the connection goes back to the default afterwards).
-        conn.batch_execute("PRAGMA cache_size = -262144")?;
-    }
+    conn.bulk_load(true)?;
     let mut report = SeedReport {
         inserted: 0,
         skipped: 0,
@@ -453,7 +389,7 @@ pub(crate) fn seed(
     let give_up_after = count.saturating_mul(4).max(10_000);
     while report.inserted < count && report.skipped < give_up_after {
         let wanted = usize::try_from(count - report.inserted).unwrap_or(usize::MAX);
-        let chunk = wanted.min(ROWS_PER_STATEMENT * STATEMENTS_PER_TRANSACTION);
+        let chunk = wanted.min(ROWS_PER_TRANSACTION);
         let mut generated = Vec::with_capacity(chunk);
         while generated.len() < chunk && report.skipped < give_up_after {
             let Some(profile) = demo.next() else { break };
@@ -463,13 +399,12 @@ pub(crate) fn seed(
                 report.skipped += 1;
             }
         }
-        let inserted = insert_chunk(conn, &generated)? as u64;
+        let rows: Vec<NewProfileRow<'_>> = generated.iter().map(DemoProfile::row).collect();
+        let inserted = conn.insert_demo_chunk(&rows)? as u64;
         report.inserted += inserted;
         report.skipped += generated.len() as u64 - inserted;
         progress(report.inserted);
     }
-    if let AnyConnection::Sqlite(conn) = conn {
-        conn.batch_execute("PRAGMA cache_size = -2000")?;
-    }
+    conn.bulk_load(false)?;
     Ok(report)
 }

@@ -1,21 +1,15 @@
-//! The statements get_or_create and update_or_create are built from, one implementation per
-//! backend.
-//!
-//! Most statements read the same on every backend, so [`impl_common_statements!`] writes them once
-//! for each concrete connection type. What differs (locking a row, serializing creators, the kind
-//! of write transaction, case-insensitive matching) is a small `impl` per backend below it.
+//! The statements get_or_create and update_or_create are built from: the [`Store`] trait, and
+//! [`impl_store!`], which writes the statements that read the same on every backend for one
+//! concrete connection type. Each backend's file (`backends/*.rs`) invokes it with what it does
+//! differently (locking a row, serializing creators, the kind of write transaction, search).
 
 use chrono::NaiveDateTime;
-use diesel::connection::SimpleConnection;
-use diesel::dsl::sql;
-use diesel::pg::{Pg, PgConnection};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Integer, Text, Timestamp};
-use diesel::sqlite::{Sqlite, SqliteConnection};
+use diesel::sql_types::Bool;
 
-use super::rows::{NewProfileRow, ProfileChangeset};
+use super::rows::NewProfileRow;
 use super::schema::profiles;
-use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, SortColumn};
+use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues};
 use crate::error::Error;
 
 /// One backend's statements. Every method is one statement, except `write_transaction`.
@@ -66,13 +60,13 @@ pub(crate) trait Store: Sized {
 }
 
 /// The message of an injected serialization failure.
-const INJECTED_FAILURE: &str =
+pub(crate) const INJECTED_FAILURE: &str =
     "injected serialization failure (PROFILE_CONSOLE_INJECT_SERIALIZATION_FAILURES)";
 
-type Filter<DB> = Box<dyn BoxableExpression<profiles::table, DB, SqlType = Bool>>;
+pub(crate) type Filter<DB> = Box<dyn BoxableExpression<profiles::table, DB, SqlType = Bool>>;
 
 /// `LIKE` pattern matching `term` anywhere, with the pattern characters escaped.
-fn contains_pattern(term: &str) -> String {
+pub(crate) fn contains_pattern(term: &str) -> String {
     let mut pattern = String::with_capacity(term.len() + 2);
     pattern.push('%');
     for c in term.chars() {
@@ -87,110 +81,7 @@ fn contains_pattern(term: &str) -> String {
 
 /// Terms this long or longer are found through the trigram index (FTS5 on SQLite, pg_trgm on
 /// PostgreSQL); shorter ones match too many rows for an index to help.
-const TRIGRAM: usize = 3;
-
-/// One search term on SQLite: the FTS5 trigram index, which also folds case beyond ASCII; short
-/// terms scan with LIKE (ASCII case folding), which stops early since they match often.
-fn sqlite_term_filter(term: &str, _walk: bool) -> Filter<Sqlite> {
-    if term.chars().count() >= TRIGRAM {
-        let phrase = format!("\"{}\"", term.replace('"', "\"\""));
-        Box::new(
-            sql::<Bool>(
-                "id IN (SELECT rowid FROM profiles_name_search WHERE profiles_name_search MATCH ",
-            )
-            .bind::<Text, _>(phrase)
-            .sql(")"),
-        )
-    } else {
-        let pattern = contains_pattern(term);
-        Box::new(
-            profiles::first_name
-                .like(pattern.clone())
-                .escape('\\')
-                .or(profiles::last_name.like(pattern).escape('\\')),
-        )
-    }
-}
-
-/// One search term on PostgreSQL: ILIKE on either name, which the pg_trgm GIN indexes serve for
-/// longer terms; for a `walk` in id order, plain LIKE on the stored lower-cased `search_name`,
-/// which no index serves and which costs a fraction of ILIKE per row.
-fn pg_term_filter(term: &str, walk: bool) -> Filter<Pg> {
-    if walk {
-        return Box::new(
-            sql::<Bool>("search_name LIKE ")
-                .bind::<Text, _>(contains_pattern(&term.to_lowercase()))
-                .sql(" ESCAPE '\\'"),
-        );
-    }
-    let pattern = contains_pattern(term);
-    Box::new(
-        profiles::first_name
-            .ilike(pattern.clone())
-            .escape('\\')
-            .or(profiles::last_name.ilike(pattern).escape('\\')),
-    )
-}
-
-/// SQLite's FTS subquery is planned well as it is.
-fn no_search_walk(_: &mut SqliteConnection, _: &PageRequest) -> QueryResult<Option<Vec<Profile>>> {
-    Ok(None)
-}
-
-/// Ids a search page walks in id order before it turns to the trigram index.
-const SEARCH_WALK: i64 = 30_000;
-
-/// A search page in id order on PostgreSQL. The planner estimates trigram matches poorly (a term
-/// matching 7,000 rows can be estimated at 140) and then reads thousands of heap pages through a
-/// bitmap, where walking the primary key finds a page of matches in a few thousand rows. So: walk
-/// at most [`SEARCH_WALK`] ids from the anchor with a cheap filter; only a term too rare to
-/// fill the page there goes to the trigram index, whose bitmap is then small. Rows come back in
-/// reading order.
-fn pg_search_walk(
-    conn: &mut PgConnection,
-    request: &PageRequest,
-) -> QueryResult<Option<Vec<Profile>>> {
-    let searchable = request.filter.search_terms().next().is_some()
-        && request
-            .filter
-            .search_terms()
-            .all(|term| term.chars().count() >= TRIGRAM);
-    if request.sort != SortColumn::Id || !searchable {
-        return Ok(None);
-    }
-    let ascending = request.reads_ascending();
-    let start = match &request.anchor {
-        Some(anchor) => Some(anchor.id),
-        None if ascending => profiles::table
-            .select(diesel::dsl::min(profiles::id))
-            .first(conn)?,
-        None => profiles::table
-            .select(diesel::dsl::max(profiles::id))
-            .first(conn)?,
-    };
-    let Some(start) = start else {
-        return Ok(Some(Vec::new()));
-    };
-    let within: Filter<Pg> = if ascending {
-        Box::new(profiles::id.le(start.saturating_add(SEARCH_WALK)))
-    } else {
-        Box::new(profiles::id.ge(start.saturating_sub(SEARCH_WALK)))
-    };
-    let bounded: Filter<Pg> = match &request.anchor {
-        Some(anchor) => Box::new(within.and(pg_filters::keyset_filter(request, anchor))),
-        None => within,
-    };
-    let mut rows: Vec<Profile> =
-        pg_filters::page_query(request, true, Some(bounded), request.limit).load(conn)?;
-    if (rows.len() as i64) < request.limit {
-        let keyset = request
-            .anchor
-            .as_ref()
-            .map(|anchor| pg_filters::keyset_filter(request, anchor));
-        rows = pg_filters::page_query(request, false, keyset, request.limit).load(conn)?;
-    }
-    Ok(Some(rows))
-}
+pub(crate) const TRIGRAM: usize = 3;
 
 /// `ORDER BY` the key columns, all ascending or all descending (the row-value comparison needs
 /// one direction).
@@ -447,97 +338,4 @@ macro_rules! impl_store {
     };
 }
 
-impl_store!(
-    SqliteConnection,
-    Sqlite,
-    sqlite_filters,
-    term_filter = sqlite_term_filter,
-    search_walk = no_search_walk,
-    split_keyset = true,
-    {
-        /// The immediate transaction already holds the database's single write lock, so the rows read
-        /// cannot change until it commits: no row lock is needed.
-        fn find_locked(&mut self, lookup: &Lookup, limit: i64) -> QueryResult<Vec<Profile>> {
-            self.find(lookup, limit)
-        }
-
-        fn write_transaction<T>(
-            &mut self,
-            work: impl FnOnce(&mut Self) -> Result<T, Error>,
-        ) -> Result<T, Error> {
-            self.immediate_transaction(work)
-        }
-
-        fn write_statement<T>(
-            &mut self,
-            work: impl FnOnce(&mut Self) -> Result<T, Error>,
-        ) -> Result<T, Error> {
-            self.immediate_transaction(work)
-        }
-
-        fn fail_with_serialization_failure(&mut self) -> QueryResult<()> {
-            Err(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::SerializationFailure,
-                Box::new(INJECTED_FAILURE.to_owned()),
-            ))
-        }
-
-        /// Writers already take turns: the immediate transaction is the lock.
-        fn serialize_creators(&mut self, _lookup: &Lookup) -> QueryResult<()> {
-            Ok(())
-        }
-    }
-);
-
-impl_store!(
-    PgConnection,
-    Pg,
-    pg_filters,
-    term_filter = pg_term_filter,
-    search_walk = pg_search_walk,
-    split_keyset = false,
-    {
-        fn find_locked(&mut self, lookup: &Lookup, limit: i64) -> QueryResult<Vec<Profile>> {
-            profiles::table
-                .filter(pg_filters::lookup_filter(lookup))
-                .order(profiles::id)
-                .limit(limit)
-                .select(profiles::all_columns)
-                .for_update()
-                .load(self)
-        }
-
-        /// `BEGIN ISOLATION LEVEL READ COMMITTED`: the locks below then see every committed
-        /// row, even on a server whose default is REPEATABLE READ or SERIALIZABLE (there a snapshot
-        /// taken before the lock would hide the row that won).
-        fn write_transaction<T>(
-            &mut self,
-            work: impl FnOnce(&mut Self) -> Result<T, Error>,
-        ) -> Result<T, Error> {
-            self.build_transaction().read_committed().run(work)
-        }
-
-        fn write_statement<T>(
-            &mut self,
-            work: impl FnOnce(&mut Self) -> Result<T, Error>,
-        ) -> Result<T, Error> {
-            work(self)
-        }
-
-        /// Raised by the server, so it travels the same path as a real one.
-        fn fail_with_serialization_failure(&mut self) -> QueryResult<()> {
-            self.batch_execute(&format!(
-                "DO $$ BEGIN RAISE EXCEPTION '{INJECTED_FAILURE}' USING ERRCODE = 'serialization_failure'; END $$"
-            ))
-        }
-
-        /// A transaction-scoped advisory lock keyed on the lookup. The key is hashed by the server, so
-        /// every client version agrees on it.
-        fn serialize_creators(&mut self, lookup: &Lookup) -> QueryResult<()> {
-            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-                .bind::<Text, _>(lookup.canonical_key())
-                .execute(self)
-                .map(drop)
-        }
-    }
-);
+pub(crate) use {impl_store, order_by};

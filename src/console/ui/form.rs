@@ -180,9 +180,9 @@ fn guard(lookup: &Lookup, backend: Backend) -> String {
     if lookup.is_covered_by_unique_name() {
         "race-safe: unique (first_name, last_name) covers it".to_owned()
     } else {
-        match backend {
-            Backend::Postgres => "no unique constraint covers it: creators serialized by an advisory lock".to_owned(),
-            Backend::Sqlite => "no unique constraint covers it: creators serialized by the immediate write transaction".to_owned(),
-        }
+        format!(
+            "no unique constraint covers it: creators serialized by {}",
+            backend.creator_lock()
+        )
     }
 }

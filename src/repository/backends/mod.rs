@@ -1,0 +1,155 @@
+//! The database engines, one file each, holding everything that engine does differently:
+//! connection settings, migrations and the check that a database is ours, the write transaction
+//! and its isolation, serializing creators, insert-unless-taken, locked reads, search and keyset
+//! details ([`Store`], through `impl_store!`), bulk load, the schema report ([`Engine`]).
+//!
+//! The rest of the repository sees one [`AnyConnection`] and reaches the engine through
+//! [`with_connection!`], the single place that matches on it. A new backend is one file here, one
+//! variant of [`AnyConnection`] (and of `db::DatabaseTarget`), and a `migrations/<backend>/` folder.
+
+mod postgres;
+mod sqlite;
+
+use diesel::migration::MigrationSource;
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
+
+use super::inspect::SchemaReport;
+use super::rows::NewProfileRow;
+use super::store::Store;
+use crate::db::{Backend, ConnectError, DatabaseTarget};
+
+/// A live connection to one of the supported backends.
+pub enum AnyConnection {
+    Sqlite(SqliteConnection),
+    Postgres(PgConnection),
+}
+
+/// Runs `$body` with `$conn` bound to the concrete connection inside an [`AnyConnection`]: the one
+/// place that dispatches over the backends.
+macro_rules! with_connection {
+    ($any:expr, |$conn:ident| $body:expr) => {
+        match $any {
+            $crate::repository::AnyConnection::Sqlite($conn) => $body,
+            $crate::repository::AnyConnection::Postgres($conn) => $body,
+        }
+    };
+}
+pub(crate) use with_connection;
+
+impl AnyConnection {
+    pub fn backend(&self) -> Backend {
+        match self {
+            AnyConnection::Sqlite(_) => Backend::Sqlite,
+            AnyConnection::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+/// Opens `target` with the settings the contract asks for, after checking that it is a
+/// profile-console database (or an empty one): one that holds something else is refused before
+/// anything is written to it.
+pub fn establish(target: &DatabaseTarget) -> Result<AnyConnection, ConnectError> {
+    match target {
+        DatabaseTarget::Sqlite(path) => {
+            sqlite::establish(path, target.to_string()).map(AnyConnection::Sqlite)
+        }
+        DatabaseTarget::Postgres(pg) => postgres::establish(pg).map(AnyConnection::Postgres),
+    }
+}
+
+/// Names of the migrations a call ran, oldest first.
+pub type AppliedMigrationNames = Vec<String>;
+
+pub(crate) type MigrationError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Runs every pending migration, under a lock so that two processes starting at once on a new
+/// database do not both migrate it, and returns the names of those it ran. The cheap check comes
+/// first, so the usual start-up (nothing pending) takes no write lock.
+pub fn run_pending_migrations(
+    conn: &mut AnyConnection,
+) -> Result<AppliedMigrationNames, MigrationError> {
+    with_connection!(conn, |conn| conn.migrate())
+}
+
+/// What a backend does beyond the statements of [`Store`].
+pub(crate) trait Engine: Store + Connection {
+    /// See [`run_pending_migrations`].
+    fn migrate(&mut self) -> Result<AppliedMigrationNames, MigrationError>;
+
+    /// Constraints, indexes, applied migrations and the server's version.
+    fn schema_report(&mut self) -> QueryResult<SchemaReport>;
+
+    /// One transaction of demo inserts; rows whose name is taken are skipped. Returns how many
+    /// were inserted.
+    fn insert_demo_chunk(&mut self, rows: &[NewProfileRow<'_>]) -> QueryResult<usize>;
+
+    /// Settings for a bulk load (`on`), and back to normal afterwards.
+    fn bulk_load(&mut self, _on: bool) -> QueryResult<()> {
+        Ok(())
+    }
+
+    /// The server process serving this connection; 0 where there is none.
+    fn server_pid(&mut self) -> i32 {
+        0
+    }
+
+    /// Cancels the statement server process `pid` is running; nothing where there is no server.
+    fn cancel_statement_of(&mut self, _pid: i32) -> QueryResult<()> {
+        Ok(())
+    }
+}
+
+fn run_all<DB, C>(
+    conn: &mut C,
+    migrations: EmbeddedMigrations,
+) -> Result<AppliedMigrationNames, MigrationError>
+where
+    DB: diesel::backend::Backend,
+    C: MigrationHarness<DB>,
+{
+    let mut names = Vec::new();
+    for migration in conn.pending_migrations(migrations)? {
+        conn.run_migration(&*migration)?;
+        names.push(migration.name().to_string());
+    }
+    Ok(names)
+}
+
+const MIGRATIONS_TABLE: &str = "__diesel_schema_migrations";
+
+/// The versions of a migration set, as `__diesel_schema_migrations` records them.
+fn versions<DB: diesel::backend::Backend>(migrations: &EmbeddedMigrations) -> Vec<String>
+where
+    EmbeddedMigrations: MigrationSource<DB>,
+{
+    MigrationSource::<DB>::migrations(migrations)
+        .map(|all| all.iter().map(|m| m.name().version().to_string()).collect())
+        .unwrap_or_default()
+}
+
+/// One text column named `name`.
+#[derive(QueryableByName)]
+struct Name {
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+/// Whether the first of `ours` (the migration that creates `profiles`) is recorded as applied.
+fn records_our_migrations<C>(conn: &mut C, ours: &[String]) -> Result<bool, String>
+where
+    C: diesel::connection::LoadConnection,
+    Name: QueryableByName<C::Backend>,
+    diesel::query_builder::SqlQuery: diesel::query_dsl::LoadQuery<'static, C, Name>,
+{
+    let applied: Vec<Name> =
+        diesel::sql_query(format!("SELECT version AS name FROM {MIGRATIONS_TABLE}"))
+            .load(conn)
+            .map_err(|err| err.to_string())?;
+    Ok(ours
+        .first()
+        .is_some_and(|first| applied.iter().any(|row| &row.name == first)))
+}

@@ -1,0 +1,297 @@
+//! PostgreSQL: everything this backend does differently, in one place. Where teams go when one
+//! machine or one file is not enough.
+//!
+//! - Connection: the target's libpq parameters, a UTC session at READ COMMITTED whatever the
+//!   server's default, statement and lock timeouts; a `profiles` table we did not create is
+//!   refused before anything is written.
+//! - Transactions: `BEGIN ISOLATION LEVEL READ COMMITTED`; rows locked `FOR UPDATE`; creators of
+//!   rows no unique constraint covers serialized by a transaction-scoped advisory lock.
+//! - Search: pg_trgm GIN indexes, and a bounded walk of the primary key for pages in id order.
+//! - Bulk load: multi-row statements.
+
+use chrono::NaiveDateTime;
+use diesel::connection::SimpleConnection;
+use diesel::dsl::sql;
+use diesel::pg::{Pg, PgConnection};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Integer, Text, Timestamp};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use super::{
+    AppliedMigrationNames, Engine, MigrationError, records_our_migrations, run_all, versions,
+};
+use crate::db::{Backend, ConnectError, PgTarget};
+use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, SortColumn};
+use crate::error::Error;
+use crate::repository::inspect::{MIGRATIONS_SQL, SchemaReport, Single};
+use crate::repository::rows::{NewProfileRow, ProfileChangeset};
+use crate::repository::schema::profiles;
+use crate::repository::store::{
+    Filter, INJECTED_FAILURE, Store, TRIGRAM, contains_pattern, impl_store, order_by,
+};
+
+const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Rows per INSERT when bulk loading: 6 values each stays far below the bind-parameter limit.
+const ROWS_PER_STATEMENT: usize = 1_000;
+
+/// Connects to `pg`, with the session the contract assumes.
+pub(super) fn establish(pg: &PgTarget) -> Result<PgConnection, ConnectError> {
+    let fail =
+        |reason: String| ConnectError::new(Backend::Postgres, pg.to_string(), pg.scrub(&reason));
+    let mut conn = PgConnection::establish(&pg.conninfo()).map_err(|err| fail(err.to_string()))?;
+    conn.batch_execute(&session_settings(pg))
+        .map_err(|err| fail(err.to_string()))?;
+    check_is_ours(&mut conn).map_err(fail)?;
+    Ok(conn)
+}
+
+/// The session: UTC (timestamps are handed over as UTC), READ COMMITTED (the isolation the
+/// contract's locks assume), and statement and lock timeouts, so no wait on the server is
+/// unbounded.
+fn session_settings(pg: &PgTarget) -> String {
+    let ms = pg.timeout().as_millis();
+    format!(
+        "SET TIME ZONE 'UTC';
+         SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED;
+         SET statement_timeout = {ms};
+         SET lock_timeout = {ms};
+         SET idle_in_transaction_session_timeout = {idle};",
+        idle = ms.saturating_mul(4)
+    )
+}
+
+/// Refuses, before anything is written, a PostgreSQL database whose `profiles` table this tool did
+/// not create. Other tables are fine: a server database is often shared.
+fn check_is_ours(conn: &mut PgConnection) -> Result<(), String> {
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = Bool)]
+        profiles: bool,
+        #[diesel(sql_type = Bool)]
+        migrations: bool,
+    }
+    let found: Found = diesel::sql_query(
+        "SELECT to_regclass('profiles') IS NOT NULL AS profiles, \
+                to_regclass('__diesel_schema_migrations') IS NOT NULL AS migrations",
+    )
+    .get_result(conn)
+    .map_err(|err| err.to_string())?;
+    if !found.profiles
+        || (found.migrations && records_our_migrations(conn, &versions::<Pg>(&MIGRATIONS))?)
+    {
+        return Ok(());
+    }
+    Err(
+        "the database already holds a profiles table that profile-console did not create; \
+         nothing was changed: use another database or schema"
+            .to_owned(),
+    )
+}
+
+/// One search term on PostgreSQL: ILIKE on either name, which the pg_trgm GIN indexes serve for
+/// longer terms; for a `walk` in id order, plain LIKE on the stored lower-cased `search_name`,
+/// which no index serves and which costs a fraction of ILIKE per row.
+fn pg_term_filter(term: &str, walk: bool) -> Filter<Pg> {
+    if walk {
+        return Box::new(
+            sql::<Bool>("search_name LIKE ")
+                .bind::<Text, _>(contains_pattern(&term.to_lowercase()))
+                .sql(" ESCAPE '\\'"),
+        );
+    }
+    let pattern = contains_pattern(term);
+    Box::new(
+        profiles::first_name
+            .ilike(pattern.clone())
+            .escape('\\')
+            .or(profiles::last_name.ilike(pattern).escape('\\')),
+    )
+}
+
+/// Ids a search page walks in id order before it turns to the trigram index.
+const SEARCH_WALK: i64 = 30_000;
+
+/// A search page in id order on PostgreSQL. The planner estimates trigram matches poorly (a term
+/// matching 7,000 rows can be estimated at 140) and then reads thousands of heap pages through a
+/// bitmap, where walking the primary key finds a page of matches in a few thousand rows. So: walk
+/// at most [`SEARCH_WALK`] ids from the anchor with a cheap filter; only a term too rare to
+/// fill the page there goes to the trigram index, whose bitmap is then small. Rows come back in
+/// reading order.
+fn pg_search_walk(
+    conn: &mut PgConnection,
+    request: &PageRequest,
+) -> QueryResult<Option<Vec<Profile>>> {
+    let searchable = request.filter.search_terms().next().is_some()
+        && request
+            .filter
+            .search_terms()
+            .all(|term| term.chars().count() >= TRIGRAM);
+    if request.sort != SortColumn::Id || !searchable {
+        return Ok(None);
+    }
+    let ascending = request.reads_ascending();
+    let start = match &request.anchor {
+        Some(anchor) => Some(anchor.id),
+        None if ascending => profiles::table
+            .select(diesel::dsl::min(profiles::id))
+            .first(conn)?,
+        None => profiles::table
+            .select(diesel::dsl::max(profiles::id))
+            .first(conn)?,
+    };
+    let Some(start) = start else {
+        return Ok(Some(Vec::new()));
+    };
+    let within: Filter<Pg> = if ascending {
+        Box::new(profiles::id.le(start.saturating_add(SEARCH_WALK)))
+    } else {
+        Box::new(profiles::id.ge(start.saturating_sub(SEARCH_WALK)))
+    };
+    let bounded: Filter<Pg> = match &request.anchor {
+        Some(anchor) => Box::new(within.and(pg_filters::keyset_filter(request, anchor))),
+        None => within,
+    };
+    let mut rows: Vec<Profile> =
+        pg_filters::page_query(request, true, Some(bounded), request.limit).load(conn)?;
+    if (rows.len() as i64) < request.limit {
+        let keyset = request
+            .anchor
+            .as_ref()
+            .map(|anchor| pg_filters::keyset_filter(request, anchor));
+        rows = pg_filters::page_query(request, false, keyset, request.limit).load(conn)?;
+    }
+    Ok(Some(rows))
+}
+
+impl_store!(
+    PgConnection,
+    Pg,
+    pg_filters,
+    term_filter = pg_term_filter,
+    search_walk = pg_search_walk,
+    split_keyset = false,
+    {
+        fn find_locked(&mut self, lookup: &Lookup, limit: i64) -> QueryResult<Vec<Profile>> {
+            profiles::table
+                .filter(pg_filters::lookup_filter(lookup))
+                .order(profiles::id)
+                .limit(limit)
+                .select(profiles::all_columns)
+                .for_update()
+                .load(self)
+        }
+
+        /// `BEGIN ISOLATION LEVEL READ COMMITTED`: the locks below then see every committed
+        /// row, even on a server whose default is REPEATABLE READ or SERIALIZABLE (there a snapshot
+        /// taken before the lock would hide the row that won).
+        fn write_transaction<T>(
+            &mut self,
+            work: impl FnOnce(&mut Self) -> Result<T, Error>,
+        ) -> Result<T, Error> {
+            self.build_transaction().read_committed().run(work)
+        }
+
+        fn write_statement<T>(
+            &mut self,
+            work: impl FnOnce(&mut Self) -> Result<T, Error>,
+        ) -> Result<T, Error> {
+            work(self)
+        }
+
+        /// Raised by the server, so it travels the same path as a real one.
+        fn fail_with_serialization_failure(&mut self) -> QueryResult<()> {
+            self.batch_execute(&format!(
+                "DO $$ BEGIN RAISE EXCEPTION '{INJECTED_FAILURE}' USING ERRCODE = 'serialization_failure'; END $$"
+            ))
+        }
+
+        /// A transaction-scoped advisory lock keyed on the lookup. The key is hashed by the server, so
+        /// every client version agrees on it.
+        fn serialize_creators(&mut self, lookup: &Lookup) -> QueryResult<()> {
+            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .bind::<Text, _>(lookup.canonical_key())
+                .execute(self)
+                .map(drop)
+        }
+    }
+);
+
+impl Engine for PgConnection {
+    /// Under a transaction-scoped advisory lock: two processes starting at once on a new database
+    /// do not both migrate it.
+    fn migrate(&mut self) -> Result<AppliedMigrationNames, MigrationError> {
+        if !self.has_pending_migration(MIGRATIONS)? {
+            return Ok(Vec::new());
+        }
+        self.transaction(|conn| {
+            conn.batch_execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended('profile-console:migrations', 0))",
+            )?;
+            run_all(conn, MIGRATIONS)
+        })
+    }
+
+    fn schema_report(&mut self) -> QueryResult<SchemaReport> {
+        let conn = self;
+        Ok(SchemaReport {
+            server_version: diesel::sql_query(
+                "SELECT 'PostgreSQL ' || split_part(current_setting('server_version'), ' ', 1) AS value",
+            )
+                .get_result::<Single>(conn)?
+                .value,
+            constraints: diesel::sql_query(
+                "SELECT conname::text AS name, pg_get_constraintdef(oid) AS definition
+                 FROM pg_constraint WHERE conrelid = 'profiles'::regclass
+                 UNION ALL
+                 SELECT column_name::text || '_not_null', 'NOT NULL (' || column_name::text || ')'
+                 FROM information_schema.columns
+                 WHERE table_schema = current_schema() AND table_name = 'profiles'
+                   AND is_nullable = 'NO'
+                 ORDER BY 1",
+            )
+            .load(conn)?,
+            indexes: diesel::sql_query(
+                "SELECT indexname::text AS name,
+                        CASE WHEN indexdef LIKE 'CREATE UNIQUE%' THEN 'UNIQUE ' ELSE '' END
+                        || regexp_replace(indexdef, '^.* USING ', '') AS definition
+                 FROM pg_indexes
+                 WHERE schemaname = current_schema() AND tablename = 'profiles' ORDER BY indexname",
+            )
+            .load(conn)?,
+            migrations: diesel::sql_query(MIGRATIONS_SQL).load(conn)?,
+        })
+    }
+
+    /// Multi-row statements, to save round trips.
+    fn insert_demo_chunk(&mut self, rows: &[NewProfileRow<'_>]) -> QueryResult<usize> {
+        self.transaction(|conn| {
+            let mut inserted = 0;
+            for batch in rows.chunks(ROWS_PER_STATEMENT) {
+                inserted += diesel::insert_into(profiles::table)
+                    .values(batch)
+                    .on_conflict_do_nothing()
+                    .execute(conn)?;
+            }
+            Ok(inserted)
+        })
+    }
+
+    fn server_pid(&mut self) -> i32 {
+        #[derive(QueryableByName)]
+        struct Pid {
+            #[diesel(sql_type = Integer)]
+            pid: i32,
+        }
+        diesel::sql_query("SELECT pg_backend_pid() AS pid")
+            .get_result::<Pid>(self)
+            .map_or(0, |row| row.pid)
+    }
+
+    fn cancel_statement_of(&mut self, pid: i32) -> QueryResult<()> {
+        diesel::sql_query("SELECT pg_cancel_backend($1)")
+            .bind::<Integer, _>(pid)
+            .execute(self)
+            .map(drop)
+    }
+}

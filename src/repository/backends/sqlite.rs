@@ -1,0 +1,306 @@
+//! SQLite: everything this backend does differently, in one place. The embedded default: a file,
+//! one writer at a time.
+//!
+//! - Connection: WAL, `synchronous=FULL`, a busy timeout, foreign keys; a file that is not ours is
+//!   refused before anything is written to it.
+//! - Transactions: IMMEDIATE, which takes the single write lock up front; that lock also serializes
+//!   creators and makes a locked read a plain read.
+//! - Search: an FTS5 trigram table kept by triggers; keyset pages on id-tied sorts seek in two
+//!   parts (SQLite does not seek on a row value ending in the rowid).
+//! - Bulk load: the name-search index filled once per chunk.
+
+use std::path::Path;
+
+use chrono::NaiveDateTime;
+use diesel::connection::SimpleConnection;
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Integer, Text, Timestamp};
+use diesel::sqlite::{Sqlite, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use super::{
+    AppliedMigrationNames, Engine, MIGRATIONS_TABLE, MigrationError, Name, records_our_migrations,
+    run_all, versions,
+};
+use crate::db::{Backend, ConnectError};
+use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, SortColumn};
+use crate::error::Error;
+use crate::repository::inspect::{MIGRATIONS_SQL, SchemaItem, SchemaReport, Single};
+use crate::repository::rows::{NewProfileRow, ProfileChangeset};
+use crate::repository::schema::profiles;
+use crate::repository::store::{
+    Filter, INJECTED_FAILURE, Store, TRIGRAM, contains_pattern, impl_store, order_by,
+};
+
+const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// How long a SQLite writer waits for the lock before "database is locked" (then the bounded retry
+/// takes over).
+const BUSY_TIMEOUT_MS: u32 = 5_000;
+
+/// Opens the file at `path` (shown as `shown` in errors).
+pub(super) fn establish(path: &Path, shown: String) -> Result<SqliteConnection, ConnectError> {
+    let fail = |reason: String| ConnectError::new(Backend::Sqlite, shown.clone(), reason);
+    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        return Err(fail(format!(
+            "the directory {} does not exist",
+            dir.display()
+        )));
+    }
+    let path_text = path
+        .to_str()
+        .ok_or_else(|| fail("the path is not valid UTF-8".to_owned()))?;
+    let mut conn = SqliteConnection::establish(path_text)
+        .map_err(|err| fail(format!("{err} (is the directory writable?)")))?;
+    // Connection settings only: nothing is written to the file yet.
+    conn.batch_execute(&format!(
+        "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA foreign_keys = ON;"
+    ))
+    .map_err(|err| fail(err.to_string()))?;
+    check_is_ours(&mut conn).map_err(fail)?;
+    // WAL is recorded in the file, so it comes after the check.
+    conn.batch_execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
+        .map_err(|err| fail(open_failure(&err.to_string())))?;
+    Ok(conn)
+}
+
+/// What to do about a file SQLite could not set up.
+fn open_failure(message: &str) -> String {
+    if message.contains("locked") {
+        format!("{message}: another process holds the file locked; try again when it has finished")
+    } else {
+        format!("{message} (is the file and its directory writable?)")
+    }
+}
+
+/// Refuses, before anything is written, a SQLite file that is not a profile-console database: one
+/// that holds tables but no record of this tool's migrations. An empty or new file is fine.
+fn check_is_ours(conn: &mut SqliteConnection) -> Result<(), String> {
+    let tables: Vec<String> = diesel::sql_query(
+        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    )
+    .load::<Name>(conn)
+    .map_err(|err| {
+        let err = err.to_string();
+        if err.contains("not a database") {
+            format!("{err}: it is not a SQLite database, and nothing was changed")
+        } else {
+            err
+        }
+    })?
+    .into_iter()
+    .map(|row| row.name)
+    .collect();
+    if tables.is_empty() {
+        return Ok(());
+    }
+    if tables.iter().any(|name| name == MIGRATIONS_TABLE)
+        && records_our_migrations(conn, &versions::<Sqlite>(&MIGRATIONS))?
+    {
+        return Ok(());
+    }
+    let mut listed: Vec<&str> = tables.iter().take(5).map(String::as_str).collect();
+    if tables.len() > listed.len() {
+        listed.push("…");
+    }
+    Err(format!(
+        "the file holds other tables ({}) and is not a profile-console database; nothing was \
+         changed: choose a new file",
+        crate::domain::cut(&listed.join(", "))
+    ))
+}
+
+/// One search term on SQLite: the FTS5 trigram index, which also folds case beyond ASCII; short
+/// terms scan with LIKE (ASCII case folding), which stops early since they match often.
+fn sqlite_term_filter(term: &str, _walk: bool) -> Filter<Sqlite> {
+    if term.chars().count() >= TRIGRAM {
+        let phrase = format!("\"{}\"", term.replace('"', "\"\""));
+        Box::new(
+            sql::<Bool>(
+                "id IN (SELECT rowid FROM profiles_name_search WHERE profiles_name_search MATCH ",
+            )
+            .bind::<Text, _>(phrase)
+            .sql(")"),
+        )
+    } else {
+        let pattern = contains_pattern(term);
+        Box::new(
+            profiles::first_name
+                .like(pattern.clone())
+                .escape('\\')
+                .or(profiles::last_name.like(pattern).escape('\\')),
+        )
+    }
+}
+
+/// SQLite's FTS subquery is planned well as it is.
+fn no_search_walk(_: &mut SqliteConnection, _: &PageRequest) -> QueryResult<Option<Vec<Profile>>> {
+    Ok(None)
+}
+
+impl_store!(
+    SqliteConnection,
+    Sqlite,
+    sqlite_filters,
+    term_filter = sqlite_term_filter,
+    search_walk = no_search_walk,
+    split_keyset = true,
+    {
+        /// The immediate transaction already holds the database's single write lock, so the rows read
+        /// cannot change until it commits: no row lock is needed.
+        fn find_locked(&mut self, lookup: &Lookup, limit: i64) -> QueryResult<Vec<Profile>> {
+            self.find(lookup, limit)
+        }
+
+        fn write_transaction<T>(
+            &mut self,
+            work: impl FnOnce(&mut Self) -> Result<T, Error>,
+        ) -> Result<T, Error> {
+            self.immediate_transaction(work)
+        }
+
+        fn write_statement<T>(
+            &mut self,
+            work: impl FnOnce(&mut Self) -> Result<T, Error>,
+        ) -> Result<T, Error> {
+            self.immediate_transaction(work)
+        }
+
+        fn fail_with_serialization_failure(&mut self) -> QueryResult<()> {
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::SerializationFailure,
+                Box::new(INJECTED_FAILURE.to_owned()),
+            ))
+        }
+
+        /// Writers already take turns: the immediate transaction is the lock.
+        fn serialize_creators(&mut self, _lookup: &Lookup) -> QueryResult<()> {
+            Ok(())
+        }
+    }
+);
+
+impl Engine for SqliteConnection {
+    /// Under an immediate transaction: two processes starting at once on a new file do not both
+    /// migrate it.
+    fn migrate(&mut self) -> Result<AppliedMigrationNames, MigrationError> {
+        if !self.has_pending_migration(MIGRATIONS)? {
+            return Ok(Vec::new());
+        }
+        self.immediate_transaction(|conn| run_all(conn, MIGRATIONS))
+    }
+
+    fn schema_report(&mut self) -> QueryResult<SchemaReport> {
+        let conn = self;
+        let table_sql = diesel::sql_query(
+            "SELECT sql AS value FROM sqlite_master WHERE type = 'table' AND name = 'profiles'",
+        )
+        .get_result::<Single>(conn)?
+        .value;
+        Ok(SchemaReport {
+            server_version: diesel::sql_query("SELECT 'SQLite ' || sqlite_version() AS value")
+                .get_result::<Single>(conn)?
+                .value,
+            constraints: sqlite_constraints(&table_sql),
+            indexes: diesel::sql_query(
+                "SELECT il.name AS name,
+                            CASE WHEN il.\"unique\" THEN 'UNIQUE ' ELSE '' END || '(' ||
+                            (SELECT group_concat(ii.name, ', ') FROM pragma_index_info(il.name) ii)
+                            || ')' AS definition
+                     FROM pragma_index_list('profiles') il ORDER BY il.name",
+            )
+            .load(conn)?,
+            migrations: diesel::sql_query(MIGRATIONS_SQL).load(conn)?,
+        })
+    }
+
+    /// One cached single-row statement per profile (no network, so batching buys nothing). The
+    /// name-search index is filled once for the whole chunk, in one statement, rather than by its
+    /// trigger row by row; the transaction keeps other writers out meanwhile, so no row they
+    /// write is missed.
+    fn insert_demo_chunk(&mut self, rows: &[NewProfileRow<'_>]) -> QueryResult<usize> {
+        self.immediate_transaction(|conn| {
+            let trigger = diesel::sql_query(
+                "SELECT sql AS value FROM sqlite_master \
+                 WHERE type = 'trigger' AND name = 'profiles_name_search_insert'",
+            )
+            .get_result::<Single>(conn)?
+            .value;
+            let last_id: Option<i64> = profiles::table
+                .select(diesel::dsl::max(profiles::id))
+                .first(conn)?;
+            conn.batch_execute("DROP TRIGGER profiles_name_search_insert")?;
+            let mut inserted = 0;
+            for row in rows {
+                inserted += diesel::insert_into(profiles::table)
+                    .values(row)
+                    .on_conflict_do_nothing()
+                    .execute(conn)?;
+            }
+            diesel::sql_query(
+                "INSERT INTO profiles_name_search (rowid, first_name, last_name) \
+                 SELECT id, first_name, last_name FROM profiles WHERE id > ?",
+            )
+            .bind::<BigInt, _>(last_id.unwrap_or(0))
+            .execute(conn)?;
+            conn.batch_execute(&trigger)?;
+            Ok(inserted)
+        })
+    }
+
+    /// Random-order index inserts thrash SQLite's default 2 MB page cache: a bulk load gets room,
+    /// and the connection goes back to the default afterwards.
+    fn bulk_load(&mut self, on: bool) -> QueryResult<()> {
+        self.batch_execute(if on {
+            "PRAGMA cache_size = -262144"
+        } else {
+            "PRAGMA cache_size = -2000"
+        })
+    }
+}
+
+/// SQLite keeps constraints only in the table's CREATE statement: split its body at top-level
+/// commas and keep named constraints and each column's own constraints.
+fn sqlite_constraints(table_sql: &str) -> Vec<SchemaItem> {
+    let body = match (table_sql.find('('), table_sql.rfind(')')) {
+        (Some(open), Some(close)) if open < close => &table_sql[open + 1..close],
+        _ => return Vec::new(),
+    };
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0i32, 0);
+    for (at, c) in body.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(&body[start..at]);
+                start = at + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&body[start..]);
+    parts
+        .into_iter()
+        .map(crate::domain::one_line)
+        .filter_map(|part| {
+            if let Some(rest) = part.strip_prefix("CONSTRAINT ") {
+                let (name, definition) = rest.split_once(' ')?;
+                Some(SchemaItem {
+                    name: name.to_owned(),
+                    definition: definition.to_owned(),
+                })
+            } else {
+                let (column, definition) = part.split_once(' ')?;
+                let (_, constraints) = definition.split_once(' ')?;
+                Some(SchemaItem {
+                    name: column.to_owned(),
+                    definition: constraints.to_owned(),
+                })
+            }
+        })
+        .collect()
+}
