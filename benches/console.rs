@@ -294,6 +294,7 @@ fn real_binary(target: &DatabaseTarget) -> Vec<String> {
     let url = match target {
         DatabaseTarget::Sqlite(path) => path.display().to_string(),
         DatabaseTarget::Postgres(pg) => pg.conninfo(),
+        DatabaseTarget::Mysql(my) => my.mysql_url(),
     };
     let mut first_full = Vec::new();
     let mut memory = String::new();

@@ -38,6 +38,16 @@ struct Result {
     errors: u64,
 }
 
+macro_rules! on_floor {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            AnyConnection::Sqlite($c) => $body,
+            AnyConnection::Postgres($c) => $body,
+            AnyConnection::Mysql($c) => $body,
+        }
+    };
+}
+
 struct Sizes {
     hit: usize,
     miss: usize,
@@ -69,6 +79,18 @@ fn main() {
         )),
         None => eprintln!("PostgreSQL not reachable: its rows are skipped"),
     }
+    match TestDb::mysql() {
+        Some(my) => results.extend(run_backend(
+            "mysql",
+            &my.target,
+            &Sizes {
+                hit: 2000,
+                miss: 500,
+                update: 500,
+            },
+        )),
+        None => eprintln!("MySQL/MariaDB not reachable: its rows are skipped"),
+    }
     print_table(&results);
     if let Ok(path) = std::env::var("BENCH_JSON") {
         let body = serde_json::to_string_pretty(&results).expect("serialize results");
@@ -83,10 +105,8 @@ fn run_backend(backend: &'static str, target: &DatabaseTarget, sizes: &Sizes) ->
     repo.record_statements(log.clone());
     let mut floor = establish(target).expect("floor connection");
     let floor_log = StatementLog::default();
-    match &mut floor {
-        AnyConnection::Sqlite(c) => c.set_instrumentation(floor_log.instrumentation()),
-        AnyConnection::Postgres(c) => c.set_instrumentation(floor_log.instrumentation()),
-    }
+    on_floor!(&mut floor, |c| c
+        .set_instrumentation(floor_log.instrumentation()));
 
     // Rows the hit and update workloads find.
     let existing: Vec<(String, String)> = (0..sizes.hit.max(sizes.update))
@@ -353,15 +373,6 @@ fn median(mut values: Vec<f64>) -> f64 {
     values[values.len() / 2]
 }
 
-macro_rules! on_floor {
-    ($conn:expr, |$c:ident| $body:expr) => {
-        match $conn {
-            AnyConnection::Sqlite($c) => $body,
-            AnyConnection::Postgres($c) => $body,
-        }
-    };
-}
-
 /// The floor for a hit: one prepared SELECT by name.
 fn floor_select(conn: &mut AnyConnection, first: &str, last: &str) {
     let row: Profile = on_floor!(conn, |c| profiles::table
@@ -383,12 +394,34 @@ fn floor_insert(conn: &mut AnyConnection, first: &str, last: &str) {
         profiles::created_at.eq(now),
         profiles::updated_at.eq(now),
     );
-    let row: Profile = on_floor!(conn, |c| c.transaction(|c| diesel::insert_into(
-        profiles::table
-    )
-    .values(values)
-    .returning(profiles::all_columns)
-    .get_result(c)))
+    let row: Profile = match conn {
+        // No RETURNING: the INSERT, then the row by the id it generated.
+        AnyConnection::Mysql(c) => c.transaction(|c| {
+            diesel::insert_into(profiles::table)
+                .values(values)
+                .execute(c)?;
+            profiles::table
+                .find(
+                    diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                        "CAST(LAST_INSERT_ID() AS SIGNED)",
+                    ))
+                    .get_result::<i64>(c)?,
+                )
+                .first(c)
+        }),
+        AnyConnection::Sqlite(c) => c.transaction(|c| {
+            diesel::insert_into(profiles::table)
+                .values(values)
+                .returning(profiles::all_columns)
+                .get_result(c)
+        }),
+        AnyConnection::Postgres(c) => c.transaction(|c| {
+            diesel::insert_into(profiles::table)
+                .values(values)
+                .returning(profiles::all_columns)
+                .get_result(c)
+        }),
+    }
     .expect("floor insert");
     std::hint::black_box(row);
 }
@@ -396,12 +429,28 @@ fn floor_insert(conn: &mut AnyConnection, first: &str, last: &str) {
 /// The floor for an update: one UPDATE … RETURNING in its own transaction.
 fn floor_update(conn: &mut AnyConnection, id: i64, age: i32) {
     let now = now_utc();
-    let row: Profile = on_floor!(conn, |c| c.transaction(|c| diesel::update(
-        profiles::table.find(id)
-    )
-    .set((profiles::age.eq(age), profiles::updated_at.eq(now)))
-    .returning(profiles::all_columns)
-    .get_result(c)))
+    let changes = (profiles::age.eq(age), profiles::updated_at.eq(now));
+    let row: Profile = match conn {
+        // No RETURNING: the UPDATE, then the row.
+        AnyConnection::Mysql(c) => c.transaction(|c| {
+            diesel::update(profiles::table.find(id))
+                .set(changes)
+                .execute(c)?;
+            profiles::table.find(id).first(c)
+        }),
+        AnyConnection::Sqlite(c) => c.transaction(|c| {
+            diesel::update(profiles::table.find(id))
+                .set(changes)
+                .returning(profiles::all_columns)
+                .get_result(c)
+        }),
+        AnyConnection::Postgres(c) => c.transaction(|c| {
+            diesel::update(profiles::table.find(id))
+                .set(changes)
+                .returning(profiles::all_columns)
+                .get_result(c)
+        }),
+    }
     .expect("floor update");
     std::hint::black_box(row);
 }

@@ -93,13 +93,22 @@ impl From<DieselError> for Error {
             DieselError::DatabaseError(_, info) => {
                 let message = info.message();
                 let reason = || crate::domain::one_line(message);
+                // PostgreSQL: statement_timeout, lock_timeout, pg_cancel_backend; MySQL/MariaDB:
+                // max_statement_time / max_execution_time, KILL QUERY.
+                let timed_out = [
+                    "statement timeout",
+                    "lock timeout",
+                    "max_statement_time",
+                    "maximum statement execution time",
+                ];
                 if message.contains("database or disk is full") {
                     Error::DiskFull { reason: reason() }
-                } else if message.contains("due to user request") {
-                    Error::Cancelled
-                } else if message.contains("statement timeout") || message.contains("lock timeout")
-                {
+                } else if timed_out.iter().any(|words| message.contains(words)) {
                     Error::TimedOut { reason: reason() }
+                } else if message.contains("due to user request")
+                    || message.contains("Query execution was interrupted")
+                {
+                    Error::Cancelled
                 } else {
                     Error::Database(err)
                 }
@@ -127,6 +136,7 @@ impl Error {
                 let message = info.message();
                 matches!(kind, DatabaseErrorKind::SerializationFailure)
                     || message.contains("deadlock detected")
+                    || message.contains("Lock wait timeout exceeded")
                     || message.contains("database is locked")
                     || message.contains("database table is locked")
             }

@@ -222,7 +222,7 @@ on_every_backend! {
         let index_names: Vec<&str> = report.indexes.iter().map(|c| c.name.as_str()).collect();
         assert!(index_names.contains(&"profiles_age_id_idx"), "{index_names:?}");
         let versions: Vec<&str> = report.migrations.iter().map(|m| m.version.as_str()).collect();
-        assert_eq!(&versions[..2], ["20261126000001", "20261126000002"]);
+        assert_eq!(versions.first(), Some(&"20261126000001"), "{versions:?}");
         assert!(!report.server_version.is_empty());
     }
 

@@ -66,3 +66,35 @@ fn postgres_sessions_run_in_utc() {
         .unwrap();
     assert_eq!(zone.zone, "UTC");
 }
+
+#[test]
+fn mysql_sessions_run_read_committed_in_utc_and_strict_mode() {
+    let Some(db) = common::TestDb::mysql() else {
+        return;
+    };
+    let AnyConnection::Mysql(mut conn) = establish(&db.target).unwrap() else {
+        unreachable!()
+    };
+    #[derive(QueryableByName)]
+    struct Session {
+        #[diesel(sql_type = Text)]
+        isolation: String,
+        #[diesel(sql_type = Text)]
+        zone: String,
+        #[diesel(sql_type = Text)]
+        mode: String,
+    }
+    let session: Session = diesel::sql_query(
+        "SELECT CAST(@@SESSION.tx_isolation AS CHAR) AS isolation, \
+                CAST(@@SESSION.time_zone AS CHAR) AS zone, CAST(@@SESSION.sql_mode AS CHAR) AS mode",
+    )
+    .get_result(&mut conn)
+    .unwrap();
+    assert_eq!(session.isolation, "READ-COMMITTED");
+    assert_eq!(session.zone, "+00:00");
+    assert!(
+        session.mode.contains("STRICT_ALL_TABLES"),
+        "{}",
+        session.mode
+    );
+}

@@ -190,7 +190,13 @@ fn errors_are_one_sentence_whatever_rust_backtrace_says() {
             assert!(!stderr.contains("backtrace"), "{args:?}: {stderr}");
         }
     }
-    for url in ["", "   ", "gopher://x", "mysql://root@h/db"] {
+    for url in [
+        "",
+        "   ",
+        "gopher://x",
+        "mysql://root@h:x/db",
+        "mariadb://h/db?bogus=1",
+    ] {
         let out = console()
             .args(["--database-url", url, "info"])
             .output()

@@ -245,3 +245,19 @@ fn every_transaction_failing_is_reported_after_the_bound_and_writes_nothing() {
     );
     assert_eq!(db.repo().count(&Default::default()).unwrap(), 0);
 }
+
+/// MySQL / MariaDB (InnoDB defaults to REPEATABLE READ: the tool's sessions use READ COMMITTED).
+#[test]
+fn mysql_with_the_servers_default_isolation() {
+    if let Some(db) = TestDb::mysql() {
+        run_suite(&db, Faults::NONE, "MySQL/MariaDB");
+    }
+}
+
+#[test]
+fn mysql_with_30_percent_injected_failures() {
+    if let Some(db) = TestDb::mysql() {
+        let faults = Faults::serialization_failures(0.3);
+        run_suite(&db, faults, "MySQL/MariaDB, 30% injected failures");
+    }
+}

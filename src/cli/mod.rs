@@ -193,11 +193,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let Some(command) = cli.command else {
         return crate::console::run(target);
     };
-    if let DatabaseTarget::Postgres(pg) = &target {
-        let (shown, timeout) = (pg.to_string(), pg.timeout());
+    if let Some(server) = target.server() {
+        let (shown, timeout, backend) = (server.to_string(), server.timeout(), server.backend());
         watchdog::start(timeout + crate::db::CLIENT_GRACE, move |waited| {
             format!(
-                "the PostgreSQL server {shown} has not answered for {} s (--timeout {} s); it may be \
+                "the {backend} server {shown} has not answered for {} s (--timeout {} s); it may be \
                  stopped, frozen or unreachable; whether the last write was committed is unknown, \
                  so check, or run the same command again once the server answers",
                 waited.as_secs(),

@@ -41,10 +41,9 @@ pub fn run(target: DatabaseTarget) -> anyhow::Result<()> {
     let started = Instant::now();
     let database = target.to_string();
     let backend = target.backend();
-    let give_up_after = match &target {
-        DatabaseTarget::Postgres(pg) => pg.timeout() + crate::db::CLIENT_GRACE,
-        DatabaseTarget::Sqlite(_) => app::GIVE_UP_AFTER,
-    };
+    let give_up_after = target.server().map_or(app::GIVE_UP_AFTER, |server| {
+        server.timeout() + crate::db::CLIENT_GRACE
+    });
     let mut worker = Worker::spawn(target).context("starting the database worker")?;
     // SIGTERM asks the loop to stop and restore the terminal; a second one ends the process at
     // once. SIGHUP keeps its default (end the process): the terminal is gone, nothing to restore.

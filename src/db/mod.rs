@@ -2,12 +2,12 @@
 //! targets with their secrets masked, and the error for a database that cannot be opened.
 //! Connecting and migrating are each backend's own business (`repository/backends/`).
 
-mod postgres_target;
+mod server_target;
 mod target;
 
 use std::fmt;
 
-pub use postgres_target::{CLIENT_GRACE, DEFAULT_TIMEOUT, PgTarget, mask_password};
+pub use server_target::{CLIENT_GRACE, DEFAULT_TIMEOUT, ServerTarget, mask_password};
 pub use target::{DatabaseTarget, TargetSource};
 
 /// Whether the filesystem holding the file `path` has less than 1 MiB left: SQLite reports some
@@ -40,6 +40,7 @@ pub fn free_bytes(dir: &std::path::Path) -> Option<u64> {
 pub enum Backend {
     Sqlite,
     Postgres,
+    Mysql,
 }
 
 /// What people are told about each backend: its name, and how it keeps concurrent creators of
@@ -64,6 +65,7 @@ impl Backend {
         match self {
             Backend::Sqlite => ("SQLite", "the immediate write transaction", false),
             Backend::Postgres => ("PostgreSQL", "an advisory lock", true),
+            Backend::Mysql => ("MySQL/MariaDB", "a locked row per lookup", true),
         }
     }
 }
@@ -108,7 +110,7 @@ impl ConnectError {
     }
 
     /// A target that names no usable database of `backend` (bad syntax, unknown parameter).
-    fn bad_target(backend: Backend, shown: String, reason: String) -> Self {
+    pub(crate) fn bad_target(backend: Backend, shown: String, reason: String) -> Self {
         ConnectError {
             backend: Some(backend),
             target: shown,
@@ -120,7 +122,7 @@ impl ConnectError {
     fn sentence(&self) -> String {
         match self.backend {
             Some(backend) if self.invalid_target => format!(
-                "invalid {backend} database {}: {}",
+                "invalid database URL {:?} ({backend}): {}",
                 crate::domain::cut(&self.target),
                 self.reason
             ),

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::postgres_target::{self, PgTarget};
+use super::server_target::{self, ServerTarget};
 use super::{Backend, ConnectError};
 
 /// Where the embedded default lives, below the user's data directory.
@@ -16,7 +16,9 @@ pub enum DatabaseTarget {
     /// A SQLite file (or `:memory:`).
     Sqlite(PathBuf),
     /// A PostgreSQL database.
-    Postgres(PgTarget),
+    Postgres(ServerTarget),
+    /// A MySQL or MariaDB database.
+    Mysql(ServerTarget),
 }
 
 /// Where the choice of database came from, for `info` and the console's inspect view.
@@ -39,36 +41,30 @@ impl fmt::Display for TargetSource {
 
 impl DatabaseTarget {
     /// Reads a database URL: `postgres://` / `postgresql://` URLs and libpq keyword/value strings
-    /// (`host=… dbname=…`) mean PostgreSQL; `sqlite://PATH`, `file:PATH` or a plain path mean
+    /// (`host=… dbname=…`) mean PostgreSQL; `mysql://` / `mariadb://` MySQL or MariaDB; `sqlite://PATH`, `file:PATH` or a plain path mean
     /// SQLite.
     pub fn parse(url: &str) -> Result<Self, ConnectError> {
         let url = url.trim();
         if url.is_empty() {
             return Err(ConnectError::bad_url(url, "no database URL given"));
         }
-        if postgres_target::is_url(url) || postgres_target::looks_like_keywords(url) {
-            return PgTarget::parse(url).map(DatabaseTarget::Postgres);
+        if server_target::url_backend(url).is_some() || server_target::looks_like_keywords(url) {
+            let server = ServerTarget::parse(url)?;
+            return Ok(match server.backend() {
+                Backend::Mysql => DatabaseTarget::Mysql(server),
+                _ => DatabaseTarget::Postgres(server),
+            });
         }
         let scheme = url.split_once("://").map(|(scheme, _)| scheme);
         match scheme {
             Some(scheme) if scheme.eq_ignore_ascii_case("sqlite") => {
                 sqlite_path(url, &url[scheme.len() + 3..])
             }
-            Some(scheme)
-                if ["mysql", "mariadb"]
-                    .iter()
-                    .any(|s| scheme.eq_ignore_ascii_case(s)) =>
-            {
-                Err(ConnectError::bad_url(
-                    url,
-                    "MySQL and MariaDB are not supported yet; use a postgres:// URL or a SQLite path",
-                ))
-            }
             Some(other) if !url.starts_with("file:") => Err(ConnectError::bad_url(
                 url,
                 format!(
-                    "unsupported scheme {:?}; use postgres://…, postgresql://…, sqlite://PATH, \
-                     file:PATH or a plain file path",
+                    "unsupported scheme {:?}; use postgres://…, postgresql://…, mysql://…, \
+                     mariadb://…, sqlite://PATH, file:PATH or a plain file path",
                     crate::domain::cut(other)
                 ),
             )),
@@ -119,6 +115,7 @@ impl DatabaseTarget {
     pub fn with_timeout(self, timeout: std::time::Duration) -> Self {
         match self {
             DatabaseTarget::Postgres(pg) => DatabaseTarget::Postgres(pg.with_timeout(timeout)),
+            DatabaseTarget::Mysql(my) => DatabaseTarget::Mysql(my.with_timeout(timeout)),
             sqlite => sqlite,
         }
     }
@@ -127,6 +124,15 @@ impl DatabaseTarget {
         match self {
             DatabaseTarget::Sqlite(_) => Backend::Sqlite,
             DatabaseTarget::Postgres(_) => Backend::Postgres,
+            DatabaseTarget::Mysql(_) => Backend::Mysql,
+        }
+    }
+
+    /// The server, if this is a database on one.
+    pub fn server(&self) -> Option<&ServerTarget> {
+        match self {
+            DatabaseTarget::Postgres(server) | DatabaseTarget::Mysql(server) => Some(server),
+            DatabaseTarget::Sqlite(_) => None,
         }
     }
 
@@ -134,7 +140,7 @@ impl DatabaseTarget {
     pub fn sqlite_path(&self) -> Option<&Path> {
         match self {
             DatabaseTarget::Sqlite(path) => Some(path),
-            DatabaseTarget::Postgres(_) => None,
+            DatabaseTarget::Postgres(_) | DatabaseTarget::Mysql(_) => None,
         }
     }
 }
@@ -144,7 +150,7 @@ impl fmt::Display for DatabaseTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DatabaseTarget::Sqlite(path) => write!(f, "{}", path.display()),
-            DatabaseTarget::Postgres(target) => target.fmt(f),
+            DatabaseTarget::Postgres(server) | DatabaseTarget::Mysql(server) => server.fmt(f),
         }
     }
 }

@@ -278,29 +278,6 @@ macro_rules! impl_store {
                     .optional()
             }
 
-            fn insert_unless_name_taken(&mut self, row: &NewProfileRow<'_>) -> QueryResult<Option<Profile>> {
-                diesel::insert_into(profiles::table)
-                    .values(row)
-                    .on_conflict_do_nothing()
-                    .returning(profiles::all_columns)
-                    .get_result(self)
-                    .optional()
-            }
-
-            fn update(&mut self, id: i64, values: &ProfileValues, at: NaiveDateTime) -> QueryResult<Profile> {
-                diesel::update(profiles::table.find(id))
-                    .set(ProfileChangeset::new(values, at))
-                    .returning(profiles::all_columns)
-                    .get_result(self)
-            }
-
-            fn delete(&mut self, id: i64) -> QueryResult<Option<Profile>> {
-                diesel::delete(profiles::table.find(id))
-                    .returning(profiles::all_columns)
-                    .get_result(self)
-                    .optional()
-            }
-
             fn page(&mut self, request: &PageRequest) -> QueryResult<Vec<Profile>> {
                 let ties_on_id = !matches!(request.sort, SortColumn::Id | SortColumn::FirstName | SortColumn::LastName);
                 // Rows come in reading order; a backward page is turned round at the end.
@@ -338,4 +315,41 @@ macro_rules! impl_store {
     };
 }
 
-pub(crate) use {impl_store, order_by};
+/// The three writes that read a row back with `RETURNING` (SQLite 3.35+, PostgreSQL), for a
+/// backend's `impl_store!` block.
+macro_rules! returning_writes {
+    () => {
+        fn insert_unless_name_taken(
+            &mut self,
+            row: &NewProfileRow<'_>,
+        ) -> QueryResult<Option<Profile>> {
+            diesel::insert_into(profiles::table)
+                .values(row)
+                .on_conflict_do_nothing()
+                .returning(profiles::all_columns)
+                .get_result(self)
+                .optional()
+        }
+
+        fn update(
+            &mut self,
+            id: i64,
+            values: &ProfileValues,
+            at: NaiveDateTime,
+        ) -> QueryResult<Profile> {
+            diesel::update(profiles::table.find(id))
+                .set(ProfileChangeset::new(values, at))
+                .returning(profiles::all_columns)
+                .get_result(self)
+        }
+
+        fn delete(&mut self, id: i64) -> QueryResult<Option<Profile>> {
+            diesel::delete(profiles::table.find(id))
+                .returning(profiles::all_columns)
+                .get_result(self)
+                .optional()
+        }
+    };
+}
+
+pub(crate) use {impl_store, order_by, returning_writes};

@@ -14,6 +14,8 @@ use profile_console::repository::Repository;
 
 pub const POSTGRES_URL_VAR: &str = "PROFILE_CONSOLE_TEST_POSTGRES_URL";
 pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+pub const MYSQL_URL_VAR: &str = "PROFILE_CONSOLE_TEST_MYSQL_URL";
+pub const DEFAULT_MYSQL_URL: &str = "mysql://root@127.0.0.1:3306/test";
 pub const REQUIRE_SERVERS_VAR: &str = "PROFILE_CONSOLE_REQUIRE_SERVERS";
 
 /// A database that exists for one test.
@@ -27,6 +29,7 @@ pub struct TestDb {
 enum Cleanup {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
     Postgres { admin_url: String, name: String },
+    Mysql { admin_url: String, name: String },
 }
 
 impl TestDb {
@@ -57,16 +60,7 @@ impl TestDb {
                 return None;
             }
         };
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let name = format!(
-            "profile_console_test_{}_{}_{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.subsec_nanos())
-                .unwrap_or(0)
-        );
+        let name = fresh_name();
         admin
             // Byte-order collation, so expected orders in tests do not depend on the server locale.
             .batch_execute(&format!(
@@ -74,6 +68,37 @@ impl TestDb {
             ))
             .expect("create the test database");
         Some(TestDb::postgres_named(&admin_url, name))
+    }
+
+    /// A fresh database on the MySQL / MariaDB test server, or `None` (after saying so) when no
+    /// server is reachable and servers are not required.
+    pub fn mysql() -> Option<TestDb> {
+        let admin_url =
+            std::env::var(MYSQL_URL_VAR).unwrap_or_else(|_| DEFAULT_MYSQL_URL.to_owned());
+        let mut admin = match diesel::MysqlConnection::establish(&admin_url) {
+            Ok(conn) => conn,
+            Err(err) => {
+                if std::env::var(REQUIRE_SERVERS_VAR).is_ok_and(|v| v == "1") {
+                    panic!(
+                        "MySQL/MariaDB is required ({REQUIRE_SERVERS_VAR}=1) but {admin_url} is unreachable: {err}"
+                    );
+                }
+                eprintln!("skipped: no MySQL/MariaDB server at {admin_url} ({err})");
+                return None;
+            }
+        };
+        let name = fresh_name();
+        admin
+            .batch_execute(&format!(
+                "CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+            ))
+            .expect("create the test database");
+        let url = with_database(&admin_url, &name);
+        Some(TestDb {
+            target: DatabaseTarget::parse(&url).expect("a MySQL URL"),
+            url,
+            cleanup: Cleanup::Mysql { admin_url, name },
+        })
     }
 
     /// A database on the same server as `self` that does not exist yet; the caller creates it,
@@ -103,7 +128,7 @@ impl TestDb {
     /// The database's name on its server (PostgreSQL).
     pub fn name(&self) -> Option<&str> {
         match &self.cleanup {
-            Cleanup::Postgres { name, .. } => Some(name),
+            Cleanup::Postgres { name, .. } | Cleanup::Mysql { name, .. } => Some(name),
             Cleanup::Sqlite(_) => None,
         }
     }
@@ -111,6 +136,23 @@ impl TestDb {
     /// A connected, migrated repository.
     pub fn repo(&self) -> Repository {
         Repository::open(self.target.clone()).expect("open the test database")
+    }
+
+    /// Runs `sql` on a connection of its own, as another client would (not through the tool).
+    pub fn execute_as_other_client(&self, sql: &str) -> diesel::QueryResult<()> {
+        match &self.target {
+            DatabaseTarget::Sqlite(path) => {
+                diesel::SqliteConnection::establish(path.to_str().unwrap())
+                    .expect("connect")
+                    .batch_execute(sql)
+            }
+            DatabaseTarget::Postgres(_) => PgConnection::establish(&self.url)
+                .expect("connect")
+                .batch_execute(sql),
+            DatabaseTarget::Mysql(_) => diesel::MysqlConnection::establish(&self.url)
+                .expect("connect")
+                .batch_execute(sql),
+        }
     }
 
     /// The URL the CLI takes for this database.
@@ -121,6 +163,11 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
+        if let Cleanup::Mysql { admin_url, name } = &self.cleanup
+            && let Ok(mut admin) = diesel::MysqlConnection::establish(admin_url)
+        {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"));
+        }
         if let Cleanup::Postgres { admin_url, name } = &self.cleanup
             && let Ok(mut admin) = PgConnection::establish(admin_url)
         {
@@ -143,6 +190,20 @@ pub fn pg_values(url: &str, sql: &str) -> Vec<String> {
         .into_iter()
         .map(|row| row.value)
         .collect()
+}
+
+/// A database name no other test run uses.
+fn fresh_name() -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "profile_console_test_{}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0)
+    )
 }
 
 /// `url` with its database name replaced.
@@ -176,7 +237,7 @@ pub fn uoc(
     UpdateOrCreate::parse(lookup, defaults, create_defaults).expect("valid update_or_create input")
 }
 
-/// Writes each test body once per backend: `sqlite::name` and `postgres::name`.
+/// Writes each test body once per backend: `sqlite::name`, `postgres::name` and `mysql::name`.
 #[macro_export]
 macro_rules! on_every_backend {
     ($(fn $name:ident($db:ident) $body:block)*) => {
@@ -198,6 +259,18 @@ macro_rules! on_every_backend {
                 #[test]
                 fn $name() {
                     let Some(db) = $crate::common::TestDb::postgres() else { return };
+                    let $db = &db;
+                    $body
+                }
+            )*
+        }
+        mod mysql {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[test]
+                fn $name() {
+                    let Some(db) = $crate::common::TestDb::mysql() else { return };
                     let $db = &db;
                     $body
                 }

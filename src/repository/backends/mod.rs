@@ -7,10 +7,12 @@
 //! [`with_connection!`], the single place that matches on it. A new backend is one file here, one
 //! variant of [`AnyConnection`] (and of `db::DatabaseTarget`), and a `migrations/<backend>/` folder.
 
+mod mysql;
 mod postgres;
 mod sqlite;
 
 use diesel::migration::MigrationSource;
+use diesel::mysql::MysqlConnection;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
@@ -26,6 +28,7 @@ use crate::db::{Backend, ConnectError, DatabaseTarget};
 pub enum AnyConnection {
     Sqlite(SqliteConnection),
     Postgres(PgConnection),
+    Mysql(MysqlConnection),
 }
 
 /// Runs `$body` with `$conn` bound to the concrete connection inside an [`AnyConnection`]: the one
@@ -35,6 +38,7 @@ macro_rules! with_connection {
         match $any {
             $crate::repository::AnyConnection::Sqlite($conn) => $body,
             $crate::repository::AnyConnection::Postgres($conn) => $body,
+            $crate::repository::AnyConnection::Mysql($conn) => $body,
         }
     };
 }
@@ -45,6 +49,7 @@ impl AnyConnection {
         match self {
             AnyConnection::Sqlite(_) => Backend::Sqlite,
             AnyConnection::Postgres(_) => Backend::Postgres,
+            AnyConnection::Mysql(_) => Backend::Mysql,
         }
     }
 }
@@ -58,6 +63,7 @@ pub fn establish(target: &DatabaseTarget) -> Result<AnyConnection, ConnectError>
             sqlite::establish(path, target.to_string()).map(AnyConnection::Sqlite)
         }
         DatabaseTarget::Postgres(pg) => postgres::establish(pg).map(AnyConnection::Postgres),
+        DatabaseTarget::Mysql(my) => mysql::establish(my).map(AnyConnection::Mysql),
     }
 }
 

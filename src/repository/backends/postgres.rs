@@ -20,7 +20,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use super::{
     AppliedMigrationNames, Engine, MigrationError, records_our_migrations, run_all, versions,
 };
-use crate::db::{Backend, ConnectError, PgTarget};
+use crate::db::{Backend, ConnectError, ServerTarget};
 use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, SortColumn};
 use crate::error::Error;
 use crate::repository::inspect::{MIGRATIONS_SQL, SchemaReport, Single};
@@ -28,6 +28,7 @@ use crate::repository::rows::{NewProfileRow, ProfileChangeset};
 use crate::repository::schema::profiles;
 use crate::repository::store::{
     Filter, INJECTED_FAILURE, Store, TRIGRAM, contains_pattern, impl_store, order_by,
+    returning_writes,
 };
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -36,7 +37,7 @@ const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const ROWS_PER_STATEMENT: usize = 1_000;
 
 /// Connects to `pg`, with the session the contract assumes.
-pub(super) fn establish(pg: &PgTarget) -> Result<PgConnection, ConnectError> {
+pub(super) fn establish(pg: &ServerTarget) -> Result<PgConnection, ConnectError> {
     let fail =
         |reason: String| ConnectError::new(Backend::Postgres, pg.to_string(), pg.scrub(&reason));
     let mut conn = PgConnection::establish(&pg.conninfo()).map_err(|err| fail(err.to_string()))?;
@@ -49,7 +50,7 @@ pub(super) fn establish(pg: &PgTarget) -> Result<PgConnection, ConnectError> {
 /// The session: UTC (timestamps are handed over as UTC), READ COMMITTED (the isolation the
 /// contract's locks assume), and statement and lock timeouts, so no wait on the server is
 /// unbounded.
-fn session_settings(pg: &PgTarget) -> String {
+fn session_settings(pg: &ServerTarget) -> String {
     let ms = pg.timeout().as_millis();
     format!(
         "SET TIME ZONE 'UTC';
@@ -172,6 +173,8 @@ impl_store!(
     search_walk = pg_search_walk,
     split_keyset = false,
     {
+        returning_writes!();
+
         fn find_locked(&mut self, lookup: &Lookup, limit: i64) -> QueryResult<Vec<Profile>> {
             profiles::table
                 .filter(pg_filters::lookup_filter(lookup))

@@ -31,6 +31,7 @@ use crate::repository::rows::{NewProfileRow, ProfileChangeset};
 use crate::repository::schema::profiles;
 use crate::repository::store::{
     Filter, INJECTED_FAILURE, Store, TRIGRAM, contains_pattern, impl_store, order_by,
+    returning_writes,
 };
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -149,6 +150,8 @@ impl_store!(
     search_walk = no_search_walk,
     split_keyset = true,
     {
+        returning_writes!();
+
         /// The immediate transaction already holds the database's single write lock, so the rows read
         /// cannot change until it commits: no row lock is needed.
         fn find_locked(&mut self, lookup: &Lookup, limit: i64) -> QueryResult<Vec<Profile>> {

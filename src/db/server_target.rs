@@ -1,6 +1,8 @@
-//! A PostgreSQL target: a `postgres://` URL or a libpq keyword/value string, read with real
-//! parsers into libpq's parameters, handed to libpq as a keyword/value string (so no character
-//! of a password can be misread), and shown with the password masked.
+//! A database server target: a `postgres://` or `mysql://` / `mariadb://` URL, or a libpq
+//! keyword/value string, read with real parsers into named parameters, handed to the client
+//! library in a form no character of a password can be misread in (libpq: a quoted keyword/value
+//! string; MySQL: a URL rebuilt with every part percent-encoded), and shown with the password
+//! masked.
 
 use std::fmt;
 use std::time::Duration;
@@ -32,44 +34,63 @@ const KEYWORDS: &[&str] = &[
     "load_balance_hosts", "sslnegotiation",
 ];
 
+/// What a `mysql://` URL may carry besides user, password, host, port and database (the options
+/// diesel's MySQL connection reads).
+#[rustfmt::skip]
+const MYSQL_KEYWORDS: &[&str] = &[
+    "host", "port", "dbname", "user", "password", "unix_socket", "ssl_mode", "ssl_ca", "ssl_cert",
+    "ssl_key",
+];
+
 /// Parameters whose values are secrets.
 const SECRET_KEYWORDS: &[&str] = &["password", "sslpassword"];
 
-/// A PostgreSQL database: libpq parameters in the order given (a later one wins, as in libpq),
-/// and the server-side timeout for statements and locks.
+/// A database on a server: which kind of server, its parameters in the order given (a later one
+/// wins, as in libpq), and the server-side timeout for statements and locks.
 #[derive(Clone, PartialEq, Eq)]
-pub struct PgTarget {
+pub struct ServerTarget {
+    backend: Backend,
     params: Vec<(String, String)>,
     timeout: Duration,
 }
 
-impl PgTarget {
-    /// Reads `postgres://…` / `postgresql://…` URLs and keyword/value strings
-    /// (`host=… dbname=…`).
-    pub fn parse(text: &str) -> Result<PgTarget, ConnectError> {
+impl ServerTarget {
+    /// Reads `postgres://…` / `postgresql://…` / `mysql://…` / `mariadb://…` URLs and libpq
+    /// keyword/value strings (`host=… dbname=…`, PostgreSQL).
+    pub fn parse(text: &str) -> Result<ServerTarget, ConnectError> {
         let text = text.trim();
-        let params = if is_url(text) {
-            url_params(text)?
+        let backend = url_backend(text).unwrap_or(Backend::Postgres);
+        let bad = |reason: String| ConnectError::bad_target(backend, mask_password(text), reason);
+        let params = if url_backend(text).is_some() {
+            url_params(text).map_err(bad)?
         } else {
-            keyword_params(text)?
+            keyword_params(text).map_err(|reason| bad(reason.to_owned()))?
         };
-        if let Some((unknown, _)) = params
+        let known = match backend {
+            Backend::Mysql => MYSQL_KEYWORDS,
+            _ => KEYWORDS,
+        };
+        let target = ServerTarget {
+            backend,
+            params,
+            timeout: DEFAULT_TIMEOUT,
+        };
+        if let Some((unknown, _)) = target
+            .params
             .iter()
-            .find(|(key, _)| !KEYWORDS.contains(&key.as_str()))
+            .find(|(key, _)| !known.contains(&key.as_str()))
         {
-            let shown = PgTarget {
-                params: params.clone(),
-                timeout: DEFAULT_TIMEOUT,
-            };
-            return Err(bad_target(
-                shown.to_string(),
+            return Err(ConnectError::bad_target(
+                backend,
+                target.to_string(),
                 format!("unknown connection parameter {}", quoted_cut(unknown)),
             ));
         }
-        Ok(PgTarget {
-            params,
-            timeout: DEFAULT_TIMEOUT,
-        })
+        Ok(target)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// The last value given for `key`.
@@ -82,7 +103,7 @@ impl PgTarget {
     }
 
     /// The same server and settings, another database.
-    pub fn with_dbname(&self, dbname: &str) -> PgTarget {
+    pub fn with_dbname(&self, dbname: &str) -> ServerTarget {
         let mut target = self.clone();
         target.params.retain(|(key, _)| key != "dbname");
         target.params.push(("dbname".to_owned(), dbname.to_owned()));
@@ -94,7 +115,7 @@ impl PgTarget {
         self.timeout
     }
 
-    pub fn with_timeout(mut self, timeout: Duration) -> PgTarget {
+    pub fn with_timeout(mut self, timeout: Duration) -> ServerTarget {
         self.timeout = timeout;
         self
     }
@@ -134,6 +155,42 @@ impl PgTarget {
         conninfo
     }
 
+    /// A `mysql://` URL for diesel's MySQL connection, every part percent-encoded (diesel decodes
+    /// them), with the client's own options.
+    pub fn mysql_url(&self) -> String {
+        let encode = |text: &str| percent_encoding::utf8_percent_encode(text, USERINFO).to_string();
+        let mut url = String::from("mysql://");
+        if let Some(user) = self.get("user") {
+            url.push_str(&encode(user));
+            if let Some(password) = self.get("password") {
+                url.push(':');
+                url.push_str(&encode(password));
+            }
+            url.push('@');
+        }
+        let host = self.get("host").unwrap_or("localhost");
+        if host.contains(':') {
+            url.push_str(&format!("[{host}]"));
+        } else {
+            url.push_str(&encode(host));
+        }
+        if let Some(port) = self.get("port") {
+            url.push(':');
+            url.push_str(&encode(port));
+        }
+        url.push('/');
+        url.push_str(&encode(self.get("dbname").unwrap_or_default()));
+        let mut separator = '?';
+        for (key, value) in &self.params {
+            if ["user", "password", "host", "port", "dbname"].contains(&key.as_str()) {
+                continue;
+            }
+            url.push_str(&format!("{separator}{}={}", encode(key), encode(value)));
+            separator = '&';
+        }
+        url
+    }
+
     /// `text` with every secret of this target (raw, percent-encoded or quoted) masked: for
     /// messages that come back from libpq or the server.
     pub fn scrub(&self, text: &str) -> String {
@@ -153,10 +210,13 @@ impl PgTarget {
 }
 
 /// Shown as a URL with the password masked: `postgres://me:***@db:5432/profiles?sslmode=require`.
-impl fmt::Display for PgTarget {
+impl fmt::Display for ServerTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let encode = |text: &str| percent_encoding::utf8_percent_encode(text, USERINFO).to_string();
-        f.write_str("postgres://")?;
+        f.write_str(match self.backend {
+            Backend::Mysql => "mysql://",
+            _ => "postgres://",
+        })?;
         if let Some(user) = self.get("user") {
             f.write_str(&encode(user))?;
             if self.get("password").is_some() {
@@ -197,9 +257,9 @@ impl fmt::Display for PgTarget {
 }
 
 /// Never prints the password, even in `{:?}`.
-impl fmt::Debug for PgTarget {
+impl fmt::Debug for ServerTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PgTarget({self})")
+        write!(f, "ServerTarget({self})")
     }
 }
 
@@ -210,11 +270,18 @@ const USERINFO: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERI
     .remove(b'_')
     .remove(b'~');
 
-/// `postgres://` or `postgresql://`, any case.
-pub(super) fn is_url(text: &str) -> bool {
-    text.split_once("://").is_some_and(|(scheme, _)| {
-        scheme.eq_ignore_ascii_case("postgres") || scheme.eq_ignore_ascii_case("postgresql")
-    })
+/// The server a URL's scheme names, any case: `postgres://`, `postgresql://`, `mysql://`,
+/// `mariadb://`.
+pub(super) fn url_backend(text: &str) -> Option<Backend> {
+    let (scheme, _) = text.split_once("://")?;
+    let is = |name: &str| scheme.eq_ignore_ascii_case(name);
+    if is("postgres") || is("postgresql") {
+        Some(Backend::Postgres)
+    } else if is("mysql") || is("mariadb") {
+        Some(Backend::Mysql)
+    } else {
+        None
+    }
 }
 
 /// Whether `text` reads as a libpq keyword/value string: it starts with `keyword =`.
@@ -226,15 +293,15 @@ pub(super) fn looks_like_keywords(text: &str) -> bool {
     word_end > 0 && text[word_end..].trim_start().starts_with('=')
 }
 
-fn url_params(text: &str) -> Result<Vec<(String, String)>, ConnectError> {
-    let bad = |reason: String| bad_target(mask_password(text), reason);
+fn url_params(text: &str) -> Result<Vec<(String, String)>, String> {
+    let bad = |reason: String| reason;
     let url = url::Url::parse(text).map_err(|err| {
         bad(format!(
             "{err}; percent-encode special characters in the user name and password \
              (for example ? as %3F, / as %2F, @ as %40, # as %23)"
         ))
     })?;
-    let decode = |part: &str| -> Result<String, ConnectError> {
+    let decode = |part: &str| -> Result<String, String> {
         percent_decode_str(part)
             .decode_utf8()
             .map(|text| text.into_owned())
@@ -271,8 +338,8 @@ fn url_params(text: &str) -> Result<Vec<(String, String)>, ConnectError> {
 
 /// libpq's keyword/value syntax: `key = value` pairs separated by spaces; a value may be
 /// single-quoted, and a backslash escapes the next character.
-fn keyword_params(text: &str) -> Result<Vec<(String, String)>, ConnectError> {
-    let bad = |reason: &str| bad_target(mask_password(text), reason.to_owned());
+fn keyword_params(text: &str) -> Result<Vec<(String, String)>, String> {
+    let bad = |reason: &str| reason.to_owned();
     let mut params = Vec::new();
     let mut chars = text.chars().peekable();
     loop {
@@ -369,17 +436,12 @@ fn quoted_cut(text: &str) -> String {
     format!("{:?}", crate::domain::cut(text))
 }
 
-/// A target that names no usable PostgreSQL database.
-fn bad_target(shown: String, reason: String) -> ConnectError {
-    ConnectError::bad_target(Backend::Postgres, shown, reason)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn target(text: &str) -> PgTarget {
-        PgTarget::parse(text).unwrap_or_else(|err| panic!("{text}: {err}"))
+    fn target(text: &str) -> ServerTarget {
+        ServerTarget::parse(text).unwrap_or_else(|err| panic!("{text}: {err}"))
     }
 
     #[test]
@@ -434,11 +496,11 @@ mod tests {
             "postgres://u:S3cr/et@127.0.0.1:5999/db",
             "postgres://u:S3cret#x@127.0.0.1/db",
         ] {
-            let err = PgTarget::parse(text).expect_err(text).to_string();
+            let err = ServerTarget::parse(text).expect_err(text).to_string();
             assert!(!err.contains("S3cr"), "{err}");
             assert!(err.contains("percent-encode"), "{err}");
         }
-        let err = PgTarget::parse("host=h bogus=1 password=S3cret").unwrap_err();
+        let err = ServerTarget::parse("host=h bogus=1 password=S3cret").unwrap_err();
         assert!(err.to_string().contains("bogus"), "{err}");
         assert!(!err.to_string().contains("S3cret"), "{err}");
     }

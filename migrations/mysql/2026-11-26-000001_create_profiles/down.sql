@@ -1,0 +1,2 @@
+DROP TABLE profile_creator_locks;
+DROP TABLE profiles;

@@ -1,0 +1,321 @@
+//! MySQL and MariaDB: everything this backend does differently, in one place. Where the data
+//! already lives.
+//!
+//! - Connection: a URL rebuilt from the target with every part percent-encoded; a UTC session at
+//!   READ COMMITTED whatever the server's default (InnoDB's REPEATABLE READ takes gap locks that
+//!   deadlock concurrent insert-if-absent), strict SQL mode, lock and statement timeouts; a
+//!   `profiles` table we did not create is refused before anything is written.
+//! - No `RETURNING`: "created" is known from the insert itself succeeding (a duplicate name is
+//!   error 1062, caught), never from affected-row counts (diesel sets CLIENT_FOUND_ROWS) and never
+//!   with `INSERT IGNORE` (which would swallow other errors too); the row is then read by id.
+//! - Creators of rows no unique constraint covers take turns on a locked row of
+//!   `profile_creator_locks` keyed on the lookup, held until their transaction ends.
+//! - Deadlocks (1213) and lock wait timeouts (1205) are retried as whole transactions (`retry.rs`).
+//! - Search: case-folded `LIKE` on either name (no trigram index).
+
+use chrono::NaiveDateTime;
+use diesel::connection::SimpleConnection;
+use diesel::dsl::sql;
+use diesel::mysql::{Mysql, MysqlConnection};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Integer, Text, Timestamp};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use super::{
+    AppliedMigrationNames, Engine, MigrationError, records_our_migrations, run_all, versions,
+};
+use crate::db::{Backend, ConnectError, ServerTarget};
+use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, SortColumn};
+use crate::error::Error;
+use crate::repository::inspect::{SchemaReport, Single};
+use crate::repository::rows::{NewProfileRow, ProfileChangeset};
+use crate::repository::schema::profiles;
+use crate::repository::store::{
+    Filter, INJECTED_FAILURE, Store, contains_pattern, impl_store, order_by,
+};
+
+const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/mysql");
+
+/// Rows per INSERT when bulk loading.
+const ROWS_PER_STATEMENT: usize = 1_000;
+
+/// Connects to `server`, with the session the contract assumes.
+pub(super) fn establish(server: &ServerTarget) -> Result<MysqlConnection, ConnectError> {
+    let fail = |reason: String| {
+        ConnectError::new(Backend::Mysql, server.to_string(), server.scrub(&reason))
+    };
+    let mut conn =
+        MysqlConnection::establish(&server.mysql_url()).map_err(|err| fail(err.to_string()))?;
+    let seconds = server.timeout().as_secs().max(1);
+    conn.batch_execute(&format!(
+        "SET SESSION time_zone = '+00:00';
+         SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED;
+         SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,NO_ZERO_DATE';
+         SET SESSION innodb_lock_wait_timeout = {seconds};"
+    ))
+    .map_err(|err| fail(err.to_string()))?;
+    // A bound on every statement: MariaDB's max_statement_time, else MySQL's max_execution_time
+    // (which covers reads only); a server with neither keeps the lock wait timeout.
+    if conn
+        .batch_execute(&format!("SET SESSION max_statement_time = {seconds}"))
+        .is_err()
+    {
+        let _ = conn.batch_execute(&format!(
+            "SET SESSION max_execution_time = {}",
+            seconds * 1000
+        ));
+    }
+    check_is_ours(&mut conn).map_err(fail)?;
+    Ok(conn)
+}
+
+/// Refuses, before anything is written, a database whose `profiles` table this tool did not
+/// create. Other tables are fine: a server database is often shared.
+fn check_is_ours(conn: &mut MysqlConnection) -> Result<(), String> {
+    let tables: Vec<Single> = diesel::sql_query(
+        "SELECT CAST(table_name AS CHAR) AS value FROM information_schema.tables \
+         WHERE table_schema = DATABASE() \
+           AND table_name IN ('profiles', '__diesel_schema_migrations')",
+    )
+    .load(conn)
+    .map_err(|err| err.to_string())?;
+    let has = |name: &str| tables.iter().any(|t| t.value.eq_ignore_ascii_case(name));
+    if !has("profiles")
+        || (has("__diesel_schema_migrations")
+            && records_our_migrations(conn, &versions::<Mysql>(&MIGRATIONS))?)
+    {
+        return Ok(());
+    }
+    Err(
+        "the database already holds a profiles table that profile-console did not create; \
+         nothing was changed: use another database"
+            .to_owned(),
+    )
+}
+
+/// One search term: case-folded LIKE on either name. MySQL's LIKE escapes with a backslash by
+/// default, which is how the pattern is escaped.
+fn mysql_term_filter(term: &str, _walk: bool) -> Filter<Mysql> {
+    let pattern = contains_pattern(&term.to_lowercase());
+    Box::new(
+        sql::<Bool>("(LOWER(first_name) LIKE ")
+            .bind::<Text, _>(pattern.clone())
+            .sql(" OR LOWER(last_name) LIKE ")
+            .bind::<Text, _>(pattern)
+            .sql(")"),
+    )
+}
+
+/// No search walk: the term filter is planned as it is.
+fn no_search_walk(_: &mut MysqlConnection, _: &PageRequest) -> QueryResult<Option<Vec<Profile>>> {
+    Ok(None)
+}
+
+fn by_id(conn: &mut MysqlConnection, id: i64) -> QueryResult<Profile> {
+    profiles::table
+        .find(id)
+        .select(profiles::all_columns)
+        .first(conn)
+}
+
+impl_store!(
+    MysqlConnection,
+    Mysql,
+    mysql_filters,
+    term_filter = mysql_term_filter,
+    search_walk = no_search_walk,
+    split_keyset = true,
+    {
+        /// The insert succeeds, or fails with a duplicate name (1062), which means "taken"; the
+        /// row is then read by the id the insert generated.
+        fn insert_unless_name_taken(
+            &mut self,
+            row: &NewProfileRow<'_>,
+        ) -> QueryResult<Option<Profile>> {
+            match diesel::insert_into(profiles::table)
+                .values(row)
+                .execute(self)
+            {
+                Ok(_) => {
+                    let id: i64 = diesel::select(sql::<BigInt>("CAST(LAST_INSERT_ID() AS SIGNED)"))
+                        .get_result(self)?;
+                    by_id(self, id).map(Some)
+                }
+                Err(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                )) => Ok(None),
+                Err(err) => Err(err),
+            }
+        }
+
+        /// Inside the write transaction, whose lock on the row keeps the read-back exact.
+        fn update(
+            &mut self,
+            id: i64,
+            values: &ProfileValues,
+            at: NaiveDateTime,
+        ) -> QueryResult<Profile> {
+            diesel::update(profiles::table.find(id))
+                .set(ProfileChangeset::new(values, at))
+                .execute(self)?;
+            by_id(self, id)
+        }
+
+        /// Reads the row locked, then deletes it (inside `write_statement`'s transaction).
+        fn delete(&mut self, id: i64) -> QueryResult<Option<Profile>> {
+            let row = profiles::table
+                .find(id)
+                .select(profiles::all_columns)
+                .for_update()
+                .first(self)
+                .optional()?;
+            if row.is_some() {
+                diesel::delete(profiles::table.find(id)).execute(self)?;
+            }
+            Ok(row)
+        }
+
+        fn find_locked(&mut self, lookup: &Lookup, limit: i64) -> QueryResult<Vec<Profile>> {
+            profiles::table
+                .filter(mysql_filters::lookup_filter(lookup))
+                .order(profiles::id)
+                .limit(limit)
+                .select(profiles::all_columns)
+                .for_update()
+                .load(self)
+        }
+
+        /// The session is READ COMMITTED (set when connecting), whatever the server's default.
+        fn write_transaction<T>(
+            &mut self,
+            work: impl FnOnce(&mut Self) -> Result<T, Error>,
+        ) -> Result<T, Error> {
+            self.transaction(work)
+        }
+
+        /// A transaction too: without `RETURNING`, a write and its read-back are two statements.
+        fn write_statement<T>(
+            &mut self,
+            work: impl FnOnce(&mut Self) -> Result<T, Error>,
+        ) -> Result<T, Error> {
+            self.transaction(work)
+        }
+
+        /// `SIGNAL` works only in stored programs on MySQL, so the failure is made here, with the
+        /// kind diesel gives a real deadlock (1213).
+        fn fail_with_serialization_failure(&mut self) -> QueryResult<()> {
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::SerializationFailure,
+                Box::new(INJECTED_FAILURE.to_owned()),
+            ))
+        }
+
+        /// Locks this lookup's row in `profile_creator_locks` (made on first use) until the
+        /// transaction ends: `ON DUPLICATE KEY UPDATE` takes an exclusive lock on an existing row.
+        fn serialize_creators(&mut self, lookup: &Lookup) -> QueryResult<()> {
+            diesel::sql_query(
+                "INSERT INTO profile_creator_locks (lock_key) VALUES (UNHEX(SHA2(?, 256))) \
+                 ON DUPLICATE KEY UPDATE lock_key = lock_key",
+            )
+            .bind::<Text, _>(lookup.canonical_key())
+            .execute(self)
+            .map(drop)
+        }
+    }
+);
+
+impl Engine for MysqlConnection {
+    /// Under a named lock (DDL cannot run in a transaction here): two processes starting at once
+    /// on a new database do not both migrate it.
+    fn migrate(&mut self) -> Result<AppliedMigrationNames, MigrationError> {
+        if !self.has_pending_migration(MIGRATIONS)? {
+            return Ok(Vec::new());
+        }
+        self.batch_execute("DO GET_LOCK('profile-console:migrations', 60)")?;
+        let ran = run_all(self, MIGRATIONS);
+        let released = self.batch_execute("DO RELEASE_LOCK('profile-console:migrations')");
+        let ran = ran?;
+        released?;
+        Ok(ran)
+    }
+
+    fn schema_report(&mut self) -> QueryResult<SchemaReport> {
+        let conn = self;
+        Ok(SchemaReport {
+            server_version: diesel::sql_query(
+                "SELECT CONCAT(IF(VERSION() LIKE '%MariaDB%', 'MariaDB ', 'MySQL '), \
+                 SUBSTRING_INDEX(VERSION(), '-', 1)) AS value",
+            )
+            .get_result::<Single>(conn)?
+            .value,
+            constraints: diesel::sql_query(
+                "SELECT CAST(tc.constraint_name AS CHAR) AS name, \
+                        CAST(CONCAT(tc.constraint_type, ' ', COALESCE(cc.check_clause, \
+                          (SELECT CONCAT('(', GROUP_CONCAT(kcu.column_name ORDER BY kcu.ordinal_position SEPARATOR ', '), ')') \
+                           FROM information_schema.key_column_usage kcu \
+                           WHERE kcu.table_schema = tc.table_schema AND kcu.table_name = tc.table_name \
+                             AND kcu.constraint_name = tc.constraint_name))) AS CHAR) AS definition \
+                 FROM information_schema.table_constraints tc \
+                 LEFT JOIN information_schema.check_constraints cc \
+                   ON cc.constraint_schema = tc.table_schema AND cc.constraint_name = tc.constraint_name \
+                 WHERE tc.table_schema = DATABASE() AND tc.table_name = 'profiles' \
+                 ORDER BY tc.constraint_name",
+            )
+            .load(conn)?,
+            indexes: diesel::sql_query(
+                "SELECT CAST(index_name AS CHAR) AS name, \
+                        CAST(CONCAT(IF(MIN(non_unique) = 0, 'UNIQUE ', ''), '(', \
+                          GROUP_CONCAT(column_name ORDER BY seq_in_index SEPARATOR ', '), ')') AS CHAR) AS definition \
+                 FROM information_schema.statistics \
+                 WHERE table_schema = DATABASE() AND table_name = 'profiles' \
+                 GROUP BY index_name ORDER BY index_name",
+            )
+            .load(conn)?,
+            migrations: diesel::sql_query(
+                "SELECT CAST(version AS CHAR) AS version, CAST(run_on AS CHAR) AS run_on \
+                 FROM __diesel_schema_migrations ORDER BY version",
+            )
+            .load(conn)?,
+        })
+    }
+
+    /// Multi-row statements; a name already taken updates nothing (`ON DUPLICATE KEY UPDATE id =
+    /// id`, not `INSERT IGNORE`, which would hide other errors). Affected-row counts cannot tell
+    /// an insert from a no-op here, so the new rows are counted by id.
+    fn insert_demo_chunk(&mut self, rows: &[NewProfileRow<'_>]) -> QueryResult<usize> {
+        self.transaction(|conn| {
+            let last_id: Option<i64> = profiles::table
+                .select(diesel::dsl::max(profiles::id))
+                .first(conn)?;
+            for batch in rows.chunks(ROWS_PER_STATEMENT) {
+                diesel::insert_into(profiles::table)
+                    .values(batch)
+                    .on_conflict(diesel::dsl::DuplicatedKeys)
+                    .do_update()
+                    .set(profiles::id.eq(profiles::id))
+                    .execute(conn)?;
+            }
+            let inserted: i64 = profiles::table
+                .filter(profiles::id.gt(last_id.unwrap_or(0)))
+                .count()
+                .get_result(conn)?;
+            Ok(usize::try_from(inserted).unwrap_or(0))
+        })
+    }
+
+    fn server_pid(&mut self) -> i32 {
+        #[derive(QueryableByName)]
+        struct Pid {
+            #[diesel(sql_type = Integer)]
+            pid: i32,
+        }
+        diesel::sql_query("SELECT CAST(CONNECTION_ID() AS SIGNED) AS pid")
+            .get_result::<Pid>(self)
+            .map_or(0, |row| row.pid)
+    }
+
+    fn cancel_statement_of(&mut self, pid: i32) -> QueryResult<()> {
+        self.batch_execute(&format!("KILL QUERY {pid}"))
+    }
+}
