@@ -129,6 +129,7 @@ on_every_backend! {
         assert!(matches!(&err, Error::Conflict { existing: row, .. } if row.id == existing.id), "{err}");
         assert!(err.to_string().contains(&format!("conflicts with #{}", existing.id)), "{err}");
         assert!(err.to_string().contains("(first_name, last_name)"), "{err}");
+        assert!(err.to_string().starts_with("creating Argo Saha (F, 1) conflicts"), "names the attempt: {err}");
         assert_eq!(count_all(&mut repo), 1);
     }
 
