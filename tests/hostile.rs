@@ -91,6 +91,10 @@ fn no_command_shows_a_password_of_any_shape() {
                 "host=127.0.0.1 port=1 user=u password='{}' dbname=db",
                 password.replace('\\', "\\\\").replace('\'', "\\'")
             ),
+            format!("mysql://u:{encoded}@127.0.0.1:1/db"),
+            format!("mariadb://u:{password}@127.0.0.1:1/db"),
+            // A real server that refuses the password: its message must not carry it either.
+            format!("mysql://nobody:{encoded}@127.0.0.1:3306/test"),
         ];
         for url in &urls {
             for args in commands {
@@ -385,19 +389,14 @@ fn a_frozen_server_gives_a_clear_error_in_bounded_time() {
 }
 
 /// A lock held by another session past the timeout is reported as such, in bounded time.
-#[test]
-fn a_lock_held_past_the_timeout_is_reported() {
-    let Some(db) = TestDb::postgres() else { return };
+fn a_lock_held_past_the_timeout_is_reported(db: &TestDb, holder: &mut dyn FnMut(&str)) {
     let mut repo = db.repo();
     repo.get_or_create(&common::goc(
         &[("first_name", "Held"), ("last_name", "Row")],
         &[("gender", "M"), ("age", "1")],
     ))
     .unwrap();
-    let mut admin = PgConnection::establish(&db.url()).unwrap();
-    admin
-        .batch_execute("BEGIN; SELECT * FROM profiles FOR UPDATE")
-        .unwrap();
+    holder("BEGIN; SELECT * FROM profiles FOR UPDATE");
     let started = Instant::now();
     let out = console()
         .args([
@@ -406,6 +405,8 @@ fn a_lock_held_past_the_timeout_is_reported() {
             "--timeout",
             "1",
             "update-or-create",
+        ])
+        .args([
             "--lookup",
             "first_name=Held",
             "--lookup",
@@ -417,7 +418,26 @@ fn a_lock_held_past_the_timeout_is_reported() {
         .unwrap();
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("timeout"), "{stderr}");
-    assert!(started.elapsed() < Duration::from_secs(10));
-    admin.batch_execute("ROLLBACK").unwrap();
+    assert!(stderr.to_lowercase().contains("timeout"), "{stderr}");
+    // The lock wait, retried within the 10 s bound where the server calls it transient.
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    holder("ROLLBACK");
+}
+
+#[test]
+fn a_lock_held_past_the_timeout_is_reported_on_postgres() {
+    let Some(db) = TestDb::postgres() else { return };
+    let mut admin = PgConnection::establish(&db.url()).unwrap();
+    a_lock_held_past_the_timeout_is_reported(&db, &mut |sql| admin.batch_execute(sql).unwrap());
+}
+
+#[test]
+fn a_lock_held_past_the_timeout_is_reported_on_mysql() {
+    let Some(db) = TestDb::mysql() else { return };
+    let mut admin = diesel::MysqlConnection::establish(&db.url()).unwrap();
+    a_lock_held_past_the_timeout_is_reported(&db, &mut |sql| admin.batch_execute(sql).unwrap());
 }
