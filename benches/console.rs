@@ -49,6 +49,10 @@ fn main() {
         Some(pg) => report.push(("postgres", bench(&pg))),
         None => eprintln!("PostgreSQL not reachable: its rows are skipped"),
     }
+    match mysql_database(rows) {
+        Some(my) => report.push(("mysql", bench(&my))),
+        None => eprintln!("MySQL/MariaDB not reachable: its rows are skipped"),
+    }
     println!("\nconsole at {rows} profiles, {WIDTH}x{HEIGHT}; times are key to finished frame");
     for (backend, lines) in report {
         println!("\n{backend}");
@@ -456,6 +460,34 @@ fn postgres_database(rows: i64) -> Option<DatabaseTarget> {
         seed(&url, rows);
         let mut conn = PgConnection::establish(&url).ok()?;
         conn.batch_execute("VACUUM ANALYZE profiles").ok()?;
+    }
+    Some(target)
+}
+
+fn mysql_database(rows: i64) -> Option<DatabaseTarget> {
+    let admin_url = std::env::var(common::MYSQL_URL_VAR)
+        .unwrap_or_else(|_| common::DEFAULT_MYSQL_URL.to_owned());
+    let mut admin = diesel::MysqlConnection::establish(&admin_url).ok()?;
+    let name = format!("profile_console_bench_{rows}");
+    let url = common::with_database(&admin_url, &name);
+    let target = DatabaseTarget::parse(&url).ok()?;
+    let ready = !fresh()
+        && Repository::open(target.clone())
+            .and_then(|mut r| r.count(&ProfileFilter::default()))
+            .ok()
+            == Some(rows);
+    if !ready {
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+            .ok()?;
+        admin
+            .batch_execute(&format!(
+                "CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+            ))
+            .ok()?;
+        seed(&url, rows);
+        let mut conn = diesel::MysqlConnection::establish(&url).ok()?;
+        conn.batch_execute("ANALYZE TABLE profiles").ok()?;
     }
     Some(target)
 }
