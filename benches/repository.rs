@@ -8,6 +8,8 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "support/independent_floor.rs"]
+mod independent_floor;
 
 use std::sync::Barrier;
 use std::time::Instant;
@@ -34,6 +36,8 @@ struct Result {
     floor_ops_per_sec: Option<f64>,
     statements_per_op: f64,
     floor_statements_per_op: Option<f64>,
+    /// The floor measured without diesel, by the database's own tools (hits only).
+    independent_floor_ops_per_sec: Option<f64>,
     duplicates: u64,
     errors: u64,
 }
@@ -143,14 +147,16 @@ fn run_backend(backend: &'static str, target: &DatabaseTarget, sizes: &Sizes) ->
             }
         },
     );
-    results.push(row(
+    let mut hit = row(
         backend,
         "hit",
         ours,
         Some(floor_rate),
         stmts,
         Some(floor_stmts),
-    ));
+    );
+    hit.independent_floor_ops_per_sec = independent_floor::hit_rate(target, &existing[..sizes.hit]);
+    results.push(hit);
 
     // miss
     let (ours, floor_rate, stmts, floor_stmts) = compare(
@@ -343,6 +349,7 @@ fn contention(backend: &'static str, target: &DatabaseTarget) -> Result {
         floor_ops_per_sec: None,
         statements_per_op: statements as f64 / total_ops as f64,
         floor_statements_per_op: None,
+        independent_floor_ops_per_sec: None,
         duplicates,
         errors,
     }
@@ -363,6 +370,7 @@ fn row(
         floor_ops_per_sec: floor,
         statements_per_op: stmts,
         floor_statements_per_op: floor_stmts,
+        independent_floor_ops_per_sec: None,
         duplicates: 0,
         errors: 0,
     }
@@ -458,12 +466,13 @@ fn floor_update(conn: &mut AnyConnection, id: i64, age: i32) {
 fn print_table(results: &[Result]) {
     println!();
     println!(
-        "{:<9} {:<11} {:>12} {:>12} {:>7} {:>10} {:>10} {:>5} {:>6}",
+        "{:<9} {:<11} {:>12} {:>12} {:>7} {:>13} {:>10} {:>10} {:>5} {:>6}",
         "backend",
         "workload",
         "ops/s",
         "floor ops/s",
         "ratio",
+        "no-ORM ops/s",
         "stmts/op",
         "floor s/op",
         "dups",
@@ -480,12 +489,14 @@ fn print_table(results: &[Result]) {
             .floor_statements_per_op
             .map_or("-".to_owned(), |s| format!("{s:.2}"));
         println!(
-            "{:<9} {:<11} {:>12.0} {:>12} {:>7} {:>10.2} {:>10} {:>5} {:>6}",
+            "{:<9} {:<11} {:>12.0} {:>12} {:>7} {:>13} {:>10.2} {:>10} {:>5} {:>6}",
             r.backend,
             r.workload,
             r.ops_per_sec,
             floor,
             ratio,
+            r.independent_floor_ops_per_sec
+                .map_or("-".to_owned(), |f| format!("{f:.0}")),
             r.statements_per_op,
             floor_stmts,
             r.duplicates,
