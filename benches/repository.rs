@@ -66,9 +66,9 @@ fn main() {
         "sqlite",
         &sqlite.target,
         &Sizes {
-            hit: 4000,
-            miss: 300,
-            update: 300,
+            hit: 20_000,
+            miss: 1_000,
+            update: 1_000,
         },
     ));
     match TestDb::postgres() {
@@ -76,9 +76,9 @@ fn main() {
             "postgres",
             &pg.target,
             &Sizes {
-                hit: 2000,
-                miss: 500,
-                update: 500,
+                hit: 6_000,
+                miss: 1_000,
+                update: 1_000,
             },
         )),
         None => eprintln!("PostgreSQL not reachable: its rows are skipped"),
@@ -88,9 +88,9 @@ fn main() {
             "mysql",
             &my.target,
             &Sizes {
-                hit: 2000,
-                miss: 500,
-                update: 500,
+                hit: 6_000,
+                miss: 1_000,
+                update: 1_000,
             },
         )),
         None => eprintln!("MySQL/MariaDB not reachable: its rows are skipped"),

@@ -7,7 +7,7 @@
 //!   `profiles` table we did not create is refused before anything is written.
 //! - No `RETURNING`: "created" is known from the insert itself succeeding (a duplicate name is
 //!   error 1062, caught), never from affected-row counts (diesel sets CLIENT_FOUND_ROWS) and never
-//!   with `INSERT IGNORE` (which would swallow other errors too); the row is then read by id.
+//!   with `INSERT IGNORE` (which would swallow other errors too); its id is `LAST_INSERT_ID()`.
 //! - Creators of rows no unique constraint covers take turns on a locked row of
 //!   `profile_creator_locks` keyed on the lookup, held until their transaction ends.
 //! - Deadlocks (1213) and lock wait timeouts (1205) are retried as whole transactions (`retry.rs`).
@@ -126,8 +126,9 @@ impl_store!(
     search_walk = no_search_walk,
     split_keyset = true,
     {
-        /// The insert succeeds, or fails with a duplicate name (1062), which means "taken"; the
-        /// row is then read by the id the insert generated.
+        /// The insert succeeds, or fails with a duplicate name (1062), which means "taken". In
+        /// strict mode a successful insert stored exactly the values given, so the row is those
+        /// values and the id the insert generated (no read-back).
         fn insert_unless_name_taken(
             &mut self,
             row: &NewProfileRow<'_>,
@@ -139,7 +140,15 @@ impl_store!(
                 Ok(_) => {
                     let id: i64 = diesel::select(sql::<BigInt>("CAST(LAST_INSERT_ID() AS SIGNED)"))
                         .get_result(self)?;
-                    by_id(self, id).map(Some)
+                    Ok(Some(Profile {
+                        id,
+                        first_name: row.first_name.to_owned(),
+                        last_name: row.last_name.to_owned(),
+                        gender: row.gender.to_owned(),
+                        age: row.age,
+                        created_at: row.created_at,
+                        updated_at: row.updated_at,
+                    }))
                 }
                 Err(diesel::result::Error::DatabaseError(
                     diesel::result::DatabaseErrorKind::UniqueViolation,
@@ -162,18 +171,20 @@ impl_store!(
             by_id(self, id)
         }
 
-        /// Reads the row locked, then deletes it (inside `write_statement`'s transaction).
+        /// Reads the row locked, then deletes it, in a transaction of its own.
         fn delete(&mut self, id: i64) -> QueryResult<Option<Profile>> {
-            let row = profiles::table
-                .find(id)
-                .select(profiles::all_columns)
-                .for_update()
-                .first(self)
-                .optional()?;
-            if row.is_some() {
-                diesel::delete(profiles::table.find(id)).execute(self)?;
-            }
-            Ok(row)
+            self.transaction(|conn| {
+                let row = profiles::table
+                    .find(id)
+                    .select(profiles::all_columns)
+                    .for_update()
+                    .first(conn)
+                    .optional()?;
+                if row.is_some() {
+                    diesel::delete(profiles::table.find(id)).execute(conn)?;
+                }
+                Ok(row)
+            })
         }
 
         fn find_locked(&mut self, lookup: &Lookup, limit: i64) -> QueryResult<Vec<Profile>> {
@@ -194,12 +205,13 @@ impl_store!(
             self.transaction(work)
         }
 
-        /// A transaction too: without `RETURNING`, a write and its read-back are two statements.
+        /// The server reports a failed autocommit as the statement's own error. (`delete`, two
+        /// statements here, makes its own transaction.)
         fn write_statement<T>(
             &mut self,
             work: impl FnOnce(&mut Self) -> Result<T, Error>,
         ) -> Result<T, Error> {
-            self.transaction(work)
+            work(self)
         }
 
         /// `SIGNAL` works only in stored programs on MySQL, so the failure is made here, with the
