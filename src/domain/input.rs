@@ -200,6 +200,22 @@ impl Lookup {
         self.fields().next().is_none()
     }
 
+    /// The name, when the lookup is exactly `first_name` and `last_name` (the usual one).
+    pub fn name_only(&self) -> Option<(&str, &str)> {
+        let ProfileValues {
+            first_name: Some(first_name),
+            last_name: Some(last_name),
+            gender: None,
+            age: None,
+        } = &self.values
+        else {
+            return None;
+        };
+        self.id
+            .is_none()
+            .then_some((first_name.as_str(), last_name.as_str()))
+    }
+
     /// Whether the unique `(first_name, last_name)` constraint covers this lookup, so that the
     /// database itself stops two inserts of a row it matches.
     pub fn is_covered_by_unique_name(&self) -> bool {
@@ -556,6 +572,22 @@ mod tests {
             "{err}"
         );
         assert_eq!(Role::Lookup.to_string(), "lookup");
+    }
+
+    #[test]
+    fn only_a_lookup_of_exactly_both_names_is_name_only() {
+        assert_eq!(
+            lookup_of(&[("last_name", "B"), ("first_name", "A")]).name_only(),
+            Some(("A", "B"))
+        );
+        for pairs in [
+            &[("first_name", "A")][..],
+            &[("first_name", "A"), ("last_name", "B"), ("age", "3")],
+            &[("first_name", "A"), ("last_name", "B"), ("gender", "M")],
+            &[("first_name", "A"), ("last_name", "B"), ("id", "3")],
+        ] {
+            assert_eq!(lookup_of(pairs).name_only(), None, "{pairs:?}");
+        }
     }
 
     #[test]

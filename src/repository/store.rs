@@ -243,6 +243,17 @@ macro_rules! impl_store {
 
         impl Store for $conn {
             fn find(&mut self, lookup: &Lookup, limit: i64) -> QueryResult<Vec<Profile>> {
+                if let Some((first_name, last_name)) = lookup.name_only() {
+                    // The usual lookup, as a statement whose prepared form diesel caches by type
+                    // rather than by SQL text it would have to build on every call.
+                    return profiles::table
+                        .filter(profiles::first_name.eq(first_name))
+                        .filter(profiles::last_name.eq(last_name))
+                        .order(profiles::id)
+                        .limit(limit)
+                        .select(profiles::all_columns)
+                        .load(self);
+                }
                 profiles::table
                     .filter($filters::lookup_filter(lookup))
                     .order(profiles::id)
