@@ -119,6 +119,19 @@ fn typing_fills_the_focused_field_and_tab_moves_on() {
 }
 
 #[test]
+fn shift_tab_as_terminals_send_it_goes_back_a_field() {
+    let (mut app, _) = new_app();
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    // crossterm reports Shift-Tab as BackTab with SHIFT.
+    app.update(Action::Terminal(Event::Key(KeyEvent::new(
+        KeyCode::BackTab,
+        KeyModifiers::SHIFT,
+    ))));
+    assert_eq!(app.form.focused, 1);
+}
+
+#[test]
 fn letters_that_are_table_commands_are_text_in_the_form() {
     let (mut app, _) = new_app();
     let effects: Vec<Effect> = "qdG/?"

@@ -109,9 +109,9 @@ impl Key {
 
     fn matches(self, event: &KeyEvent) -> bool {
         let mut modifiers = event.modifiers;
-        // Terminals report Shift with upper-case letters and symbols (`G`, `?`); the character
-        // already says it.
-        if matches!(event.code, KeyCode::Char(_)) {
+        // Terminals report Shift with upper-case letters and symbols (`G`, `?`), and crossterm
+        // with BackTab; the key already says it.
+        if matches!(event.code, KeyCode::Char(_) | KeyCode::BackTab) {
             modifiers.remove(KeyModifiers::SHIFT);
         }
         let code = match event.code {
