@@ -194,13 +194,26 @@ impl Driver {
             terminal,
             background: Vec::new(),
         };
-        driver.settle(effects, true);
+        // The screen is full once it has rows and a total: the server's estimate where it keeps
+        // one (the exact count then comes in the background, as in the real console), else the
+        // exact count.
+        let mut counts = driver.settle_except_counts(effects);
+        if driver.app.table.total.is_none() {
+            for request in std::mem::take(&mut counts) {
+                let more = driver.answer(request);
+                driver.settle(more, true);
+            }
+        }
         driver.draw();
         let elapsed = if include_connect {
             started.elapsed()
         } else {
             connected.elapsed()
         };
+        for request in counts {
+            let more = driver.answer(request);
+            driver.settle(more, true);
+        }
         (driver, elapsed)
     }
 
@@ -211,25 +224,32 @@ impl Driver {
             .expect("draw");
     }
 
-    /// Runs the jobs the app asked for, feeding the answers back, until it asks for nothing
-    /// more. Counts are timed apart unless `counts_inline`; prefetches run untimed.
-    fn settle(&mut self, effects: Vec<Effect>, counts_inline: bool) {
+    /// Runs the jobs the app asked for but the exact counts, which it returns.
+    fn settle_except_counts(&mut self, effects: Vec<Effect>) -> Vec<Request> {
         let mut queue: VecDeque<Effect> = effects.into();
-        let mut counts: Vec<Request> = Vec::new();
+        let mut counts = Vec::new();
         while let Some(effect) = queue.pop_front() {
             let Effect::Send(request) = effect else {
                 continue;
             };
-            if matches!(request.job, Job::Count(_)) && !counts_inline {
+            if matches!(request.job, Job::Count(_)) {
                 counts.push(*request);
-                continue;
+            } else {
+                queue.extend(self.answer(*request));
             }
-            queue.extend(self.answer(*request));
         }
-        for request in counts {
+        counts
+    }
+
+    /// Runs the jobs the app asked for, feeding the answers back, until it asks for nothing
+    /// more. Counts are timed apart unless `counts_inline`; prefetches run untimed.
+    fn settle(&mut self, effects: Vec<Effect>, counts_inline: bool) {
+        for request in self.settle_except_counts(effects) {
             let started = Instant::now();
             let more = self.answer(request);
-            self.background.push(started.elapsed());
+            if !counts_inline {
+                self.background.push(started.elapsed());
+            }
             self.settle(more, counts_inline);
         }
     }

@@ -589,3 +589,51 @@ fn a_second_esc_stops_waiting() {
     assert!(effects.iter().any(|e| matches!(e, Effect::ReplaceWorker)));
     assert!(!app.operation_running());
 }
+
+#[test]
+fn a_big_table_shows_the_servers_estimate_until_the_exact_count_arrives() {
+    let (mut app, effects) = App::new("db".into(), Backend::Postgres, Rect::new(0, 0, 120, 30));
+    let sent = jobs(&effects);
+    let estimate = sent
+        .iter()
+        .find(|(_, job)| matches!(job, Job::EstimateCount))
+        .map(|(id, _)| *id);
+    let count = sent
+        .iter()
+        .find(|(_, job)| matches!(job, Job::Count(_)))
+        .map(|(id, _)| *id);
+    let (Some(estimate), Some(count)) = (estimate, count) else {
+        panic!("an estimate and a count are asked for: {sent:?}");
+    };
+    respond(&mut app, estimate, Reply::Estimate(Ok(Some(1_000_123))));
+    assert_eq!(
+        (app.table.total, app.table.total_is_estimate),
+        (Some(1_000_123), true)
+    );
+    respond(&mut app, count, Reply::Count(Ok(1_000_000)));
+    assert_eq!(
+        (app.table.total, app.table.total_is_estimate),
+        (Some(1_000_000), false)
+    );
+}
+
+#[test]
+fn a_small_or_late_estimate_is_not_shown() {
+    let (mut app, effects) = new_app();
+    let sent = jobs(&effects);
+    let id_of = |wanted: fn(&Job) -> bool| {
+        sent.iter()
+            .find(|(_, job)| wanted(job))
+            .map(|(id, _)| *id)
+            .unwrap()
+    };
+    let estimate = id_of(|job| matches!(job, Job::EstimateCount));
+    let count = id_of(|job| matches!(job, Job::Count(_)));
+    respond(&mut app, estimate, Reply::Estimate(Ok(Some(12))));
+    assert_eq!(
+        app.table.total, None,
+        "a small table is counted exactly in a moment"
+    );
+    respond(&mut app, count, Reply::Count(Ok(7)));
+    assert_eq!(app.table.total, Some(7));
+}

@@ -32,6 +32,8 @@ pub const RETRY_AFTER: Duration = Duration::from_secs(3);
 pub const GIVE_UP_AFTER: Duration = Duration::from_secs(20);
 /// A running operation shows its elapsed time once it has taken this long.
 pub const SHOW_ELAPSED_AFTER: Duration = Duration::from_secs(1);
+/// Estimates below this are not shown: such a table is counted exactly in a moment.
+const ESTIMATE_AT_LEAST: i64 = 100_000;
 /// Operation-log entries kept.
 const LOG_LIMIT: usize = 200;
 
@@ -123,6 +125,7 @@ struct InFlight {
     page: Option<(RequestId, PageIntent, i64)>,
     around: Option<(RequestId, i64)>,
     count: Option<RequestId>,
+    estimate: Option<RequestId>,
     preview: Option<RequestId>,
     inspect: Option<RequestId>,
     operations: Vec<(RequestId, String)>,
@@ -614,7 +617,13 @@ impl App {
         self.request_count(effects);
     }
 
+    /// Asks for the exact count and, for the whole table, first for the server's instant
+    /// estimate, shown until the count arrives (counting millions of rows takes a while).
     fn request_count(&mut self, effects: &mut Vec<Effect>) {
+        if self.table.filter.is_empty() && self.table.total.is_none() {
+            let id = self.send(Job::EstimateCount, effects);
+            self.in_flight.estimate = Some(id);
+        }
         let id = self.send(Job::Count(self.table.filter.clone()), effects);
         self.in_flight.count = Some(id);
     }
@@ -755,8 +764,27 @@ impl App {
                 }
                 self.in_flight.count = None;
                 match result {
-                    Ok(count) => self.table.total = Some(count),
+                    Ok(count) => {
+                        self.table.total = Some(count);
+                        self.table.total_is_estimate = false;
+                    }
                     Err(err) => self.fail_loading("could not count profiles", &err),
+                }
+            }
+            Reply::Estimate(result) => {
+                if self.in_flight.estimate != Some(id) {
+                    return;
+                }
+                self.in_flight.estimate = None;
+                // Only while the exact count is still coming, and only for a big table: a small
+                // one is counted at once, and its statistics may be stale.
+                if let Ok(Some(estimate)) = result
+                    && estimate >= ESTIMATE_AT_LEAST
+                    && self.in_flight.count.is_some()
+                    && self.table.total.is_none()
+                {
+                    self.table.total = Some(estimate);
+                    self.table.total_is_estimate = true;
                 }
             }
             Reply::Preview(result) => {

@@ -37,6 +37,8 @@ pub struct TableView {
     pub at_start: bool,
     pub at_end: bool,
     pub total: Option<i64>,
+    /// `total` is the server's estimate; the exact count is on its way.
+    pub total_is_estimate: bool,
     /// Rows visible on screen, as last laid out.
     pub height: usize,
 }

@@ -34,6 +34,8 @@ pub enum Job {
         after: i64,
     },
     Count(ProfileFilter),
+    /// The server's instant estimate of the unfiltered count, while the exact one is computed.
+    EstimateCount,
     /// What the lookup matches now: up to three rows and the count.
     Preview(Lookup),
     GetOrCreate(GetOrCreate),
@@ -56,6 +58,7 @@ impl Job {
         match self {
             Job::Page(_) | Job::Around { .. } => Some(0),
             Job::Count(_) => Some(1),
+            Job::EstimateCount => Some(3),
             Job::Preview(_) => Some(2),
             _ => None,
         }
@@ -91,6 +94,7 @@ pub enum Reply {
     Page(Result<Vec<Profile>, Error>),
     Around(Result<AroundRows, Error>),
     Count(Result<i64, Error>),
+    Estimate(Result<Option<i64>, Error>),
     Preview(Result<PreviewMatch, Error>),
     Operation(Result<(Profile, Outcome), Error>),
     Deleted(Result<Option<Profile>, Error>),
@@ -218,6 +222,7 @@ impl Reply {
             Job::Page(_) => Reply::Page(Err(err)),
             Job::Around { .. } => Reply::Around(Err(err)),
             Job::Count(_) => Reply::Count(Err(err)),
+            Job::EstimateCount => Reply::Estimate(Err(err)),
             Job::Preview(_) => Reply::Preview(Err(err)),
             Job::GetOrCreate(_) | Job::UpdateOrCreate(_) => Reply::Operation(Err(err)),
             Job::Delete(_) => Reply::Deleted(Err(err)),
@@ -248,6 +253,7 @@ pub fn run(repo: &mut Repository, job: Job) -> Reply {
             after,
         } => Reply::Around(around(repo, request, anchor, before, after)),
         Job::Count(filter) => Reply::Count(repo.count(&filter)),
+        Job::EstimateCount => Reply::Estimate(repo.estimated_count()),
         Job::Preview(lookup) => Reply::Preview(preview(repo, lookup)),
         Job::GetOrCreate(request) => Reply::Operation(repo.get_or_create(&request)),
         Job::UpdateOrCreate(request) => Reply::Operation(repo.update_or_create(&request)),

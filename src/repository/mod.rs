@@ -193,6 +193,12 @@ impl Repository {
             .map_err(Error::from))
     }
 
+    /// The server's instant estimate of how many profiles there are, where it keeps one (not on
+    /// SQLite, whose exact count is cheap).
+    pub fn estimated_count(&mut self) -> Result<Option<i64>, Error> {
+        with_store!(self, |store| store.estimated_count().map_err(Error::from))
+    }
+
     /// Deletes a profile; returns it, or `None` if there was no such id.
     pub fn delete(&mut self, id: i64) -> Result<Option<Profile>, Error> {
         retry::with_retries(|| {

@@ -12,6 +12,7 @@ use crate::console::filter::describe_filter;
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let table = &app.table;
     let count = match table.total {
+        Some(total) if table.total_is_estimate => format!("≈{} profiles", thousands(total)),
         Some(1) => "1 profile".to_owned(),
         Some(total) => format!("{} profiles", thousands(total)),
         None => "counting…".to_owned(),

@@ -98,6 +98,12 @@ pub(crate) trait Engine: Store + Connection {
         Ok(())
     }
 
+    /// The server's own estimate of the number of profiles (from its statistics, instant), where
+    /// it keeps one; `None` where counting exactly is as cheap (SQLite).
+    fn estimated_count(&mut self) -> QueryResult<Option<i64>> {
+        Ok(None)
+    }
+
     /// The server process serving this connection; 0 where there is none.
     fn server_pid(&mut self) -> i32 {
         0

@@ -280,6 +280,20 @@ impl Engine for PgConnection {
         })
     }
 
+    /// `reltuples`, kept by VACUUM / ANALYZE (-1 before the first one).
+    fn estimated_count(&mut self) -> QueryResult<Option<i64>> {
+        #[derive(QueryableByName)]
+        struct Estimate {
+            #[diesel(sql_type = BigInt)]
+            rows: i64,
+        }
+        diesel::sql_query(
+            "SELECT CAST(reltuples AS BIGINT) AS rows FROM pg_class WHERE oid = 'profiles'::regclass",
+        )
+        .get_result::<Estimate>(self)
+        .map(|estimate| (estimate.rows >= 0).then_some(estimate.rows))
+    }
+
     fn server_pid(&mut self) -> i32 {
         #[derive(QueryableByName)]
         struct Pid {
