@@ -226,6 +226,15 @@ on_every_backend! {
         assert!(!report.server_version.is_empty());
     }
 
+    fn the_servers_count_estimate_can_be_read(db) {
+        let mut repo = db.repo();
+        repo.seed(1_000, |_| {}).unwrap();
+        // SQLite keeps none; a server's may be absent before its statistics are gathered, or
+        // rough: it only has to be readable.
+        let estimate = repo.estimated_count().expect("the estimate reads without error");
+        assert!(estimate.is_none_or(|rows| rows >= 0), "{estimate:?}");
+    }
+
     fn seeding_inserts_the_count_asked_for_with_valid_varied_rows(db) {
         let mut repo = db.repo();
         let report = repo.seed(2_500, |_| {}).unwrap();

@@ -321,14 +321,14 @@ impl Engine for MysqlConnection {
         #[derive(QueryableByName)]
         struct Estimate {
             #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
-            rows: Option<i64>,
+            estimate: Option<i64>,
         }
         diesel::sql_query(
-            "SELECT CAST(table_rows AS SIGNED) AS rows FROM information_schema.tables \
+            "SELECT CAST(table_rows AS SIGNED) AS estimate FROM information_schema.tables \
              WHERE table_schema = DATABASE() AND table_name = 'profiles'",
         )
         .get_result::<Estimate>(self)
-        .map(|estimate| estimate.rows)
+        .map(|estimate| estimate.estimate)
     }
 
     fn server_pid(&mut self) -> i32 {

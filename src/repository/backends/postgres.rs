@@ -285,13 +285,13 @@ impl Engine for PgConnection {
         #[derive(QueryableByName)]
         struct Estimate {
             #[diesel(sql_type = BigInt)]
-            rows: i64,
+            estimate: i64,
         }
         diesel::sql_query(
-            "SELECT CAST(reltuples AS BIGINT) AS rows FROM pg_class WHERE oid = 'profiles'::regclass",
+            "SELECT CAST(reltuples AS BIGINT) AS estimate FROM pg_class WHERE oid = 'profiles'::regclass",
         )
         .get_result::<Estimate>(self)
-        .map(|estimate| (estimate.rows >= 0).then_some(estimate.rows))
+        .map(|estimate| (estimate.estimate >= 0).then_some(estimate.estimate))
     }
 
     fn server_pid(&mut self) -> i32 {
