@@ -156,12 +156,16 @@ impl Error {
 
 fn missing_sentence(fields: &[Field]) -> String {
     let names: Vec<&str> = fields.iter().map(|field| field.name()).collect();
-    let (list, verb) = match names.as_slice() {
-        [one] => ((*one).to_owned(), "has"),
-        [init @ .., last] => (format!("{} and {last}", init.join(", ")), "have"),
-        [] => (String::new(), "have"),
+    let (list, verb, them) = match names.as_slice() {
+        [one] => ((*one).to_owned(), "has", "it as a lookup or a default"),
+        [init @ .., last] => (
+            format!("{} and {last}", init.join(", ")),
+            "have",
+            "them as lookups or defaults",
+        ),
+        [] => (String::new(), "have", "them as lookups or defaults"),
     };
-    format!("cannot create a profile: {list} {verb} no value; give them as lookups or defaults")
+    format!("cannot create a profile: {list} {verb} no value; give {them}")
 }
 
 fn busy_sentence(attempts: u32, reason: &str) -> String {

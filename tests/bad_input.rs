@@ -276,3 +276,22 @@ fn a_file_that_is_not_a_database_is_reported_and_left_untouched() {
         "the file is untouched"
     );
 }
+
+#[test]
+fn the_missing_fields_message_agrees_in_number() {
+    let one =
+        profile_console::Error::MissingForCreate(vec![profile_console::domain::Field::Gender]);
+    assert_eq!(
+        one.to_string(),
+        "cannot create a profile: gender has no value; give it as a lookup or a default"
+    );
+    let two = profile_console::Error::MissingForCreate(vec![
+        profile_console::domain::Field::Gender,
+        profile_console::domain::Field::Age,
+    ]);
+    assert!(
+        two.to_string()
+            .contains("gender and age have no value; give them as lookups or defaults"),
+        "{two}"
+    );
+}

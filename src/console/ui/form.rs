@@ -169,7 +169,8 @@ fn create_line(
         Ok(missing) if missing.is_empty() => format!("{key} will create a profile"),
         Ok(missing) => {
             let names: Vec<&str> = missing.iter().map(|f| f.name()).collect();
-            format!("{key} would fail: {} need a value", names.join(", "))
+            let need = if names.len() == 1 { "needs" } else { "need" };
+            format!("{key} would fail: {} {need} a value", names.join(", "))
         }
         Err(problem) => format!("{key}: {problem}"),
     }

@@ -21,9 +21,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             Span::raw(format!("{} → ", entry.title)),
             Span::styled(entry.result.clone(), theme::title()),
             Span::raw(format!(
-                " ({}, {} statements)",
+                " ({}, {} statement{})",
                 millis(entry.elapsed),
-                entry.statements.len()
+                entry.statements.len(),
+                if entry.statements.len() == 1 { "" } else { "s" }
             )),
         ]));
         // Statements wrap, so their bind values (at the end) stay visible.
