@@ -637,3 +637,26 @@ fn a_small_or_late_estimate_is_not_shown() {
     respond(&mut app, count, Reply::Count(Ok(7)));
     assert_eq!(app.table.total, Some(7));
 }
+
+#[test]
+fn an_old_error_is_cleared_when_a_new_view_loads() {
+    let (mut app, effects) = new_app();
+    load(&mut app, &effects, vec![profile(1, "Argo", "Saha")]);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('f'));
+    type_text(&mut app, "nonsense");
+    press(&mut app, KeyCode::Enter);
+    assert!(matches!(app.status, Status::Failed(_)), "{:?}", app.status);
+    press(&mut app, KeyCode::Esc);
+    let effects = press(&mut app, KeyCode::Char('s'));
+    let page = jobs(&effects)
+        .into_iter()
+        .find(|(_, job)| matches!(job, Job::Page(_)))
+        .expect("sorting reads a page");
+    respond(
+        &mut app,
+        page.0,
+        Reply::Page(Ok(vec![profile(1, "Argo", "Saha")])),
+    );
+    assert!(!matches!(app.status, Status::Failed(_)), "{:?}", app.status);
+}

@@ -728,6 +728,15 @@ impl App {
                 self.in_flight.page = None;
                 match result {
                     Ok(rows) => {
+                        // A new view the user asked for (search, filter, sort, jump) has loaded:
+                        // an old error no longer describes what is on screen.
+                        if matches!(
+                            intent,
+                            PageIntent::ReplaceAtFirst | PageIntent::ReplaceAtLast
+                        ) && matches!(self.status, Status::Failed(_))
+                        {
+                            self.status = Status::Info(String::new());
+                        }
                         if std::mem::take(&mut self.offline) {
                             self.status = Status::Info("connected to the database again".into());
                         }
