@@ -226,6 +226,17 @@ on_every_backend! {
         assert!(!report.server_version.is_empty());
     }
 
+    fn the_gender_filter_matches_either_case(db) {
+        let mut repo = db.repo();
+        fill(&mut repo);
+        let upper = ProfileFilter { gender: Some("F".into()), ..ProfileFilter::default() };
+        let lower = ProfileFilter { gender: Some("f".into()), ..ProfileFilter::default() };
+        let count = repo.count(&upper).unwrap();
+        assert!(count > 0);
+        assert_eq!(repo.count(&lower).unwrap(), count);
+        assert_eq!(repo.page(&PageRequest { filter: lower, ..PageRequest::default() }).unwrap().len() as i64, count);
+    }
+
     fn the_servers_count_estimate_can_be_read(db) {
         let mut repo = db.repo();
         repo.seed(1_000, |_| {}).unwrap();

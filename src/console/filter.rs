@@ -1,4 +1,7 @@
 //! The filter prompt's little language: `[GENDER] [MIN-MAX | MIN- | -MAX | AGE]`.
+//!
+//! The gender matches either case (`m` finds `M`), as the name search ignores case; a part given
+//! twice, a range whose low end is above its high end, or anything else is refused with a message.
 
 use crate::domain::ProfileFilter;
 
@@ -30,14 +33,29 @@ pub fn parse_filter(text: &str) -> Result<ProfileFilter, String> {
             _ => Err(format!("filter: {s:?} is not an age from 0 to 150")),
         }
     };
+    let mut ages_given = false;
     for word in text.split_whitespace() {
+        let is_age = word.contains('-') || word.chars().all(|c| c.is_ascii_digit());
+        if is_age && std::mem::replace(&mut ages_given, true) {
+            return Err("filter: give one age or age range".to_owned());
+        }
         if let Some((low, high)) = word.split_once('-') {
             min = age(low)?;
             max = age(high)?;
-        } else if word.chars().all(|c| c.is_ascii_digit()) {
+            if let (Some(low), Some(high)) = (min, max)
+                && low > high
+            {
+                return Err(format!(
+                    "filter: the range {word:?} runs backwards; write {high}-{low}"
+                ));
+            }
+        } else if is_age {
             min = age(word)?;
             max = min;
         } else if word.chars().count() == 1 {
+            if gender.is_some() {
+                return Err("filter: give one gender".to_owned());
+            }
             gender = Some(word.to_owned());
         } else {
             return Err(format!(
@@ -74,5 +92,13 @@ mod tests {
     fn nonsense_is_reported() {
         assert!(parse_filter("200-300").is_err());
         assert!(parse_filter("FM").is_err());
+    }
+
+    #[test]
+    fn backwards_ranges_and_parts_given_twice_are_refused() {
+        let err = parse_filter("50-20").unwrap_err();
+        assert!(err.contains("backwards") && err.contains("20-50"), "{err}");
+        assert!(parse_filter("F M").unwrap_err().contains("one gender"));
+        assert!(parse_filter("20-30 40").unwrap_err().contains("one age"));
     }
 }

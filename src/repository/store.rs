@@ -118,7 +118,11 @@ macro_rules! impl_store {
             pub(super) fn browse_filter(filter: &ProfileFilter, walk: bool) -> Option<Filter<$db>> {
                 let terms = filter.search_terms().map(|term| $term_filter(term, walk));
                 let others: [Option<Filter<$db>>; 3] = [
-                    filter.gender.clone().map(|g| Box::new(profiles::gender.eq(g)) as Filter<$db>),
+                    // Either case, as the name search: `m` finds `M`.
+                    filter.gender.clone().map(|g| {
+                        let cases = [g.to_uppercase(), g.to_lowercase()];
+                        Box::new(profiles::gender.eq_any(cases)) as Filter<$db>
+                    }),
                     filter.age_min.map(|min| Box::new(profiles::age.ge(min)) as Filter<$db>),
                     filter.age_max.map(|max| Box::new(profiles::age.le(max)) as Filter<$db>),
                 ];
