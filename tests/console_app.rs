@@ -660,3 +660,27 @@ fn an_old_error_is_cleared_when_a_new_view_loads() {
     );
     assert!(!matches!(app.status, Status::Failed(_)), "{:?}", app.status);
 }
+
+#[test]
+fn slash_starts_empty_so_typing_replaces_the_search() {
+    let (mut app, effects) = new_app();
+    load(&mut app, &effects, vec![profile(1, "Argo", "Saha")]);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "saha");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.table.filter.search.as_deref(), Some("saha"));
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "argo");
+    assert_eq!(
+        app.table.filter.search.as_deref(),
+        Some("argo"),
+        "replaced, not appended"
+    );
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(
+        app.table.filter.search.as_deref(),
+        Some("saha"),
+        "Esc brings the old search back"
+    );
+}

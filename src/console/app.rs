@@ -466,10 +466,11 @@ impl App {
                 self.reload_first_page(effects);
             }
             Command::Search => {
-                let text = self.table.filter.search.clone().unwrap_or_default();
+                // Starts empty: what is typed replaces the current search (shown in the header),
+                // and Esc brings it back.
                 self.overlay = Overlay::Prompt {
                     kind: PromptKind::Search,
-                    input: Input::new(text),
+                    input: Input::default(),
                     before: self.table.filter.clone(),
                 };
             }
