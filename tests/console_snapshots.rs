@@ -336,3 +336,28 @@ fn too_small_terminal() {
     let app = app_with(people(), 60, 12);
     insta::assert_snapshot!(draw(&app).backend());
 }
+
+#[test]
+fn the_table_title_says_when_it_shows_only_matches() {
+    let mut app = app_with(people(), 120, 30);
+    let title_line = |app: &App| {
+        let terminal = draw(app);
+        let buffer = terminal.backend().buffer();
+        (0..buffer.area.width)
+            .map(|x| buffer[(x, 1)].symbol().to_owned())
+            .collect::<String>()
+    };
+    assert!(
+        title_line(&app).contains(" Profiles · all "),
+        "{}",
+        title_line(&app)
+    );
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "saha");
+    assert!(
+        title_line(&app).contains(" Matching profiles · "),
+        "{}",
+        title_line(&app)
+    );
+}

@@ -24,7 +24,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         (false, true) => "bottom",
         (false, false) => "…",
     };
-    let title = format!(" Profiles · {position} ");
+    // "all" of what: the whole table, or what the search and filter (in the header) let through.
+    let what = if table.filter.is_empty() {
+        "Profiles"
+    } else {
+        "Matching profiles"
+    };
+    let title = format!(" {what} · {position} ");
     let block = Block::default()
         .borders(Borders::ALL)
         .title(title)
