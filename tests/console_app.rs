@@ -684,3 +684,21 @@ fn slash_starts_empty_so_typing_replaces_the_search() {
         "Esc brings the old search back"
     );
 }
+
+#[test]
+fn a_fetch_says_which_typed_defaults_it_did_not_apply() {
+    let (mut app, _) = new_app();
+    // Argo Saha, M, 10 typed; the stored row is M, 70.
+    let id = start_get_or_create(&mut app);
+    let mut stored = profile(7, "Argo", "Saha");
+    stored.age = 70;
+    respond(
+        &mut app,
+        id,
+        Reply::Operation(Ok((stored, Outcome::Fetched))),
+    );
+    match &app.status {
+        Status::Done { not_applied, .. } => assert_eq!(not_applied, &["age 10"]),
+        other => panic!("{other:?}"),
+    }
+}

@@ -20,7 +20,9 @@ use super::table::{PageIntent, TableView};
 use super::ui::layout;
 use super::worker::{InspectReport, Job, PreviewMatch, Reply, Request, RequestId, Response};
 use crate::db::Backend;
-use crate::domain::{InvalidInput, Outcome, Profile, ProfileFilter, SortColumn, Towards};
+use crate::domain::{
+    InvalidInput, Outcome, Profile, ProfileFilter, ProfileValues, SortColumn, Towards,
+};
 use crate::error::Error;
 
 /// How long the lookup must rest before the preview asks the database.
@@ -103,6 +105,8 @@ pub enum Status {
         profile: Box<Profile>,
         elapsed: Duration,
         visible: bool,
+        /// Typed defaults a fetch did not apply (`gender F`), which F6 would.
+        not_applied: Vec<String>,
     },
     Deleted(Box<Profile>),
     Failed(String),
@@ -128,7 +132,8 @@ struct InFlight {
     estimate: Option<RequestId>,
     preview: Option<RequestId>,
     inspect: Option<RequestId>,
-    operations: Vec<(RequestId, String)>,
+    /// Writes sent: id, title, and for get_or_create the defaults (to say which a fetch ignored).
+    operations: Vec<(RequestId, String, Option<ProfileValues>)>,
     delete: Option<(RequestId, Profile)>,
     /// When the oldest running write was sent.
     writing_since: Option<Instant>,
@@ -567,8 +572,12 @@ impl App {
             Ok((lookup, job)) => {
                 let title = format!("{name} {lookup}");
                 self.status = self.busy_status(format!("running {title}"));
+                let defaults = match &job {
+                    Job::GetOrCreate(request) => Some(request.defaults.clone()),
+                    _ => None,
+                };
                 let id = self.send(job, effects);
-                self.in_flight.operations.push((id, title));
+                self.in_flight.operations.push((id, title, defaults));
             }
             Err(invalid) => self.status = Status::Failed(invalid.to_string()),
         }
@@ -819,11 +828,11 @@ impl App {
                     .in_flight
                     .operations
                     .iter()
-                    .position(|(op, _)| *op == id)
+                    .position(|(op, ..)| *op == id)
                 else {
                     return;
                 };
-                let (_, title) = self.in_flight.operations.remove(at);
+                let (_, title, defaults) = self.in_flight.operations.remove(at);
                 self.write_answered();
                 let text = match &result {
                     Ok((profile, outcome)) => outcome_text(outcome, profile),
@@ -838,11 +847,24 @@ impl App {
                         }
                         self.highlight = Some((profile.id, outcome.clone()));
                         self.show_row(&profile, effects);
+                        // A fetch ignores the defaults: say which of those typed differ from the row.
+                        let not_applied = match (&outcome, defaults) {
+                            (Outcome::Fetched, Some(defaults)) => defaults
+                                .fields()
+                                .filter_map(|field| {
+                                    let typed = defaults.get(field)?;
+                                    (profile.value(field) != typed)
+                                        .then(|| format!("{field} {typed}"))
+                                })
+                                .collect(),
+                            _ => Vec::new(),
+                        };
                         self.status = Status::Done {
                             outcome,
                             profile: Box::new(profile),
                             elapsed,
                             visible: true,
+                            not_applied,
                         };
                         self.form_changed();
                     }
@@ -939,7 +961,7 @@ impl App {
     fn stop_waiting(&mut self, waited: Duration, effects: &mut Vec<Effect>) {
         let mut writes: Vec<String> = std::mem::take(&mut self.in_flight.operations)
             .into_iter()
-            .map(|(_, title)| title)
+            .map(|(_, title, _)| title)
             .collect();
         if let Some((_, profile)) = self.in_flight.delete.take() {
             writes.push(format!("delete #{}", profile.id));

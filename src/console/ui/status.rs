@@ -30,6 +30,7 @@ pub fn render_status(app: &App, frame: &mut Frame, area: Rect) {
             profile,
             elapsed,
             visible,
+            not_applied,
         } => {
             let mut spans = vec![
                 Span::raw(" "),
@@ -39,6 +40,15 @@ pub fn render_status(app: &App, frame: &mut Frame, area: Rect) {
                 ),
                 Span::raw(format!(" in {}", millis(*elapsed))),
             ];
+            if !not_applied.is_empty() {
+                spans.push(Span::styled(
+                    format!(
+                        " · not applied: {} (F6 applies them)",
+                        not_applied.join(", ")
+                    ),
+                    theme::dim(),
+                ));
+            }
             if !visible {
                 spans.push(Span::styled(
                     " (hidden by the current search or filter)",
