@@ -361,3 +361,32 @@ fn the_table_title_says_when_it_shows_only_matches() {
         title_line(&app)
     );
 }
+
+#[test]
+fn hints_are_dropped_whole_never_cut() {
+    for width in [80, 90, 100, 110] {
+        let app = app_with(people(), width, 24);
+        let terminal = draw(&app);
+        let buffer = terminal.backend().buffer();
+        let last: String = (0..buffer.area.width)
+            .map(|x| buffer[(x, buffer.area.height - 1)].symbol().to_owned())
+            .collect();
+        let shown = last.trim_end();
+        // Every hint is a key and its words; the line never ends in a lone key or half a word.
+        assert!(
+            [
+                "help",
+                "inspect",
+                "log",
+                "table",
+                "role",
+                "field",
+                "get_or_create",
+                "update_or_create"
+            ]
+            .iter()
+            .any(|end| shown.ends_with(end)),
+            "{width} columns: {shown:?}"
+        );
+    }
+}

@@ -88,12 +88,22 @@ pub fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
             line
         }
         _ => {
+            // Whole hints only: one that does not fit is dropped, never cut.
             let mut spans = Vec::new();
+            let mut width = 0;
             for binding in keymap::hints(app.scope()) {
-                let key = binding.keys.first().map(|k| k.label()).unwrap_or_default();
-                let help = binding.hint.unwrap_or(binding.help);
-                spans.push(Span::styled(format!(" {key}"), theme::key()));
-                spans.push(Span::raw(format!(" {help} ")));
+                let key = format!(
+                    " {}",
+                    binding.keys.first().map(|k| k.label()).unwrap_or_default()
+                );
+                let help = format!(" {} ", binding.hint.unwrap_or(binding.help));
+                let needed = key.chars().count() + help.trim_end().chars().count();
+                if width + needed > usize::from(area.width) {
+                    break;
+                }
+                width += key.chars().count() + help.chars().count();
+                spans.push(Span::styled(key, theme::key()));
+                spans.push(Span::raw(help));
             }
             Line::from(spans)
         }
