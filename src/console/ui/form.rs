@@ -27,8 +27,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
+    // The value's room leaves two columns for the " ✗" mark, so a long invalid value never
+    // pushes it onto a line of its own.
     let value_width = (inner.width as usize)
-        .saturating_sub(LABEL_WIDTH + 10)
+        .saturating_sub(LABEL_WIDTH + 10 + 2)
         .max(1);
     let mut lines = Vec::new();
     for (index, field) in app.form.fields.iter().enumerate() {
