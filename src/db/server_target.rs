@@ -102,14 +102,6 @@ impl ServerTarget {
             .map(|(_, v)| v.as_str())
     }
 
-    /// The same server and settings, another database.
-    pub fn with_dbname(&self, dbname: &str) -> ServerTarget {
-        let mut target = self.clone();
-        target.params.retain(|(key, _)| key != "dbname");
-        target.params.push(("dbname".to_owned(), dbname.to_owned()));
-        target
-    }
-
     /// How long a statement, or a wait for a lock, may take on the server before it is cancelled.
     pub fn timeout(&self) -> Duration {
         self.timeout
