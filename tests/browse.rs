@@ -4,7 +4,7 @@
 mod common;
 
 use common::goc;
-use profile_console::domain::{PageRequest, Profile, ProfileFilter, SortColumn, Towards};
+use profile_console::domain::{PageRequest, Profile, ProfileFilter, SortColumn, Towards, fold};
 use profile_console::repository::Repository;
 
 const PEOPLE: [(&str, &str, &str, &str); 7] = [
@@ -75,8 +75,8 @@ fn expected_order(rows: &[Profile], sort: SortColumn, descending: bool) -> Vec<i
     rows.sort_by(|a, b| {
         let key = |p: &Profile| match sort {
             SortColumn::Id => (String::new(), String::new(), 0, p.id),
-            SortColumn::FirstName => (p.first_name.clone(), p.last_name.clone(), 0, 0),
-            SortColumn::LastName => (p.last_name.clone(), p.first_name.clone(), 0, 0),
+            SortColumn::FirstName => (fold(&p.first_name), fold(&p.last_name), 0, p.id),
+            SortColumn::LastName => (fold(&p.last_name), fold(&p.first_name), 0, p.id),
             SortColumn::Gender => (p.gender.clone(), String::new(), 0, p.id),
             SortColumn::Age => (String::new(), String::new(), p.age, p.id),
             SortColumn::CreatedAt => (p.created_at.to_string(), String::new(), 0, p.id),

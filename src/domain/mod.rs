@@ -2,6 +2,8 @@
 
 mod browse;
 mod field;
+mod fold;
+mod fold_table;
 pub mod input;
 mod outcome;
 mod profile;
@@ -9,6 +11,7 @@ mod text;
 
 pub use browse::{PageRequest, ProfileFilter, SortColumn, Towards};
 pub use field::{Field, FieldNameError};
+pub use fold::fold;
 pub use input::{
     FieldValue, GetOrCreate, InputProblem, InvalidInput, Lookup, Role, UpdateOrCreate, parse_value,
     split_pair,

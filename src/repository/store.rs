@@ -9,7 +9,9 @@ use diesel::sql_types::Bool;
 
 use super::rows::NewProfileRow;
 use super::schema::profiles;
-use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues};
+use diesel::dsl::sql;
+
+use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, SortColumn, fold};
 use crate::error::Error;
 
 /// One backend's statements. Every method is one statement, except `write_transaction`.
@@ -83,6 +85,70 @@ pub(crate) fn contains_pattern(term: &str) -> String {
 /// PostgreSQL); shorter ones match too many rows for an index to help.
 pub(crate) const TRIGRAM: usize = 3;
 
+/// A column a sort orders by. Names sort by their folded copies (`first_key`, `last_key`, kept by
+/// the database; see `domain::fold`), so case and diacritics do not count.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum SortKey {
+    Id,
+    FirstKey,
+    LastKey,
+    Gender,
+    Age,
+    CreatedAt,
+    UpdatedAt,
+}
+
+impl SortKey {
+    pub(crate) fn column(self) -> &'static str {
+        match self {
+            SortKey::Id => "id",
+            SortKey::FirstKey => "first_key",
+            SortKey::LastKey => "last_key",
+            SortKey::Gender => "gender",
+            SortKey::Age => "age",
+            SortKey::CreatedAt => "created_at",
+            SortKey::UpdatedAt => "updated_at",
+        }
+    }
+}
+
+/// The columns a sort orders by, ending in the id, which makes every order total.
+pub(crate) fn sort_keys(sort: SortColumn) -> &'static [SortKey] {
+    match sort {
+        SortColumn::Id => &[SortKey::Id],
+        SortColumn::FirstName => &[SortKey::FirstKey, SortKey::LastKey, SortKey::Id],
+        SortColumn::LastName => &[SortKey::LastKey, SortKey::FirstKey, SortKey::Id],
+        SortColumn::Gender => &[SortKey::Gender, SortKey::Id],
+        SortColumn::Age => &[SortKey::Age, SortKey::Id],
+        SortColumn::CreatedAt => &[SortKey::CreatedAt, SortKey::Id],
+        SortColumn::UpdatedAt => &[SortKey::UpdatedAt, SortKey::Id],
+    }
+}
+
+/// A term anywhere in either folded name, by `LIKE` (`escape`: the backend's `ESCAPE` clause for
+/// a backslash, or empty where the backslash is already the default).
+pub(crate) fn keys_contain<DB>(term: &str, escape: &'static str) -> Filter<DB>
+where
+    DB: diesel::backend::Backend,
+    diesel::expression::SqlLiteral<Bool>: diesel::query_builder::QueryFragment<DB>,
+    String: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+    DB: diesel::sql_types::HasSqlType<diesel::sql_types::Text>,
+{
+    let pattern = contains_pattern(&fold(term));
+    Box::new(
+        sql::<Bool>("(first_key LIKE ")
+            .bind::<diesel::sql_types::Text, _>(pattern.clone())
+            .sql(escape)
+            .sql(" OR last_key LIKE ")
+            .bind::<diesel::sql_types::Text, _>(pattern)
+            .sql(escape)
+            .sql(")"),
+    )
+}
+
+/// Ids a search page in id order walks before it turns to the name index (see `search_walk`).
+pub(crate) const SEARCH_WALK: i64 = 30_000;
+
 /// `ORDER BY` the key columns, all ascending or all descending (the row-value comparison needs
 /// one direction).
 macro_rules! order_by {
@@ -96,10 +162,51 @@ macro_rules! order_by {
 }
 
 macro_rules! impl_store {
-    ($conn:ty, $db:ty, $filters:ident, term_filter = $term_filter:path, search_walk = $search_walk:path, split_keyset = $split:expr, { $($backend_specific:item)* }) => {
+    ($conn:ty, $db:ty, $filters:ident, term_filter = $term_filter:path, search_walk = $walk:expr, split_keyset = $split:expr, { $($backend_specific:item)* }) => {
         /// The WHERE clauses, typed for this backend.
         mod $filters {
             use super::*;
+            use $crate::domain::fold;
+            use $crate::repository::store::{SEARCH_WALK, SortKey, TRIGRAM, sort_keys};
+
+            /// A search page in id order, where the backend walks (`search_walk = true`). A
+            /// planner estimates substring matches poorly (a term matching 7,000 rows can be
+            /// estimated at 140) and may then read thousands of rows through the name index,
+            /// where walking the primary key finds a page of matches in a few thousand rows. So:
+            /// walk at most [`SEARCH_WALK`] ids from the anchor with a cheap filter; only a term
+            /// too rare to fill the page there goes to the name index, which is then small.
+            /// Rows come back in reading order; `None` when the page is not a search in id order.
+            pub(super) fn search_walk(conn: &mut $conn, request: &PageRequest) -> QueryResult<Option<Vec<Profile>>> {
+                let searchable = request.filter.search_terms().next().is_some()
+                    && request.filter.search_terms().all(|term| term.chars().count() >= TRIGRAM);
+                if !$walk || request.sort != SortColumn::Id || !searchable {
+                    return Ok(None);
+                }
+                let ascending = request.reads_ascending();
+                let start = match &request.anchor {
+                    Some(anchor) => Some(anchor.id),
+                    None if ascending => profiles::table.select(diesel::dsl::min(profiles::id)).first(conn)?,
+                    None => profiles::table.select(diesel::dsl::max(profiles::id)).first(conn)?,
+                };
+                let Some(start) = start else {
+                    return Ok(Some(Vec::new()));
+                };
+                let within: Filter<$db> = if ascending {
+                    Box::new(profiles::id.le(start.saturating_add(SEARCH_WALK)))
+                } else {
+                    Box::new(profiles::id.ge(start.saturating_sub(SEARCH_WALK)))
+                };
+                let bounded: Filter<$db> = match &request.anchor {
+                    Some(anchor) => Box::new(within.and(keyset_filter(request, anchor))),
+                    None => within,
+                };
+                let mut rows: Vec<Profile> = page_query(request, true, Some(bounded), request.limit).load(conn)?;
+                if (rows.len() as i64) < request.limit {
+                    let keyset = request.anchor.as_ref().map(|anchor| keyset_filter(request, anchor));
+                    rows = page_query(request, false, keyset, request.limit).load(conn)?;
+                }
+                Ok(Some(rows))
+            }
 
             pub(super) fn lookup_filter(lookup: &Lookup) -> Filter<$db> {
                 let values = lookup.values();
@@ -147,17 +254,21 @@ macro_rules! impl_store {
                 match request.sort {
                     SortColumn::Id => Box::new(text("id").bind::<BigInt, _>(anchor.id).sql(")")),
                     SortColumn::FirstName => Box::new(
-                        text("first_name, last_name")
-                            .bind::<Text, _>(anchor.first_name.clone())
+                        text("first_key, last_key, id")
+                            .bind::<Text, _>(fold(&anchor.first_name))
                             .sql(", ")
-                            .bind::<Text, _>(anchor.last_name.clone())
+                            .bind::<Text, _>(fold(&anchor.last_name))
+                            .sql(", ")
+                            .bind::<BigInt, _>(anchor.id)
                             .sql(")"),
                     ),
                     SortColumn::LastName => Box::new(
-                        text("last_name, first_name")
-                            .bind::<Text, _>(anchor.last_name.clone())
+                        text("last_key, first_key, id")
+                            .bind::<Text, _>(fold(&anchor.last_name))
                             .sql(", ")
-                            .bind::<Text, _>(anchor.first_name.clone())
+                            .bind::<Text, _>(fold(&anchor.first_name))
+                            .sql(", ")
+                            .bind::<BigInt, _>(anchor.id)
                             .sql(")"),
                     ),
                     SortColumn::Gender => Box::new(
@@ -191,30 +302,37 @@ macro_rules! impl_store {
                 }
             }
 
-            /// `column <op> anchor's value`, one column.
-            fn compare_column(column: SortColumn, op: &str, anchor: &Profile) -> Filter<$db> {
-                let text = |name: &str| sql::<Bool>(name).sql(op);
-                match column {
-                    SortColumn::Id => Box::new(text("id").bind::<BigInt, _>(anchor.id)),
-                    SortColumn::FirstName => Box::new(text("first_name").bind::<Text, _>(anchor.first_name.clone())),
-                    SortColumn::LastName => Box::new(text("last_name").bind::<Text, _>(anchor.last_name.clone())),
-                    SortColumn::Gender => Box::new(text("gender").bind::<Text, _>(anchor.gender.clone())),
-                    SortColumn::Age => Box::new(text("age").bind::<Integer, _>(anchor.age)),
-                    SortColumn::CreatedAt => Box::new(text("created_at").bind::<Timestamp, _>(anchor.created_at)),
-                    SortColumn::UpdatedAt => Box::new(text("updated_at").bind::<Timestamp, _>(anchor.updated_at)),
+            /// `key <op> anchor's value`, one key column.
+            fn compare_key(key: SortKey, op: &str, anchor: &Profile) -> Filter<$db> {
+                let text = sql::<Bool>(key.column()).sql(op);
+                match key {
+                    SortKey::Id => Box::new(text.bind::<BigInt, _>(anchor.id)),
+                    SortKey::FirstKey => Box::new(text.bind::<Text, _>(fold(&anchor.first_name))),
+                    SortKey::LastKey => Box::new(text.bind::<Text, _>(fold(&anchor.last_name))),
+                    SortKey::Gender => Box::new(text.bind::<Text, _>(anchor.gender.clone())),
+                    SortKey::Age => Box::new(text.bind::<Integer, _>(anchor.age)),
+                    SortKey::CreatedAt => Box::new(text.bind::<Timestamp, _>(anchor.created_at)),
+                    SortKey::UpdatedAt => Box::new(text.bind::<Timestamp, _>(anchor.updated_at)),
                 }
             }
 
-            /// The keyset condition in two parts, for a sort whose tie-break is the id: rows with
-            /// the anchor's value past its id, and rows past its value. Each part is one index
-            /// seek; SQLite does not seek on a row value whose last column is the rowid.
-            pub(super) fn split_keyset(request: &PageRequest, anchor: &Profile) -> (Filter<$db>, Filter<$db>) {
+            /// The keyset condition in parts, one per key column, each one index seek: rows
+            /// equal to the anchor on the keys before it and past it on this one, the last key
+            /// first (SQLite does not seek on a row value whose last column is the rowid, nor
+            /// MariaDB on row values at all).
+            pub(super) fn split_keyset(request: &PageRequest, anchor: &Profile) -> Vec<Filter<$db>> {
                 let (past, past_or_at) = if request.reads_ascending() { (" > ", " >= ") } else { (" < ", " <= ") };
-                let id_op = if request.include_anchor { past_or_at } else { past };
-                let tie: Filter<$db> = Box::new(
-                    compare_column(request.sort, " = ", anchor).and(compare_column(SortColumn::Id, id_op, anchor)),
-                );
-                (tie, compare_column(request.sort, past, anchor))
+                let keys = sort_keys(request.sort);
+                (0..keys.len())
+                    .rev()
+                    .map(|at| {
+                        let op = if at + 1 == keys.len() && request.include_anchor { past_or_at } else { past };
+                        keys[..at]
+                            .iter()
+                            .map(|key| compare_key(*key, " = ", anchor))
+                            .fold(compare_key(keys[at], op, anchor), |all, equal| Box::new(equal.and(all)))
+                    })
+                    .collect()
             }
 
             /// One page's query: the browse filter, an optional keyset condition, the order.
@@ -234,8 +352,15 @@ macro_rules! impl_store {
                 }
                 query = match request.sort {
                     SortColumn::Id => order_by!(query, request.reads_ascending(), id),
-                    SortColumn::FirstName => order_by!(query, request.reads_ascending(), first_name, last_name),
-                    SortColumn::LastName => order_by!(query, request.reads_ascending(), last_name, first_name),
+                    SortColumn::FirstName | SortColumn::LastName => {
+                        let direction = if request.reads_ascending() { " ASC" } else { " DESC" };
+                        let order = sort_keys(request.sort)
+                            .iter()
+                            .map(|key| format!("{}{direction}", key.column()))
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        query.order(sql::<Text>(&order))
+                    }
                     SortColumn::Gender => order_by!(query, request.reads_ascending(), gender, id),
                     SortColumn::Age => order_by!(query, request.reads_ascending(), age, id),
                     SortColumn::CreatedAt => order_by!(query, request.reads_ascending(), created_at, id),
@@ -294,16 +419,17 @@ macro_rules! impl_store {
             }
 
             fn page(&mut self, request: &PageRequest) -> QueryResult<Vec<Profile>> {
-                let ties_on_id = !matches!(request.sort, SortColumn::Id | SortColumn::FirstName | SortColumn::LastName);
                 // Rows come in reading order; a backward page is turned round at the end.
-                let mut rows: Vec<Profile> = match ($search_walk(self, request)?, &request.anchor) {
+                let mut rows: Vec<Profile> = match ($filters::search_walk(self, request)?, &request.anchor) {
                     (Some(walked), _) => walked,
-                    (None, Some(anchor)) if $split && ties_on_id => {
-                        let (tie, beyond) = $filters::split_keyset(request, anchor);
-                        let mut rows: Vec<Profile> = $filters::page_query(request, false, Some(tie), request.limit).load(self)?;
-                        let missing = request.limit - rows.len() as i64;
-                        if missing > 0 {
-                            rows.extend($filters::page_query(request, false, Some(beyond), missing).load::<Profile>(self)?);
+                    (None, Some(anchor)) if $split && request.sort != SortColumn::Id => {
+                        let mut rows: Vec<Profile> = Vec::new();
+                        for part in $filters::split_keyset(request, anchor) {
+                            let missing = request.limit - rows.len() as i64;
+                            if missing <= 0 {
+                                break;
+                            }
+                            rows.extend($filters::page_query(request, false, Some(part), missing).load::<Profile>(self)?);
                         }
                         rows
                     }

@@ -155,6 +155,33 @@ impl TestDb {
         }
     }
 
+    /// The first column of each row `sql` returns, as text (`SELECT … AS value`), read as another
+    /// client would.
+    pub fn values(&self, sql: &str) -> Vec<String> {
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            value: String,
+        }
+        let query = diesel::sql_query(sql);
+        let rows: Vec<Row> = match &self.target {
+            DatabaseTarget::Sqlite(path) => diesel::RunQueryDsl::load(
+                query,
+                &mut diesel::SqliteConnection::establish(path.to_str().unwrap()).expect("connect"),
+            ),
+            DatabaseTarget::Postgres(_) => diesel::RunQueryDsl::load(
+                query,
+                &mut PgConnection::establish(&self.url).expect("connect"),
+            ),
+            DatabaseTarget::Mysql(_) => diesel::RunQueryDsl::load(
+                query,
+                &mut diesel::MysqlConnection::establish(&self.url).expect("connect"),
+            ),
+        }
+        .expect("run the query");
+        rows.into_iter().map(|row| row.value).collect()
+    }
+
     /// The URL the CLI takes for this database.
     pub fn url(&self) -> String {
         self.url.clone()

@@ -11,7 +11,7 @@
 //! - Creators of rows no unique constraint covers take turns on a locked row of
 //!   `profile_creator_locks` keyed on the lookup, held until their transaction ends.
 //! - Deadlocks (1213) and lock wait timeouts (1205) are retried as whole transactions (`retry.rs`).
-//! - Search: case-folded `LIKE` on either name (no trigram index).
+//! - Search: the suffixes of each folded name, in a table kept by triggers (see migration 2).
 
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
@@ -25,13 +25,13 @@ use super::{
     AppliedMigrationNames, Engine, MigrationError, records_our_migrations, run_all, versions,
 };
 use crate::db::{Backend, ConnectError, ServerTarget};
-use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, SortColumn};
+use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, SortColumn, fold};
 use crate::error::Error;
 use crate::repository::inspect::{SchemaReport, Single};
 use crate::repository::rows::{NewProfileRow, ProfileChangeset};
 use crate::repository::schema::profiles;
 use crate::repository::store::{
-    Filter, INJECTED_FAILURE, Store, contains_pattern, impl_store, order_by,
+    Filter, INJECTED_FAILURE, Store, TRIGRAM, contains_pattern, impl_store, keys_contain, order_by,
 };
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/mysql");
@@ -93,22 +93,21 @@ fn check_is_ours(conn: &mut MysqlConnection) -> Result<(), String> {
     )
 }
 
-/// One search term: case-folded LIKE on either name. MySQL's LIKE escapes with a backslash by
-/// default, which is how the pattern is escaped.
-fn mysql_term_filter(term: &str, _walk: bool) -> Filter<Mysql> {
-    let pattern = contains_pattern(&term.to_lowercase());
+/// One search term on MySQL: a range of `profile_name_suffixes` (a term of three or more
+/// characters occurs in a folded name exactly when one of its suffixes starts with it); for a
+/// `walk` in id order and for shorter terms, `LIKE` on either folded name. MySQL's `LIKE` escapes
+/// with a backslash by default, which is how the patterns are escaped.
+fn mysql_term_filter(term: &str, walk: bool) -> Filter<Mysql> {
+    if walk || term.chars().count() < TRIGRAM {
+        return keys_contain(term, "");
+    }
+    let mut prefix = contains_pattern(&fold(term));
+    prefix.remove(0);
     Box::new(
-        sql::<Bool>("(LOWER(first_name) LIKE ")
-            .bind::<Text, _>(pattern.clone())
-            .sql(" OR LOWER(last_name) LIKE ")
-            .bind::<Text, _>(pattern)
+        sql::<Bool>("id IN (SELECT profile_id FROM profile_name_suffixes WHERE suffix LIKE ")
+            .bind::<Text, _>(prefix)
             .sql(")"),
     )
-}
-
-/// No search walk: the term filter is planned as it is.
-fn no_search_walk(_: &mut MysqlConnection, _: &PageRequest) -> QueryResult<Option<Vec<Profile>>> {
-    Ok(None)
 }
 
 fn by_id(conn: &mut MysqlConnection, id: i64) -> QueryResult<Profile> {
@@ -123,7 +122,7 @@ impl_store!(
     Mysql,
     mysql_filters,
     term_filter = mysql_term_filter,
-    search_walk = no_search_walk,
+    search_walk = true,
     split_keyset = true,
     {
         /// The insert succeeds, or fails with a duplicate name (1062), which means "taken". In
@@ -296,10 +295,14 @@ impl Engine for MysqlConnection {
     /// id`, not `INSERT IGNORE`, which would hide other errors). Affected-row counts cannot tell
     /// an insert from a no-op here, so the new rows are counted by id.
     fn insert_demo_chunk(&mut self, rows: &[NewProfileRow<'_>]) -> QueryResult<usize> {
-        self.transaction(|conn| {
-            let last_id: Option<i64> = profiles::table
+        // The suffix trigger stands aside for this connection while the chunk goes in; the
+        // suffixes are then written by one statement, in the same transaction.
+        self.batch_execute("SET @profile_console_bulk_load = 1")?;
+        let inserted = self.transaction(|conn| -> QueryResult<usize> {
+            let after: i64 = profiles::table
                 .select(diesel::dsl::max(profiles::id))
-                .first(conn)?;
+                .first::<Option<i64>>(conn)?
+                .unwrap_or(0);
             for batch in rows.chunks(ROWS_PER_STATEMENT) {
                 diesel::insert_into(profiles::table)
                     .values(batch)
@@ -308,12 +311,27 @@ impl Engine for MysqlConnection {
                     .set(profiles::id.eq(profiles::id))
                     .execute(conn)?;
             }
+            diesel::sql_query(
+                "INSERT INTO profile_name_suffixes (suffix, profile_id) \
+                 SELECT SUBSTRING(k.name_key, p.n), k.id \
+                 FROM (SELECT id, first_key AS name_key FROM profiles WHERE id > ? \
+                       UNION ALL SELECT id, last_key FROM profiles WHERE id > ?) k \
+                 JOIN profile_fold_positions p ON p.n <= CHAR_LENGTH(k.name_key) - 2 \
+                 ON DUPLICATE KEY UPDATE profile_id = VALUES(profile_id)",
+            )
+            .bind::<BigInt, _>(after)
+            .bind::<BigInt, _>(after)
+            .execute(conn)?;
             let inserted: i64 = profiles::table
-                .filter(profiles::id.gt(last_id.unwrap_or(0)))
+                .filter(profiles::id.gt(after))
                 .count()
                 .get_result(conn)?;
             Ok(usize::try_from(inserted).unwrap_or(0))
-        })
+        });
+        let reset = self.batch_execute("SET @profile_console_bulk_load = NULL");
+        let inserted = inserted?;
+        reset?;
+        Ok(inserted)
     }
 
     /// InnoDB's `table_rows` statistic (sampled, so only roughly right).

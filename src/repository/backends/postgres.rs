@@ -21,13 +21,13 @@ use super::{
     AppliedMigrationNames, Engine, MigrationError, records_our_migrations, run_all, versions,
 };
 use crate::db::{Backend, ConnectError, ServerTarget};
-use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, SortColumn};
+use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, SortColumn, fold};
 use crate::error::Error;
 use crate::repository::inspect::{MIGRATIONS_SQL, SchemaReport, Single};
 use crate::repository::rows::{NewProfileRow, ProfileChangeset};
 use crate::repository::schema::profiles;
 use crate::repository::store::{
-    Filter, INJECTED_FAILURE, Store, TRIGRAM, contains_pattern, impl_store, order_by,
+    Filter, INJECTED_FAILURE, Store, contains_pattern, impl_store, keys_contain, order_by,
     returning_writes,
 };
 
@@ -90,79 +90,18 @@ fn check_is_ours(conn: &mut PgConnection) -> Result<(), String> {
     )
 }
 
-/// One search term on PostgreSQL: ILIKE on either name, which the pg_trgm GIN indexes serve for
-/// longer terms; for a `walk` in id order, plain LIKE on the stored lower-cased `search_name`,
-/// which no index serves and which costs a fraction of ILIKE per row.
+/// One search term on PostgreSQL: `LIKE` on either folded name, which the pg_trgm GIN indexes
+/// serve for longer terms; for a `walk` in id order, plain `LIKE` on the stored `search_name`
+/// (both folded names), which no index serves and which costs a fraction of that per row.
 fn pg_term_filter(term: &str, walk: bool) -> Filter<Pg> {
     if walk {
         return Box::new(
             sql::<Bool>("search_name LIKE ")
-                .bind::<Text, _>(contains_pattern(&term.to_lowercase()))
+                .bind::<Text, _>(contains_pattern(&fold(term)))
                 .sql(" ESCAPE '\\'"),
         );
     }
-    let pattern = contains_pattern(term);
-    Box::new(
-        profiles::first_name
-            .ilike(pattern.clone())
-            .escape('\\')
-            .or(profiles::last_name.ilike(pattern).escape('\\')),
-    )
-}
-
-/// Ids a search page walks in id order before it turns to the trigram index.
-const SEARCH_WALK: i64 = 30_000;
-
-/// A search page in id order on PostgreSQL. The planner estimates trigram matches poorly (a term
-/// matching 7,000 rows can be estimated at 140) and then reads thousands of heap pages through a
-/// bitmap, where walking the primary key finds a page of matches in a few thousand rows. So: walk
-/// at most [`SEARCH_WALK`] ids from the anchor with a cheap filter; only a term too rare to
-/// fill the page there goes to the trigram index, whose bitmap is then small. Rows come back in
-/// reading order.
-fn pg_search_walk(
-    conn: &mut PgConnection,
-    request: &PageRequest,
-) -> QueryResult<Option<Vec<Profile>>> {
-    let searchable = request.filter.search_terms().next().is_some()
-        && request
-            .filter
-            .search_terms()
-            .all(|term| term.chars().count() >= TRIGRAM);
-    if request.sort != SortColumn::Id || !searchable {
-        return Ok(None);
-    }
-    let ascending = request.reads_ascending();
-    let start = match &request.anchor {
-        Some(anchor) => Some(anchor.id),
-        None if ascending => profiles::table
-            .select(diesel::dsl::min(profiles::id))
-            .first(conn)?,
-        None => profiles::table
-            .select(diesel::dsl::max(profiles::id))
-            .first(conn)?,
-    };
-    let Some(start) = start else {
-        return Ok(Some(Vec::new()));
-    };
-    let within: Filter<Pg> = if ascending {
-        Box::new(profiles::id.le(start.saturating_add(SEARCH_WALK)))
-    } else {
-        Box::new(profiles::id.ge(start.saturating_sub(SEARCH_WALK)))
-    };
-    let bounded: Filter<Pg> = match &request.anchor {
-        Some(anchor) => Box::new(within.and(pg_filters::keyset_filter(request, anchor))),
-        None => within,
-    };
-    let mut rows: Vec<Profile> =
-        pg_filters::page_query(request, true, Some(bounded), request.limit).load(conn)?;
-    if (rows.len() as i64) < request.limit {
-        let keyset = request
-            .anchor
-            .as_ref()
-            .map(|anchor| pg_filters::keyset_filter(request, anchor));
-        rows = pg_filters::page_query(request, false, keyset, request.limit).load(conn)?;
-    }
-    Ok(Some(rows))
+    keys_contain(term, " ESCAPE '\\'")
 }
 
 impl_store!(
@@ -170,7 +109,7 @@ impl_store!(
     Pg,
     pg_filters,
     term_filter = pg_term_filter,
-    search_walk = pg_search_walk,
+    search_walk = true,
     split_keyset = false,
     {
         returning_writes!();

@@ -11,6 +11,8 @@
 
 use std::path::Path;
 
+use super::sqlite_name_keys::SET_NAME_KEYS;
+
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
 use diesel::dsl::sql;
@@ -24,14 +26,13 @@ use super::{
     run_all, versions,
 };
 use crate::db::{Backend, ConnectError};
-use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, SortColumn};
+use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, SortColumn, fold};
 use crate::error::Error;
 use crate::repository::inspect::{MIGRATIONS_SQL, SchemaItem, SchemaReport, Single};
 use crate::repository::rows::{NewProfileRow, ProfileChangeset};
 use crate::repository::schema::profiles;
 use crate::repository::store::{
-    Filter, INJECTED_FAILURE, Store, TRIGRAM, contains_pattern, impl_store, order_by,
-    returning_writes,
+    Filter, INJECTED_FAILURE, Store, TRIGRAM, impl_store, keys_contain, order_by, returning_writes,
 };
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -114,11 +115,11 @@ fn check_is_ours(conn: &mut SqliteConnection) -> Result<(), String> {
     ))
 }
 
-/// One search term on SQLite: the FTS5 trigram index, which also folds case beyond ASCII; short
-/// terms scan with LIKE (ASCII case folding), which stops early since they match often.
+/// One search term on SQLite: the FTS5 trigram index over the folded names; short terms scan
+/// with LIKE, which stops early since they match often.
 fn sqlite_term_filter(term: &str, _walk: bool) -> Filter<Sqlite> {
     if term.chars().count() >= TRIGRAM {
-        let phrase = format!("\"{}\"", term.replace('"', "\"\""));
+        let phrase = format!("\"{}\"", fold(term).replace('"', "\"\""));
         Box::new(
             sql::<Bool>(
                 "id IN (SELECT rowid FROM profiles_name_search WHERE profiles_name_search MATCH ",
@@ -127,19 +128,8 @@ fn sqlite_term_filter(term: &str, _walk: bool) -> Filter<Sqlite> {
             .sql(")"),
         )
     } else {
-        let pattern = contains_pattern(term);
-        Box::new(
-            profiles::first_name
-                .like(pattern.clone())
-                .escape('\\')
-                .or(profiles::last_name.like(pattern).escape('\\')),
-        )
+        keys_contain(term, " ESCAPE '\\'")
     }
-}
-
-/// SQLite's FTS subquery is planned well as it is.
-fn no_search_walk(_: &mut SqliteConnection, _: &PageRequest) -> QueryResult<Option<Vec<Profile>>> {
-    Ok(None)
 }
 
 impl_store!(
@@ -147,7 +137,7 @@ impl_store!(
     Sqlite,
     sqlite_filters,
     term_filter = sqlite_term_filter,
-    search_walk = no_search_walk,
+    search_walk = false,
     split_keyset = true,
     {
         returning_writes!();
@@ -221,8 +211,8 @@ impl Engine for SqliteConnection {
     }
 
     /// One cached single-row statement per profile (no network, so batching buys nothing). The
-    /// name-search index is filled once for the whole chunk, in one statement, rather than by its
-    /// trigger row by row; the transaction keeps other writers out meanwhile, so no row they
+    /// folded names and the name-search index are filled once for the whole chunk, one statement
+    /// each, rather than by the insert trigger row by row; the transaction keeps other writers out meanwhile, so no row they
     /// write is missed.
     fn insert_demo_chunk(&mut self, rows: &[NewProfileRow<'_>]) -> QueryResult<usize> {
         self.immediate_transaction(|conn| {
@@ -243,9 +233,12 @@ impl Engine for SqliteConnection {
                     .on_conflict_do_nothing()
                     .execute(conn)?;
             }
+            diesel::sql_query(format!("UPDATE profiles SET {SET_NAME_KEYS} WHERE id > ?"))
+                .bind::<BigInt, _>(last_id.unwrap_or(0))
+                .execute(conn)?;
             diesel::sql_query(
-                "INSERT INTO profiles_name_search (rowid, first_name, last_name) \
-                 SELECT id, first_name, last_name FROM profiles WHERE id > ?",
+                "INSERT INTO profiles_name_search (rowid, first_key, last_key) \
+                 SELECT id, first_key, last_key FROM profiles WHERE id > ?",
             )
             .bind::<BigInt, _>(last_id.unwrap_or(0))
             .execute(conn)?;
