@@ -381,14 +381,125 @@ fn delete_asks_first_and_names_the_row() {
 }
 
 #[test]
-fn enter_on_a_row_loads_it_into_the_form() {
+fn enter_on_a_row_edits_it_and_saves_only_the_changed_fields_by_its_id() {
     let (mut app, effects) = new_app();
-    load(&mut app, &effects, vec![profile(3, "Argo", "Saha")]);
+    load(&mut app, &effects, vec![profile(3, "Bea", "Lind")]);
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.focus, Focus::Form);
-    let values: Vec<&str> = app.form.fields.iter().map(|f| f.input.value()).collect();
-    assert_eq!(values, ["Argo", "Saha", "M", "10"]);
+    assert_eq!(app.form.editing.as_ref().map(|p| p.id), Some(3));
+    assert_eq!(app.form.values(), ["Bea", "Lind", "M", "10"]);
+    // Nothing changed: nothing is sent.
+    assert!(jobs(&press(&mut app, KeyCode::Enter)).is_empty());
+    assert!(matches!(&app.status, Status::Info(text) if text.contains("nothing changed in #3")));
+    // A rename: update_or_create on id 3 with the changed field alone, whichever run key.
+    press(&mut app, KeyCode::Tab);
+    ctrl(&mut app, 'u');
+    type_text(&mut app, "Linx");
+    for key in [KeyCode::Enter, KeyCode::F(5), KeyCode::F(6)] {
+        let effects = press(&mut app, key);
+        match jobs(&effects).as_slice() {
+            [(_, Job::UpdateOrCreate(request))] => {
+                assert_eq!(request.lookup.describe(), "id=3");
+                assert_eq!(
+                    request
+                        .defaults
+                        .get(profile_console::domain::Field::LastName)
+                        .map(|v| v.to_string())
+                        .as_deref(),
+                    Some("Linx")
+                );
+                assert_eq!(request.defaults.fields().count(), 1);
+                assert!(request.create_defaults.is_none());
+            }
+            other => panic!("expected one update_or_create, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn esc_leaves_edit_mode_without_writing() {
+    let (mut app, effects) = new_app();
+    load(&mut app, &effects, vec![profile(3, "Bea", "Lind")]);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('e'));
+    type_text(&mut app, "x");
+    let effects = press(&mut app, KeyCode::Esc);
+    assert!(jobs(&effects).is_empty());
+    assert_eq!(app.focus, Focus::Table);
+    assert!(app.form.editing.is_none());
+    assert_eq!(app.form.values(), ["", "", "", ""]);
+    assert!(
+        matches!(&app.status, Status::Info(text) if text.contains("stopped editing #3; nothing written"))
+    );
+}
+
+fn enter_a_profile(app: &mut App, values: [&str; 4]) -> u64 {
+    for (at, value) in values.iter().enumerate() {
+        type_text(app, value);
+        if at < 3 {
+            press(app, KeyCode::Tab);
+        }
+    }
+    let effects = press(app, KeyCode::Enter);
+    jobs(&effects)[0].0
+}
+
+#[test]
+fn after_a_save_the_form_is_ready_for_the_next_entry_and_ctrl_p_brings_it_back() {
+    let (mut app, effects) = new_app();
+    load(&mut app, &effects, vec![]);
+    // A role changed for this entry stays for the next.
+    app.form.focused = 3;
+    ctrl(&mut app, 't');
+    app.form.focused = 0;
+    let id = enter_a_profile(&mut app, ["Argo", "Saha", "M", "10"]);
+    respond(
+        &mut app,
+        id,
+        Reply::Operation(Ok((profile(1, "Argo", "Saha"), Outcome::Created))),
+    );
+    assert_eq!(app.form.values(), ["", "", "", ""]);
+    assert_eq!(app.form.focused, 0);
+    assert_eq!(app.form.fields[3].role, FieldRole::CreateDefault);
+    // The next entry costs its characters plus 3 Tab and Enter.
+    let id = enter_a_profile(&mut app, ["Bea", "Lind", "F", "31"]);
+    respond(
+        &mut app,
+        id,
+        Reply::Operation(Ok((profile(2, "Bea", "Lind"), Outcome::Created))),
+    );
+    ctrl(&mut app, 'p');
+    assert_eq!(app.form.values(), ["Bea", "Lind", "F", "31"]);
+    assert_eq!(app.form.focused, 0);
+    // Ctrl-X starts over: values, roles and field.
+    app.form.focused = 2;
+    ctrl(&mut app, 'x');
+    assert_eq!(app.form.values(), ["", "", "", ""]);
+    assert_eq!(app.form.focused, 0);
+    assert_eq!(app.form.fields[3].role, FieldRole::Default);
+}
+
+#[test]
+fn what_was_typed_while_a_save_ran_is_kept_and_a_failure_keeps_the_entry() {
+    let (mut app, effects) = new_app();
+    load(&mut app, &effects, vec![]);
+    let id = enter_a_profile(&mut app, ["Argo", "Saha", "M", "10"]);
+    type_text(&mut app, "1");
+    respond(
+        &mut app,
+        id,
+        Reply::Operation(Ok((profile(1, "Argo", "Saha"), Outcome::Created))),
+    );
+    assert_eq!(app.form.values(), ["Argo", "Saha", "M", "101"]);
+    let effects = press(&mut app, KeyCode::Enter);
+    let (id, _) = jobs(&effects)[0].clone();
+    respond(
+        &mut app,
+        id,
+        Reply::Operation(Err(profile_console::error::Error::NoSuchProfile(9))),
+    );
+    assert_eq!(app.form.values(), ["Argo", "Saha", "M", "101"]);
 }
 
 #[test]

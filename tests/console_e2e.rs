@@ -156,14 +156,43 @@ fn enter_a_profile_see_each_outcome_and_quit(db: &TestDb) {
         "the row is badged in the table:\n{screen}"
     );
 
-    console.send("\r");
-    console.wait_for("FETCHED #");
+    // Save and next: the form is empty with the first field focused, so the next profile costs
+    // its characters plus 4 keys (3 Tab, Enter), as the first did.
+    console.send("Bea\tLind\tF\t31\r");
+    let screen = console.wait_for("CREATED #2");
+    assert!(screen.contains("Bea Lind (F, 31)"), "{screen}");
+    console.send("Argo\tSaha\tF\t70\r");
+    let screen = console.wait_for("FETCHED #1");
+    assert!(screen.contains("not applied: gender F, age 70"), "{screen}");
 
-    console.send(&format!("{BACKSPACE}{BACKSPACE}11"));
+    // Ctrl-P brings the last entry back for a correction; F6 applies it.
+    console.send("\x10");
+    console.wait_for("the last saved entry is back");
     console.wait_for("will update");
     console.send(F6);
-    let screen = console.wait_for("UPDATED #");
-    assert!(screen.contains("age 10 → 11"), "{screen}");
+    let screen = console.wait_for("UPDATED #1");
+    assert!(screen.contains("age 10 → 70"), "{screen}");
+
+    // Edit mode: a row from the table, bound to its id; a rename updates it in place.
+    console.send(ESC);
+    console.send("/lind\r");
+    console.wait_for("Matching profiles");
+    console.send("e");
+    console.wait_for("Editing #2");
+    console.send("\t\x15Linx");
+    console.wait_for("Enter saves #2: last_name Lind → Linx");
+    console.send("\r");
+    let screen = console.wait_for("UPDATED #2");
+    assert!(screen.contains("last_name Lind → Linx"), "{screen}");
+    let mut repo = db.repo();
+    let all = repo
+        .page(&profile_console::domain::PageRequest::default())
+        .unwrap();
+    let names: Vec<String> = all
+        .iter()
+        .map(|p| format!("#{} {} {}", p.id, p.first_name, p.last_name))
+        .collect();
+    assert_eq!(names, ["#1 Argo Saha", "#2 Bea Linx"]);
 
     console.send(ESC);
     console.send("q");
@@ -186,7 +215,7 @@ fn enter_a_profile_see_each_outcome_and_quit(db: &TestDb) {
         .unwrap();
     assert_eq!(
         (outcome, row.age, row.gender.as_str()),
-        (Outcome::Fetched, 11, "M")
+        (Outcome::Fetched, 70, "F")
     );
 }
 

@@ -14,7 +14,7 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::filter::{describe_filter, parse_filter};
-use super::form::{FieldRole, Form};
+use super::form::{EditPlan, FieldRole, Form};
 use super::keymap::{self, Command, Scope};
 use super::table::{PageIntent, TableView};
 use super::ui::layout;
@@ -132,13 +132,25 @@ struct InFlight {
     estimate: Option<RequestId>,
     preview: Option<RequestId>,
     inspect: Option<RequestId>,
-    /// Writes sent: id, title, and for get_or_create the defaults (to say which a fetch ignored).
-    operations: Vec<(RequestId, String, Option<ProfileValues>)>,
+    /// Writes sent, oldest first.
+    operations: Vec<SentOperation>,
     delete: Option<(RequestId, Profile)>,
     /// When the oldest running write was sent.
     writing_since: Option<Instant>,
     /// Esc asked the server to cancel the running write.
     cancelling: bool,
+}
+
+/// A write sent to the worker, as its answer needs it.
+#[derive(Clone, Debug)]
+struct SentOperation {
+    id: RequestId,
+    title: String,
+    /// For get_or_create, the defaults (to say which a fetch did not apply).
+    defaults: Option<ProfileValues>,
+    /// The form's values when it was sent: the form makes way for the next entry on success only
+    /// if they are still what it holds.
+    form_values: [String; 4],
 }
 
 pub struct App {
@@ -415,6 +427,9 @@ impl App {
         match command {
             Command::Quit => effects.push(Effect::Quit),
             Command::CancelOperation => self.cancel_operation(effects),
+            Command::RunGetOrCreate | Command::RunUpdateOrCreate if self.form.editing.is_some() => {
+                self.save_edit(effects);
+            }
             Command::RunGetOrCreate => {
                 let request = self.form.get_or_create();
                 let job = request.map(|r| (r.lookup.describe(), Job::GetOrCreate(r)));
@@ -440,7 +455,16 @@ impl App {
             }
             Command::Refresh => self.refresh(effects),
             Command::FocusForm => self.focus = Focus::Form,
-            Command::FocusTable => self.focus = Focus::Table,
+            Command::FocusTable => {
+                if let Some(row) = self.form.editing.take() {
+                    self.form.clear();
+                    self.form.focused = 0;
+                    self.form_changed();
+                    self.status =
+                        Status::Info(format!("stopped editing #{}; nothing written", row.id));
+                }
+                self.focus = Focus::Table;
+            }
             Command::NextField => self.form.next_field(),
             Command::PreviousField => self.form.previous_field(),
             Command::CycleRole => {
@@ -449,8 +473,17 @@ impl App {
                 self.form_changed();
             }
             Command::ClearForm => {
-                self.form.clear();
+                self.form.reset();
                 self.form_changed();
+                self.status = Status::Info("form cleared: values, roles and field".into());
+            }
+            Command::RecallEntry => {
+                if self.form.recall() {
+                    self.form_changed();
+                    self.status = Status::Info("the last saved entry is back in the form".into());
+                } else {
+                    self.status = Status::Info("no entry saved yet to bring back".into());
+                }
             }
             Command::Down => self.move_cursor(1, effects),
             Command::Up => self.move_cursor(-1, effects),
@@ -487,13 +520,15 @@ impl App {
                     before: self.table.filter.clone(),
                 };
             }
-            Command::LoadRow => {
+            Command::EditRow => {
                 if let Some(profile) = self.table.selected().cloned() {
-                    self.form.load(&profile);
+                    self.form.edit(&profile);
                     self.focus = Focus::Form;
                     self.form_changed();
-                    self.status =
-                        Status::Info(format!("loaded {} into the form", profile.summary()));
+                    self.status = Status::Info(format!(
+                        "editing #{}: Enter saves the changed fields, Esc leaves without writing",
+                        profile.id
+                    ));
                 }
             }
             Command::Delete => {
@@ -577,7 +612,39 @@ impl App {
                     _ => None,
                 };
                 let id = self.send(job, effects);
-                self.in_flight.operations.push((id, title, defaults));
+                self.in_flight.operations.push(SentOperation {
+                    id,
+                    title,
+                    defaults,
+                    form_values: self.form.values(),
+                });
+            }
+            Err(invalid) => self.status = Status::Failed(invalid.to_string()),
+        }
+    }
+
+    /// Saves the row being edited: only the changed fields, by its id.
+    fn save_edit(&mut self, effects: &mut Vec<Effect>) {
+        let Some(plan) = self.form.edit_plan() else {
+            return;
+        };
+        let id = self.form.editing.as_ref().map_or(0, |row| row.id);
+        match plan {
+            Ok(EditPlan::NoChange) => {
+                self.status = Status::Info(format!(
+                    "nothing changed in #{id}: edit a field, or Esc to leave"
+                ));
+            }
+            Ok(EditPlan::Save(request)) => {
+                let title = format!("edit #{id}");
+                self.start_operation(
+                    "edit",
+                    Ok((format!("#{id}"), Job::UpdateOrCreate(request))),
+                    effects,
+                );
+                if let Some(sent) = self.in_flight.operations.last_mut() {
+                    sent.title = title;
+                }
             }
             Err(invalid) => self.status = Status::Failed(invalid.to_string()),
         }
@@ -678,6 +745,19 @@ impl App {
     // ---- the preview -----------------------------------------------------------------------
 
     fn form_changed(&mut self) {
+        if self.form.editing.is_some() {
+            // Editing: the preview looks up the new name, to say if another row has it.
+            let renamed = self.form.is_changed(0) || self.form.is_changed(1);
+            if renamed {
+                self.preview = Preview::Waiting;
+                self.preview_due = Some(Instant::now() + PREVIEW_DEBOUNCE);
+            } else {
+                self.preview = Preview::Empty;
+                self.preview_due = None;
+                self.in_flight.preview = None;
+            }
+            return;
+        }
         let any_lookup = self
             .form
             .fields
@@ -709,7 +789,12 @@ impl App {
         }
         if self.preview_due.is_some_and(|due| due <= now) {
             self.preview_due = None;
-            match self.form.lookup() {
+            let lookup = if self.form.editing.is_some() {
+                self.form.name_lookup()
+            } else {
+                self.form.lookup()
+            };
+            match lookup {
                 Ok(lookup) => {
                     let id = self.send(Job::Preview(lookup), effects);
                     self.in_flight.preview = Some(id);
@@ -824,15 +909,15 @@ impl App {
                 self.inspect = Some(result.map_err(|err| err.to_string()));
             }
             Reply::Operation(result) => {
-                let Some(at) = self
-                    .in_flight
-                    .operations
-                    .iter()
-                    .position(|(op, ..)| *op == id)
-                else {
+                let Some(at) = self.in_flight.operations.iter().position(|op| op.id == id) else {
                     return;
                 };
-                let (_, title, defaults) = self.in_flight.operations.remove(at);
+                let SentOperation {
+                    title,
+                    defaults,
+                    form_values,
+                    ..
+                } = self.in_flight.operations.remove(at);
                 self.write_answered();
                 let text = match &result {
                     Ok((profile, outcome)) => outcome_text(outcome, profile),
@@ -866,6 +951,11 @@ impl App {
                             visible: true,
                             not_applied,
                         };
+                        // Saved: the form is ready for the next entry, unless the user has
+                        // already started changing it.
+                        if self.form.values() == form_values {
+                            self.form.next_entry();
+                        }
                         self.form_changed();
                     }
                     Err(err) => self.fail("", &err),
@@ -961,7 +1051,7 @@ impl App {
     fn stop_waiting(&mut self, waited: Duration, effects: &mut Vec<Effect>) {
         let mut writes: Vec<String> = std::mem::take(&mut self.in_flight.operations)
             .into_iter()
-            .map(|(_, title, _)| title)
+            .map(|op| op.title)
             .collect();
         if let Some((_, profile)) = self.in_flight.delete.take() {
             writes.push(format!("delete #{}", profile.id));

@@ -66,6 +66,10 @@ impl FormField {
 pub struct Form {
     pub fields: [FormField; 4],
     pub focused: usize,
+    /// The stored row the form edits, bound by its id; `None` for a new entry.
+    pub editing: Option<Profile>,
+    /// The values of the last entry that was saved, which [`Form::recall`] brings back.
+    recalled: Option<[String; 4]>,
 }
 
 impl Default for Form {
@@ -84,8 +88,19 @@ impl Default for Form {
                 field(Field::Age, FieldRole::Default),
             ],
             focused: 0,
+            editing: None,
+            recalled: None,
         }
     }
+}
+
+/// What saving an edited row would write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EditPlan {
+    /// Nothing differs from the stored row.
+    NoChange,
+    /// update_or_create on the row's id, with only the changed fields as defaults.
+    Save(UpdateOrCreate),
 }
 
 impl Form {
@@ -101,18 +116,85 @@ impl Form {
         self.focused = (self.focused + self.fields.len() - 1) % self.fields.len();
     }
 
+    /// Empties every value; roles, focus and edit mode stay.
     pub fn clear(&mut self) {
         for field in &mut self.fields {
             field.input.reset();
         }
     }
 
-    /// Fills the inputs from a stored profile, keeping every role.
-    pub fn load(&mut self, profile: &Profile) {
-        for field in &mut self.fields {
-            let value = profile.value(field.field).to_string();
+    /// A fresh form: no values, the starting roles, the first field, no row being edited. (The
+    /// last saved entry can still be recalled.)
+    pub fn reset(&mut self) {
+        let recalled = self.recalled.take();
+        *self = Form {
+            recalled,
+            ..Form::default()
+        };
+    }
+
+    /// The typed values, field by field.
+    pub fn values(&self) -> [String; 4] {
+        self.fields
+            .each_ref()
+            .map(|field| field.input.value().to_owned())
+    }
+
+    /// After a save: the values are kept for [`Form::recall`], and the form is ready for the
+    /// next entry (empty, first field, the same roles, no row being edited).
+    pub fn next_entry(&mut self) {
+        self.recalled = Some(self.values());
+        self.clear();
+        self.editing = None;
+        self.focused = 0;
+    }
+
+    /// Brings back the last saved entry's values (for a correction); false when there is none.
+    pub fn recall(&mut self) -> bool {
+        let Some(values) = self.recalled.clone() else {
+            return false;
+        };
+        for (field, value) in self.fields.iter_mut().zip(values) {
             field.input = Input::new(value);
         }
+        self.editing = None;
+        self.focused = 0;
+        true
+    }
+
+    /// Loads a stored row to edit it: its values, bound to its id.
+    pub fn edit(&mut self, profile: &Profile) {
+        for field in &mut self.fields {
+            field.input = Input::new(profile.value(field.field).to_string());
+        }
+        self.editing = Some(profile.clone());
+        self.focused = 0;
+    }
+
+    /// Whether the field's value differs from the edited row's.
+    pub fn is_changed(&self, index: usize) -> bool {
+        let field = &self.fields[index];
+        self.editing
+            .as_ref()
+            .is_some_and(|row| row.value(field.field).to_string() != field.input.value())
+    }
+
+    /// What saving the edited row would write: only the fields that differ from it, by its id.
+    /// `None` when no row is being edited.
+    pub fn edit_plan(&self) -> Option<Result<EditPlan, InvalidInput>> {
+        let row = self.editing.as_ref()?;
+        let id = row.id.to_string();
+        let changed: Vec<(&'static str, &str)> = self
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| self.is_changed(*index))
+            .map(|(_, field)| (field.field.name(), field.input.value()))
+            .collect();
+        if changed.is_empty() {
+            return Some(Ok(EditPlan::NoChange));
+        }
+        Some(UpdateOrCreate::parse(&[("id", id.as_str())], &changed, None).map(EditPlan::Save))
     }
 
     fn pairs(&self, roles: &[FieldRole]) -> Vec<(&'static str, &str)> {
@@ -142,6 +224,15 @@ impl Form {
             &self.pairs(&[FieldRole::Default]),
             has_create_defaults.then_some(create_pairs.as_slice()),
         )
+    }
+
+    /// The typed first and last name as a lookup (the edit preview: is the new name taken?).
+    pub fn name_lookup(&self) -> Result<Lookup, InvalidInput> {
+        let pairs: Vec<(&'static str, &str)> = self.fields[..2]
+            .iter()
+            .map(|field| (field.field.name(), field.input.value()))
+            .collect();
+        GetOrCreate::parse(&pairs, &[]).map(|request| request.lookup)
     }
 
     /// The lookup alone, for the live preview.

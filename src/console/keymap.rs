@@ -19,6 +19,7 @@ pub enum Command {
     PreviousField,
     CycleRole,
     ClearForm,
+    RecallEntry,
     Down,
     Up,
     PageDown,
@@ -29,7 +30,7 @@ pub enum Command {
     ReverseSort,
     Search,
     Filter,
-    LoadRow,
+    EditRow,
     Delete,
     CancelOperation,
 }
@@ -192,7 +193,20 @@ pub const BINDINGS: &[Binding] = &[
         "role: lookup → default → create → unused",
         Some("role"),
     ),
-    bind(S::Form, &[ctrl('x')], C::ClearForm, "clear the form", None),
+    bind(
+        S::Form,
+        &[ctrl('x')],
+        C::ClearForm,
+        "start over: clear values, roles and field",
+        None,
+    ),
+    bind(
+        S::Form,
+        &[ctrl('p')],
+        C::RecallEntry,
+        "bring back the last saved entry",
+        None,
+    ),
     bind(
         S::Form,
         &[plain(K::Esc)],
@@ -272,10 +286,10 @@ pub const BINDINGS: &[Binding] = &[
     ),
     bind(
         S::Table,
-        &[plain(K::Enter)],
-        C::LoadRow,
-        "load the row into the form",
-        Some("to form"),
+        &[plain(K::Enter), ch('e')],
+        C::EditRow,
+        "edit the row (saved by its id)",
+        Some("edit"),
     ),
     bind(
         S::Table,
@@ -408,7 +422,7 @@ mod tests {
             command_for(Scope::Form, &enter),
             Some(Command::RunGetOrCreate)
         );
-        assert_eq!(command_for(Scope::Table, &enter), Some(Command::LoadRow));
+        assert_eq!(command_for(Scope::Table, &enter), Some(Command::EditRow));
     }
 
     #[test]

@@ -7,18 +7,22 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::theme;
 use crate::console::app::{App, Focus, Overlay, Preview};
-use crate::console::form::Form;
+use crate::console::form::{EditPlan, FieldRole, Form};
 use crate::console::worker::PreviewMatch;
 use crate::db::Backend;
-use crate::domain::{Change, Lookup};
+use crate::domain::{Change, Lookup, Profile};
 
 const LABEL_WIDTH: usize = 12;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let focused = app.focus == Focus::Form;
+    let title = match &app.form.editing {
+        Some(row) => format!(" Editing #{} ", row.id),
+        None => " Form ".to_owned(),
+    };
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(" Form ")
+        .title(title)
         .border_style(if focused {
             theme::focused_border()
         } else {
@@ -60,7 +64,15 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 field.field.name(),
                 width = LABEL_WIDTH - 1
             )),
-            Span::styled(format!("[{}]", field.role.badge()), theme::role(field.role)),
+            if app.form.editing.is_some() {
+                if app.form.is_changed(index) {
+                    Span::styled("[changed]", theme::role(FieldRole::Lookup))
+                } else {
+                    Span::styled("[stored ]", theme::dim())
+                }
+            } else {
+                Span::styled(format!("[{}]", field.role.badge()), theme::role(field.role))
+            },
             Span::raw(format!(" {value}")),
         ];
         if field.problem().is_some() {
@@ -86,8 +98,61 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         }
     }
     lines.push(Line::from(Span::styled("Preview", theme::title())));
-    lines.extend(preview_lines(&app.form, &app.preview, app.backend));
+    match &app.form.editing {
+        Some(row) => lines.extend(edit_lines(&app.form, row, &app.preview)),
+        None => lines.extend(preview_lines(&app.form, &app.preview, app.backend)),
+    }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+/// The preview while a stored row is edited: what saving writes, and whether the new name is
+/// another row's.
+fn edit_lines(form: &Form, row: &Profile, preview: &Preview) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::from(format!("editing {}", row.summary()))];
+    match form.edit_plan() {
+        Some(Ok(EditPlan::Save(request))) => {
+            let changes: Vec<String> = request
+                .defaults
+                .fields()
+                .filter_map(|field| {
+                    let new = request.defaults.get(field)?;
+                    Some(
+                        Change {
+                            field,
+                            old: row.value(field),
+                            new,
+                        }
+                        .to_string(),
+                    )
+                })
+                .collect();
+            lines.push(Line::from(format!(
+                "Enter saves #{}: {}",
+                row.id,
+                changes.join(", ")
+            )));
+        }
+        Some(Ok(EditPlan::NoChange)) | None => lines.push(Line::styled(
+            "no change yet: edit a field; Esc leaves without writing",
+            theme::dim(),
+        )),
+        Some(Err(problem)) => lines.push(Line::styled(
+            format!("cannot save: {problem}"),
+            theme::error(),
+        )),
+    }
+    if let Preview::Ready(found) = preview
+        && let Some(other) = found.rows.iter().find(|other| other.id != row.id)
+    {
+        lines.push(Line::styled(
+            format!(
+                "the name is taken by {}: saving would be refused",
+                other.summary()
+            ),
+            theme::error(),
+        ));
+    }
+    lines
 }
 
 fn preview_lines(form: &Form, preview: &Preview, backend: Backend) -> Vec<Line<'static>> {

@@ -43,7 +43,7 @@ pub fn render_status(app: &App, frame: &mut Frame, area: Rect) {
             if !not_applied.is_empty() {
                 spans.push(Span::styled(
                     format!(
-                        " · not applied: {} (F6 applies them)",
+                        " · not applied: {} (Ctrl-P brings the entry back, F6 applies it)",
                         not_applied.join(", ")
                     ),
                     theme::dim(),
