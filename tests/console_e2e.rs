@@ -140,7 +140,6 @@ impl Drop for Session {
 }
 
 const F6: &str = "\x1b[17~";
-const BACKSPACE: &str = "\x7f";
 const ESC: &str = "\x1b";
 
 fn enter_a_profile_see_each_outcome_and_quit(db: &TestDb) {

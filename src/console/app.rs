@@ -639,7 +639,7 @@ impl App {
                 let title = format!("edit #{id}");
                 self.start_operation(
                     "edit",
-                    Ok((format!("#{id}"), Job::UpdateOrCreate(request))),
+                    Ok((format!("#{id}"), Job::UpdateOrCreate(*request))),
                     effects,
                 );
                 if let Some(sent) = self.in_flight.operations.last_mut() {

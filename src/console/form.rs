@@ -100,7 +100,7 @@ pub enum EditPlan {
     /// Nothing differs from the stored row.
     NoChange,
     /// update_or_create on the row's id, with only the changed fields as defaults.
-    Save(UpdateOrCreate),
+    Save(Box<UpdateOrCreate>),
 }
 
 impl Form {
@@ -194,7 +194,10 @@ impl Form {
         if changed.is_empty() {
             return Some(Ok(EditPlan::NoChange));
         }
-        Some(UpdateOrCreate::parse(&[("id", id.as_str())], &changed, None).map(EditPlan::Save))
+        Some(
+            UpdateOrCreate::parse(&[("id", id.as_str())], &changed, None)
+                .map(|request| EditPlan::Save(Box::new(request))),
+        )
     }
 
     fn pairs(&self, roles: &[FieldRole]) -> Vec<(&'static str, &str)> {
