@@ -555,7 +555,7 @@ fn a_click_focuses_a_field_or_selects_a_row() {
         &effects,
         (1..=5).map(|i| profile(i, "P", &format!("N{i}"))).collect(),
     );
-    let regions = profile_console::console::ui::layout::regions(app.size, false);
+    let regions = profile_console::console::ui::layout::regions(app.size);
     let click = |column, row| {
         Action::Terminal(Event::Mouse(MouseEvent {
             kind: MouseEventKind::Down(MouseButton::Left),
@@ -601,9 +601,15 @@ fn database_errors_show_in_the_status_line_and_the_console_goes_on() {
 fn the_inspect_view_scrolls_and_esc_closes_it() {
     let (mut app, _) = new_app();
     press(&mut app, KeyCode::F(2));
+    // As the render found it: the report is 30 lines longer than the pop-up.
+    app.popup_max_scroll.set(30);
     press(&mut app, KeyCode::Down);
     press(&mut app, KeyCode::PageDown);
-    assert_eq!(app.inspect_scroll, 11);
+    assert_eq!(app.popup_scroll, 25);
+    press(&mut app, KeyCode::PageDown);
+    assert_eq!(app.popup_scroll, 30, "held at the end");
+    press(&mut app, KeyCode::Char('g'));
+    assert_eq!(app.popup_scroll, 0);
     assert!(matches!(app.overlay, Overlay::Inspect));
     press(&mut app, KeyCode::Esc);
     assert!(matches!(app.overlay, Overlay::None));

@@ -291,6 +291,34 @@ fn help() {
     insta::assert_snapshot!(draw(&app).backend());
 }
 
+/// At the smallest size the console draws in, help is one column and scrolls to its end.
+#[test]
+fn help_at_80x20_scrolls() {
+    let mut app = app_with(people(), 80, 20);
+    press(&mut app, KeyCode::F(1));
+    let top = draw(&app);
+    press(&mut app, KeyCode::Char('G'));
+    let end = draw(&app);
+    insta::assert_snapshot!(format!("{}\n{}", top.backend(), end.backend()));
+}
+
+/// The operation log opens at its newest entry and scrolls back.
+#[test]
+fn operation_log_scrolls() {
+    let mut app = app_with(people(), 100, 24);
+    for person in people().into_iter().chain(people()) {
+        finish_operation(&mut app, person, Outcome::Fetched);
+    }
+    for entry in &mut app.log {
+        entry.at = chrono::NaiveTime::from_hms_opt(9, 30, 0).unwrap();
+    }
+    press(&mut app, KeyCode::F(3));
+    let end = draw(&app);
+    press(&mut app, KeyCode::Char('g'));
+    let top = draw(&app);
+    insta::assert_snapshot!(format!("{}\n{}", end.backend(), top.backend()));
+}
+
 #[test]
 fn inspect() {
     let mut app = app_with(people(), 110, 34);

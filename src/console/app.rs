@@ -36,6 +36,8 @@ pub const GIVE_UP_AFTER: Duration = Duration::from_secs(20);
 pub const SHOW_ELAPSED_AFTER: Duration = Duration::from_secs(1);
 /// Estimates below this are not shown: such a table is counted exactly in a moment.
 const ESTIMATE_AT_LEAST: i64 = 100_000;
+/// A pop-up scrolled this far shows its end, however long it is.
+pub const SCROLL_END: u16 = u16::MAX;
 /// Operation-log entries kept.
 const LOG_LIMIT: usize = 200;
 
@@ -75,6 +77,8 @@ pub enum Overlay {
     None,
     Help,
     Inspect,
+    /// The operation log.
+    Log,
     ConfirmDelete(Box<Profile>),
     Prompt {
         kind: PromptKind,
@@ -163,10 +167,12 @@ pub struct App {
     pub preview: Preview,
     pub status: Status,
     pub log: Vec<LogEntry>,
-    pub show_log: bool,
     pub inspect: Option<Result<Box<InspectReport>, String>>,
-    /// Lines the inspect view is scrolled by.
-    pub inspect_scroll: u16,
+    /// Lines the open pop-up (help, inspect, log) is scrolled by; [`SCROLL_END`] shows its end.
+    pub popup_scroll: u16,
+    /// The furthest the open pop-up can scroll, as its last render found (it depends on the
+    /// terminal's size and on wrapping, which only the render knows).
+    pub popup_max_scroll: std::cell::Cell<u16>,
     /// The last operation's row and outcome, highlighted in the table.
     pub highlight: Option<(i64, Outcome)>,
     pub created_this_session: HashSet<i64>,
@@ -201,9 +207,9 @@ impl App {
                 "Type a profile; Enter runs get_or_create, F6 update_or_create. F1: help.".into(),
             ),
             log: Vec::new(),
-            show_log: false,
             inspect: None,
-            inspect_scroll: 0,
+            popup_scroll: 0,
+            popup_max_scroll: std::cell::Cell::new(0),
             highlight: None,
             created_this_session: HashSet::new(),
             size,
@@ -294,7 +300,7 @@ impl App {
 
     fn resize(&mut self, size: Rect) {
         self.size = size;
-        self.table.height = layout::regions(size, self.show_log).table_rows.height as usize;
+        self.table.height = layout::regions(size).table_rows.height as usize;
         self.table.scroll_to_cursor();
     }
 
@@ -305,29 +311,15 @@ impl App {
         }
         match std::mem::replace(&mut self.overlay, Overlay::None) {
             Overlay::None => {}
-            Overlay::Inspect
-                if matches!(
-                    key.code,
-                    KeyCode::Down
-                        | KeyCode::Up
-                        | KeyCode::PageDown
-                        | KeyCode::PageUp
-                        | KeyCode::Char('j')
-                        | KeyCode::Char('k')
-                ) =>
-            {
-                // The report can be longer than the screen: these keys scroll it.
-                self.inspect_scroll = match key.code {
-                    KeyCode::Down | KeyCode::Char('j') => self.inspect_scroll.saturating_add(1),
-                    KeyCode::Up | KeyCode::Char('k') => self.inspect_scroll.saturating_sub(1),
-                    KeyCode::PageDown => self.inspect_scroll.saturating_add(10),
-                    _ => self.inspect_scroll.saturating_sub(10),
-                };
-                self.overlay = Overlay::Inspect;
+            overlay @ (Overlay::Help | Overlay::Inspect | Overlay::Log) => {
+                // The pop-up's own keys scroll it; any other key closes it and does nothing more.
+                if let Some(command) = keymap::command_for(Scope::Popup, &key)
+                    && self.scroll_popup(command)
+                {
+                    self.overlay = overlay;
+                }
                 return;
             }
-            // Any other key closes a pop-up, and does nothing more.
-            Overlay::Help | Overlay::Inspect => return,
             Overlay::ConfirmDelete(profile) => {
                 if matches!(
                     key.code,
@@ -392,7 +384,7 @@ impl App {
         if !matches!(self.overlay, Overlay::None) {
             return;
         }
-        let regions = layout::regions(self.size, self.show_log);
+        let regions = layout::regions(self.size);
         match mouse.kind {
             MouseEventKind::Down(MouseButton::Left) => {
                 if let Some(index) = layout::form_field_at(&regions, mouse.column, mouse.row) {
@@ -440,19 +432,29 @@ impl App {
                 let job = request.map(|r| (r.lookup.describe(), Job::UpdateOrCreate(r)));
                 self.start_operation("update_or_create", job, effects);
             }
-            Command::ToggleHelp => self.overlay = Overlay::Help,
+            Command::ToggleHelp => {
+                self.overlay = Overlay::Help;
+                self.popup_scroll = 0;
+            }
             Command::ToggleInspect => {
                 self.overlay = Overlay::Inspect;
                 self.inspect = None;
-                self.inspect_scroll = 0;
+                self.popup_scroll = 0;
                 let id = self.send(Job::Inspect, effects);
                 self.in_flight.inspect = Some(id);
             }
             Command::ToggleLog => {
-                self.show_log = !self.show_log;
-                self.resize(self.size);
-                self.fetch_if_near_edge(effects);
+                // Opens at the newest entry.
+                self.overlay = Overlay::Log;
+                self.popup_scroll = SCROLL_END;
             }
+            Command::ScrollDown
+            | Command::ScrollUp
+            | Command::ScrollPageDown
+            | Command::ScrollPageUp
+            | Command::ScrollTop
+            | Command::ScrollBottom
+            | Command::ClosePopup => {}
             Command::Refresh => self.refresh(effects),
             Command::FocusForm => self.focus = Focus::Form,
             Command::FocusTable => {
@@ -592,6 +594,23 @@ impl App {
                 };
             }
         }
+    }
+
+    /// A pop-up key: scrolls the open pop-up; false when it closes it.
+    fn scroll_popup(&mut self, command: Command) -> bool {
+        let max = self.popup_max_scroll.get();
+        let at = self.popup_scroll.min(max);
+        let page = self.size.height.saturating_sub(6).max(1);
+        self.popup_scroll = match command {
+            Command::ScrollDown => at.saturating_add(1).min(max),
+            Command::ScrollUp => at.saturating_sub(1),
+            Command::ScrollPageDown => at.saturating_add(page).min(max),
+            Command::ScrollPageUp => at.saturating_sub(page),
+            Command::ScrollTop => 0,
+            Command::ScrollBottom => SCROLL_END,
+            _ => return false,
+        };
+        true
     }
 
     // ---- operations ------------------------------------------------------------------------

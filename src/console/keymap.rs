@@ -33,6 +33,13 @@ pub enum Command {
     EditRow,
     Delete,
     CancelOperation,
+    ScrollDown,
+    ScrollUp,
+    ScrollPageDown,
+    ScrollPageUp,
+    ScrollTop,
+    ScrollBottom,
+    ClosePopup,
 }
 
 /// Where a binding applies.
@@ -44,6 +51,8 @@ pub enum Scope {
     Table,
     /// While a write runs; these keys come before any other.
     Running,
+    /// In a pop-up that scrolls (help, inspect, the operation log).
+    Popup,
 }
 
 impl Scope {
@@ -53,6 +62,7 @@ impl Scope {
             Scope::Form => "Form",
             Scope::Table => "Table",
             Scope::Running => "While an operation runs",
+            Scope::Popup => "In help, inspect and the log",
         }
     }
 }
@@ -310,7 +320,7 @@ pub const BINDINGS: &[Binding] = &[
         S::Table,
         &[ch('l')],
         C::ToggleLog,
-        "show or hide the operation log",
+        "the operation log",
         None,
     ),
     bind(
@@ -365,6 +375,55 @@ pub const BINDINGS: &[Binding] = &[
         None,
     ),
     bind(S::Global, &[ctrl('c')], C::Quit, "quit", None),
+    bind(
+        S::Popup,
+        &[ch('j'), plain(K::Down)],
+        C::ScrollDown,
+        "scroll down",
+        None,
+    ),
+    bind(
+        S::Popup,
+        &[ch('k'), plain(K::Up)],
+        C::ScrollUp,
+        "scroll up",
+        None,
+    ),
+    bind(
+        S::Popup,
+        &[plain(K::PageDown), ctrl('f')],
+        C::ScrollPageDown,
+        "page down",
+        None,
+    ),
+    bind(
+        S::Popup,
+        &[plain(K::PageUp), ctrl('b')],
+        C::ScrollPageUp,
+        "page up",
+        None,
+    ),
+    bind(
+        S::Popup,
+        &[ch('g'), plain(K::Home)],
+        C::ScrollTop,
+        "top",
+        None,
+    ),
+    bind(
+        S::Popup,
+        &[ch('G'), plain(K::End)],
+        C::ScrollBottom,
+        "end",
+        None,
+    ),
+    bind(
+        S::Popup,
+        &[plain(K::Esc), ch('q')],
+        C::ClosePopup,
+        "close (so does any other key)",
+        None,
+    ),
 ];
 
 /// The command a key asks for in `scope` (its own bindings first, then the global ones).
@@ -378,13 +437,18 @@ pub fn running_command(event: &KeyEvent) -> Option<Command> {
 }
 
 pub fn command_for(scope: Scope, event: &KeyEvent) -> Option<Command> {
+    let global = if scope == Scope::Popup {
+        None
+    } else {
+        Some(Scope::Global)
+    };
     BINDINGS
         .iter()
         .filter(|binding| binding.scope == scope)
         .chain(
             BINDINGS
                 .iter()
-                .filter(|binding| binding.scope == Scope::Global),
+                .filter(|binding| Some(binding.scope) == global),
         )
         .find(|binding| binding.keys.iter().any(|key| key.matches(event)))
         .map(|binding| binding.command)

@@ -8,7 +8,6 @@
 //! │ problems              ││ rows (keyset window)                                │
 //! │ preview               ││                                                     │
 //! └───────────────────────┘└─────────────────────────────────────────────────────┘
-//! ┌ Operation log (toggle) ──────────────────────────────────────────────────────┐
 //! status line
 //! hint bar (or the search / filter prompt)
 //! ```
@@ -21,7 +20,6 @@ pub const MIN_HEIGHT: u16 = 20;
 
 const FORM_WIDTH_MAX: u16 = 46;
 const FORM_WIDTH_MIN: u16 = 36;
-const LOG_HEIGHT: u16 = 10;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Regions {
@@ -30,7 +28,6 @@ pub struct Regions {
     pub table: Rect,
     /// Inside the table's border, below its header row: where rows go.
     pub table_rows: Rect,
-    pub log: Option<Rect>,
     pub status: Rect,
     pub hints: Rect,
 }
@@ -39,12 +36,10 @@ pub fn too_small(area: Rect) -> bool {
     area.width < MIN_WIDTH || area.height < MIN_HEIGHT
 }
 
-pub fn regions(area: Rect, show_log: bool) -> Regions {
-    let log_height = if show_log { LOG_HEIGHT } else { 0 };
-    let [header, body, log, status, hints] = Layout::vertical([
+pub fn regions(area: Rect) -> Regions {
+    let [header, body, status, hints] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(6),
-        Constraint::Length(log_height),
         Constraint::Length(1),
         Constraint::Length(1),
     ])
@@ -63,7 +58,6 @@ pub fn regions(area: Rect, show_log: bool) -> Regions {
         form,
         table,
         table_rows,
-        log: show_log.then_some(log),
         status,
         hints,
     }

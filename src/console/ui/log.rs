@@ -3,17 +3,15 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, Borders};
 
-use super::{millis, theme};
+use super::{millis, popup, theme};
 use crate::console::app::App;
 
+/// The log as a pop-up over `area`, oldest first, opening at the newest entry.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(" Operation log · F3 hides ");
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+    let popup = popup::full(area);
+    let inner = Block::default().borders(Borders::ALL).inner(popup);
     let mut lines: Vec<Line> = Vec::new();
     for entry in &app.log {
         lines.push(Line::from(vec![
@@ -47,6 +45,5 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     if lines.is_empty() {
         lines.push(Line::styled("No operations yet.", theme::dim()));
     }
-    let skip = lines.len().saturating_sub(inner.height as usize);
-    frame.render_widget(Paragraph::new(lines.split_off(skip)), inner);
+    popup::scrolled(app, frame, popup, "Operation log", lines);
 }

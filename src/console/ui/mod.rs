@@ -35,19 +35,17 @@ pub fn render(app: &App, frame: &mut Frame) {
         frame.render_widget(paragraph, area);
         return;
     }
-    let regions = layout::regions(area, app.show_log);
+    let regions = layout::regions(area);
     header::render(app, frame, regions.header);
     form::render(app, frame, regions.form);
     table::render(app, frame, regions.table);
-    if let Some(log_area) = regions.log {
-        log::render(app, frame, log_area);
-    }
     status::render_status(app, frame, regions.status);
     status::render_hints(app, frame, regions.hints);
     match &app.overlay {
         Overlay::None | Overlay::Prompt { .. } => {}
-        Overlay::Help => popup::help(frame, area),
+        Overlay::Help => popup::help(app, frame, area),
         Overlay::Inspect => popup::inspect(app, frame, area),
+        Overlay::Log => log::render(app, frame, area),
         Overlay::ConfirmDelete(profile) => popup::confirm_delete(profile, frame, area),
     }
 }

@@ -20,6 +20,15 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     cell
 }
 
+/// Nearly the whole screen, for the pop-ups that read like pages.
+pub(super) fn full(area: Rect) -> Rect {
+    centered(
+        area,
+        area.width.saturating_sub(4),
+        area.height.saturating_sub(2),
+    )
+}
+
 fn show(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>) {
     frame.render_widget(Clear, area);
     let block = Block::default()
@@ -34,7 +43,35 @@ fn show(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>) {
     );
 }
 
-pub fn help(frame: &mut Frame, area: Rect) {
+/// Draws `lines` in a bordered pop-up over `area`, scrolled by the app's pop-up scroll (held to
+/// the text's end), and records how far it can scroll for the next key.
+pub(super) fn scrolled(app: &App, frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>) {
+    frame.render_widget(Clear, area);
+    let inner = Block::default().borders(Borders::ALL).inner(area);
+    let text = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let total = u16::try_from(text.line_count(inner.width)).unwrap_or(u16::MAX);
+    let max = total.saturating_sub(inner.height);
+    app.popup_max_scroll.set(max);
+    let at = app.popup_scroll.min(max);
+    let position = if max == 0 {
+        String::new()
+    } else {
+        format!(
+            " lines {}–{} of {total} · ↑/↓ PgUp/PgDn g/G scroll ·",
+            at + 1,
+            (at + inner.height).min(total)
+        )
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(format!(" {title} ·{position} Esc closes "))
+        .border_style(theme::focused_border());
+    frame.render_widget(text.block(block).scroll((at, 0)), area);
+}
+
+/// Help, generated from the key table: two columns where they fit, else one; it scrolls when the
+/// terminal is too short for it.
+pub fn help(app: &App, frame: &mut Frame, area: Rect) {
     let section = |scope: Scope| -> Vec<Line<'static>> {
         let mut lines = vec![Line::styled(scope.title(), theme::title())];
         for binding in BINDINGS.iter().filter(|b| b.scope == scope) {
@@ -63,20 +100,31 @@ pub fn help(frame: &mut Frame, area: Rect) {
     right.push(Line::default());
     right.extend(section(Scope::Running));
     right.push(Line::default());
-    right.push(Line::styled("Any key closes this help.", theme::dim()));
-    let height = left.len().max(right.len()) as u16 + 2;
-    let popup = centered(area, 110, height);
-    frame.render_widget(Clear, popup);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(" Help ")
-        .border_style(theme::focused_border());
-    let inner = block.inner(popup);
-    frame.render_widget(block, popup);
-    let [left_area, right_area] =
-        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(inner);
-    frame.render_widget(Paragraph::new(left), left_area);
-    frame.render_widget(Paragraph::new(right), right_area);
+    right.extend(section(Scope::Popup));
+    const LEFT_WIDTH: usize = 62;
+    let two_columns = usize::from(area.width) >= LEFT_WIDTH + 52 + 4;
+    let lines = if two_columns {
+        let rows = left.len().max(right.len());
+        left.resize(rows, Line::default());
+        right.resize(rows, Line::default());
+        left.into_iter()
+            .zip(right)
+            .map(|(mut line, right)| {
+                let pad = LEFT_WIDTH.saturating_sub(line.width());
+                line.spans.push(Span::raw(" ".repeat(pad)));
+                line.spans.extend(right.spans);
+                line
+            })
+            .collect()
+    } else {
+        left.push(Line::default());
+        left.extend(right);
+        left
+    };
+    let width = if two_columns { 118 } else { 70 };
+    let height = lines.len() as u16 + 2;
+    let popup = centered(area, width, height);
+    scrolled(app, frame, popup, "Help", lines);
 }
 
 pub fn inspect(app: &App, frame: &mut Frame, area: Rect) {
@@ -132,21 +180,7 @@ pub fn inspect(app: &App, frame: &mut Frame, area: Rect) {
             lines
         }
     };
-    let popup = centered(
-        area,
-        area.width.saturating_sub(4),
-        area.height.saturating_sub(2),
-    );
-    frame.render_widget(Clear, popup);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(" Inspect · ↑/↓ PgUp/PgDn scroll · Esc closes ")
-        .border_style(theme::focused_border());
-    let text = Paragraph::new(lines)
-        .block(block)
-        .wrap(Wrap { trim: false })
-        .scroll((app.inspect_scroll, 0));
-    frame.render_widget(text, popup);
+    scrolled(app, frame, full(area), "Inspect", lines);
 }
 
 pub fn confirm_delete(profile: &Profile, frame: &mut Frame, area: Rect) {
