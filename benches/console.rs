@@ -232,7 +232,7 @@ impl Driver {
             let Effect::Send(request) = effect else {
                 continue;
             };
-            if matches!(request.job, Job::Count(_)) {
+            if matches!(request.job, Job::Count(_) | Job::Position(_)) {
                 counts.push(*request);
             } else {
                 queue.extend(self.answer(*request));
@@ -278,7 +278,7 @@ impl Driver {
             // Counts and prefetches (pages read past the window's edge) never hold up a frame
             // in the console: it draws what it has and takes them when they come.
             let prefetch = matches!(&request.job, Job::Page(page) if page.anchor.is_some() && !page.include_anchor);
-            if matches!(request.job, Job::Count(_)) || prefetch {
+            if matches!(request.job, Job::Count(_) | Job::Position(_)) || prefetch {
                 background.push(Effect::Send(request));
                 continue;
             }

@@ -103,6 +103,29 @@ on_every_backend! {
         }
     }
 
+    fn count_before_gives_each_rows_position_in_every_order(db) {
+        let mut repo = db.repo();
+        let rows = fill(&mut repo);
+        for sort in SortColumn::ALL {
+            for descending in [false, true] {
+                let expected = expected_order(&rows, sort, descending);
+                for (at, id) in expected.iter().enumerate() {
+                    let anchor = rows.iter().find(|p| p.id == *id).cloned();
+                    let request = PageRequest { sort, descending, anchor, ..PageRequest::default() };
+                    assert_eq!(repo.count_before(&request).unwrap(), at as i64, "{sort} desc={descending} #{id}");
+                }
+            }
+        }
+        // Within a search, only matching rows count.
+        let saha = rows.iter().rev().find(|p| p.last_name == "Saha").cloned();
+        let request = PageRequest {
+            filter: ProfileFilter { search: Some("saha".into()), ..ProfileFilter::default() },
+            anchor: saha,
+            ..PageRequest::default()
+        };
+        assert_eq!(repo.count_before(&request).unwrap(), 1);
+    }
+
     fn a_page_can_start_at_a_row(db) {
         let mut repo = db.repo();
         let rows = fill(&mut repo);

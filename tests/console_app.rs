@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use profile_console::console::app::{Action, App, Effect, Focus, Overlay, Preview, Status};
 use profile_console::console::form::FieldRole;
-use profile_console::console::worker::{Job, PreviewMatch, Reply, Response};
+use profile_console::console::worker::{Job, PreviewMatch, Reply, Response, RowRef};
 use profile_console::db::Backend;
 use profile_console::domain::{Outcome, Profile, SortColumn};
 use ratatui::crossterm::event::{
@@ -766,14 +766,18 @@ fn an_old_error_is_cleared_when_a_new_view_loads() {
     assert!(matches!(app.status, Status::Failed(_)), "{:?}", app.status);
     press(&mut app, KeyCode::Esc);
     let effects = press(&mut app, KeyCode::Char('s'));
-    let page = jobs(&effects)
+    let around = jobs(&effects)
         .into_iter()
-        .find(|(_, job)| matches!(job, Job::Page(_)))
-        .expect("sorting reads a page");
+        .find(|(_, job)| matches!(job, Job::Around { .. }))
+        .expect("sorting reads the rows around the cursor row");
     respond(
         &mut app,
-        page.0,
-        Reply::Page(Ok(vec![profile(1, "Argo", "Saha")])),
+        around.0,
+        Reply::Around(Ok(profile_console::console::worker::AroundRows {
+            rows: vec![profile(1, "Argo", "Saha")],
+            at_start: true,
+            at_end: true,
+        })),
     );
     assert!(!matches!(app.status, Status::Failed(_)), "{:?}", app.status);
 }
@@ -818,4 +822,103 @@ fn a_fetch_says_which_typed_defaults_it_did_not_apply() {
         Status::Done { not_applied, .. } => assert_eq!(not_applied, &["age 10"]),
         other => panic!("{other:?}"),
     }
+}
+
+fn around_job(effects: &[Effect]) -> (u64, profile_console::domain::PageRequest, RowRef) {
+    jobs(effects)
+        .into_iter()
+        .find_map(|(id, job)| match job {
+            Job::Around {
+                request, anchor, ..
+            } => Some((id, request, anchor)),
+            _ => None,
+        })
+        .expect("rows around a row are asked for")
+}
+
+#[test]
+fn a_digit_sorts_by_that_column_keeping_the_cursor_on_its_row_and_again_reverses() {
+    let (mut app, effects) = new_app();
+    load(
+        &mut app,
+        &effects,
+        vec![profile(1, "Bo", "Li"), profile(2, "Ana", "Saha")],
+    );
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Down);
+    let effects = press(&mut app, KeyCode::Char('3'));
+    let (_, request, anchor) = around_job(&effects);
+    assert_eq!(
+        (request.sort, request.descending),
+        (SortColumn::LastName, false)
+    );
+    assert_eq!(anchor, RowRef::Row(Box::new(profile(2, "Ana", "Saha"))));
+    let effects = press(&mut app, KeyCode::Char('3'));
+    let (_, request, _) = around_job(&effects);
+    assert_eq!(
+        (request.sort, request.descending),
+        (SortColumn::LastName, true)
+    );
+    let effects = press(&mut app, KeyCode::Char('s'));
+    let (_, request, _) = around_job(&effects);
+    assert_eq!(
+        (request.sort, request.descending),
+        (SortColumn::Gender, false)
+    );
+}
+
+#[test]
+fn go_to_id_shows_the_row_or_says_why_not() {
+    let (mut app, effects) = new_app();
+    load(&mut app, &effects, vec![profile(1, "Bo", "Li")]);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "x");
+    press(&mut app, KeyCode::Enter);
+    assert!(matches!(&app.status, Status::Failed(text) if text.contains("whole number")));
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "42");
+    let effects = press(&mut app, KeyCode::Enter);
+    let (id, _, anchor) = around_job(&effects);
+    assert_eq!(anchor, RowRef::Id(42));
+    respond(
+        &mut app,
+        id,
+        Reply::Around(Err(profile_console::error::Error::NoSuchProfile(42))),
+    );
+    assert!(matches!(&app.status, Status::Failed(text) if text == "there is no profile #42"));
+
+    press(&mut app, KeyCode::Char('#'));
+    type_text(&mut app, "7");
+    let effects = press(&mut app, KeyCode::Enter);
+    let (id, _, _) = around_job(&effects);
+    let rows: Vec<Profile> = (1..=60)
+        .map(|n| profile(n, "Bo", &format!("L{n}")))
+        .collect();
+    let effects = respond(
+        &mut app,
+        id,
+        Reply::Around(Ok(profile_console::console::worker::AroundRows {
+            rows,
+            at_start: false,
+            at_end: false,
+        })),
+    );
+    assert_eq!(app.table.selected().map(|p| p.id), Some(7));
+    assert!(matches!(&app.status, Status::Info(text) if text == "at profile #7"));
+    // Where #7 is in the whole table is counted in the background.
+    assert_eq!(app.table.position(), None);
+    let (position, request) = jobs(&effects)
+        .into_iter()
+        .find_map(|(id, job)| match job {
+            Job::Position(request) => Some((id, request)),
+            _ => None,
+        })
+        .expect("asks where the row is");
+    assert_eq!(request.anchor.map(|p| p.id), Some(7));
+    respond(&mut app, position, Reply::Position(Ok(1_000)));
+    assert_eq!(app.table.position(), Some(1_001));
+    press(&mut app, KeyCode::Down);
+    assert_eq!(app.table.position(), Some(1_002));
 }

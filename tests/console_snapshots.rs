@@ -376,7 +376,7 @@ fn the_table_title_says_when_it_shows_only_matches() {
             .collect::<String>()
     };
     assert!(
-        title_line(&app).contains(" Profiles · all "),
+        title_line(&app).contains(" Profiles · row 1 of 8 "),
         "{}",
         title_line(&app)
     );
@@ -388,6 +388,49 @@ fn the_table_title_says_when_it_shows_only_matches() {
         "{}",
         title_line(&app)
     );
+}
+
+/// Names matter more than timestamps: long names take the room first, and a name that still
+/// does not fit is cut with a mark.
+#[test]
+fn long_names_come_before_timestamps_and_cut_names_are_marked() {
+    let mut rows = people();
+    rows[0].last_name = "Castillo-Ramírez de la Fuente".into();
+    rows[1].first_name = "Maximiliana-Josefina".into();
+    let rows_text = |width: u16| {
+        let app = app_with(rows.clone(), width, 20);
+        let terminal = draw(&app);
+        let buffer = terminal.backend().buffer();
+        (2..5)
+            .map(|y| {
+                (0..buffer.area.width)
+                    .map(|x| buffer[(x, y)].symbol().to_owned())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+    };
+    // 130 columns: both names whole, the timestamps give way.
+    let wide = rows_text(130);
+    assert!(
+        wide[1].contains("Castillo-Ramírez de la Fuente"),
+        "{wide:#?}"
+    );
+    assert!(wide[2].contains("Maximiliana-Josefina"), "{wide:#?}");
+    assert!(!wide[0].contains("updated"), "{wide:#?}");
+    // 160 columns: room for both.
+    let wider = rows_text(160);
+    assert!(
+        wider[1].contains("Castillo-Ramírez de la Fuente"),
+        "{wider:#?}"
+    );
+    assert!(
+        wider[0].contains("created") && wider[0].contains("updated"),
+        "{wider:#?}"
+    );
+    // 80 columns: no timestamps, and the long name cut with a mark.
+    let narrow = rows_text(80);
+    assert!(!narrow[0].contains("created"), "{narrow:#?}");
+    assert!(narrow[1].contains("Castillo-…"), "{narrow:#?}");
 }
 
 #[test]

@@ -18,7 +18,9 @@ use super::form::{EditPlan, FieldRole, Form};
 use super::keymap::{self, Command, Scope};
 use super::table::{PageIntent, TableView};
 use super::ui::layout;
-use super::worker::{InspectReport, Job, PreviewMatch, Reply, Request, RequestId, Response};
+use super::worker::{
+    InspectReport, Job, PreviewMatch, Reply, Request, RequestId, Response, RowRef,
+};
 use crate::db::Backend;
 use crate::domain::{
     InvalidInput, Outcome, Profile, ProfileFilter, ProfileValues, SortColumn, Towards,
@@ -70,6 +72,8 @@ pub enum Focus {
 pub enum PromptKind {
     Search,
     Filter,
+    /// Go to a profile by its id.
+    GoTo,
 }
 
 #[derive(Clone, Debug)]
@@ -131,7 +135,10 @@ pub struct LogEntry {
 #[derive(Clone, Debug, Default)]
 struct InFlight {
     page: Option<(RequestId, PageIntent, i64)>,
-    around: Option<(RequestId, i64)>,
+    /// Rows around a row: the request, the row's id, and why it is shown.
+    around: Option<(RequestId, i64, Shown)>,
+    /// The count of rows before the cursor row (by id).
+    position: Option<(RequestId, i64)>,
     count: Option<RequestId>,
     estimate: Option<RequestId>,
     preview: Option<RequestId>,
@@ -143,6 +150,17 @@ struct InFlight {
     writing_since: Option<Instant>,
     /// Esc asked the server to cancel the running write.
     cancelling: bool,
+}
+
+/// Why the table shows the rows around one row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shown {
+    /// The row an operation wrote or found.
+    Outcome,
+    /// The row under the cursor, in a new order.
+    Resorted,
+    /// The row the user asked for by id.
+    GoTo,
 }
 
 /// A write sent to the worker, as its answer needs it.
@@ -498,12 +516,23 @@ impl App {
                     .iter()
                     .position(|c| *c == self.table.sort)
                     .unwrap_or(0);
-                self.table.sort = SortColumn::ALL[(at + 1) % SortColumn::ALL.len()];
-                self.reload_first_page(effects);
+                let next = SortColumn::ALL[(at + 1) % SortColumn::ALL.len()];
+                self.resort(next, false, effects);
             }
             Command::ReverseSort => {
-                self.table.descending = !self.table.descending;
-                self.reload_first_page(effects);
+                self.resort(self.table.sort, !self.table.descending, effects);
+            }
+            Command::SortBy(column) => {
+                // The column already sorted by: reverse it.
+                let descending = column == self.table.sort && !self.table.descending;
+                self.resort(column, descending, effects);
+            }
+            Command::GoTo => {
+                self.overlay = Overlay::Prompt {
+                    kind: PromptKind::GoTo,
+                    input: Input::default(),
+                    before: self.table.filter.clone(),
+                };
             }
             Command::Search => {
                 // Starts empty: what is typed replaces the current search (shown in the header),
@@ -550,6 +579,20 @@ impl App {
         effects: &mut Vec<Effect>,
     ) {
         match key.code {
+            KeyCode::Enter if kind == PromptKind::GoTo => {
+                match input.value().trim().trim_start_matches('#').parse::<i64>() {
+                    Ok(id) if id >= 1 => {
+                        self.focus = Focus::Table;
+                        self.show(RowRef::Id(id), Shown::GoTo, effects);
+                    }
+                    _ => {
+                        self.status = Status::Failed(format!(
+                            "an id is a whole number from 1 up, not {:?}",
+                            crate::domain::cut(input.value())
+                        ));
+                    }
+                }
+            }
             KeyCode::Enter => {
                 if kind == PromptKind::Filter {
                     match parse_filter(input.value()) {
@@ -746,19 +789,48 @@ impl App {
         self.request_count(effects);
     }
 
-    fn show_row(&mut self, profile: &Profile, effects: &mut Vec<Effect>) {
+    /// Loads the rows around `row` in the current order and filter, with the cursor on it.
+    fn show(&mut self, row: RowRef, shown: Shown, effects: &mut Vec<Effect>) {
+        let focus = match &row {
+            RowRef::Row(profile) => profile.id,
+            RowRef::Id(id) => *id,
+        };
         let height = self.table.height.max(1) as i64;
         let id = self.send(
             Job::Around {
                 request: self.table.request(None, Towards::Forward, false),
-                anchor: profile.clone(),
+                anchor: row,
                 before: height,
                 after: height * 2,
             },
             effects,
         );
-        self.in_flight.around = Some((id, profile.id));
+        self.in_flight.around = Some((id, focus, shown));
         self.in_flight.page = None;
+    }
+
+    /// A new order: the cursor stays on its row (or starts at the top when there is none).
+    fn resort(&mut self, sort: SortColumn, descending: bool, effects: &mut Vec<Effect>) {
+        self.table.sort = sort;
+        self.table.descending = descending;
+        match self.table.selected().cloned() {
+            Some(row) => self.show(RowRef::Row(Box::new(row)), Shown::Resorted, effects),
+            None => self.reload_first_page(effects),
+        }
+    }
+
+    /// Asks where the cursor row is in the whole table, when the window does not know.
+    fn request_position(&mut self, effects: &mut Vec<Effect>) {
+        if self.table.rank.is_some() {
+            return;
+        }
+        let Some(row) = self.table.selected().cloned() else {
+            return;
+        };
+        let row_id = row.id;
+        let request = self.table.request(Some(row), Towards::Backward, false);
+        let id = self.send(Job::Position(request), effects);
+        self.in_flight.position = Some((id, row_id));
     }
 
     // ---- the preview -----------------------------------------------------------------------
@@ -861,7 +933,8 @@ impl App {
                 }
             }
             Reply::Around(result) => {
-                let Some((_, focus)) = self.in_flight.around.filter(|(current, _)| *current == id)
+                let Some((_, focus, shown)) =
+                    self.in_flight.around.filter(|(current, ..)| *current == id)
                 else {
                     return;
                 };
@@ -874,11 +947,46 @@ impl App {
                             around.at_start,
                             around.at_end,
                         );
-                        if let Status::Done { visible: shown, .. } = &mut self.status {
-                            *shown = visible;
+                        match shown {
+                            Shown::Outcome => {
+                                if let Status::Done { visible: seen, .. } = &mut self.status {
+                                    *seen = visible;
+                                }
+                            }
+                            Shown::GoTo if visible => {
+                                self.status = Status::Info(format!("at profile #{focus}"));
+                            }
+                            Shown::GoTo => {
+                                self.status = Status::Info(format!(
+                                    "profile #{focus} is hidden by the current search or filter"
+                                ));
+                            }
+                            // A new view the user asked for: an old error no longer describes it.
+                            Shown::Resorted => {
+                                if matches!(self.status, Status::Failed(_)) {
+                                    self.status = Status::Info(String::new());
+                                }
+                            }
                         }
+                        self.request_position(effects);
+                    }
+                    Err(Error::NoSuchProfile(missing)) if shown == Shown::GoTo => {
+                        self.status = Status::Failed(format!("there is no profile #{missing}"));
                     }
                     Err(err) => self.fail_loading("could not load profiles", &err),
+                }
+            }
+            Reply::Position(result) => {
+                let Some((_, row)) = self
+                    .in_flight
+                    .position
+                    .take_if(|(current, _)| *current == id)
+                else {
+                    return;
+                };
+                // Without it the readout says "row ?"; a failure to count is no news.
+                if let Ok(before) = result {
+                    self.table.place(row, before);
                 }
             }
             Reply::Count(result) => {
@@ -950,7 +1058,11 @@ impl App {
                             self.request_count(effects);
                         }
                         self.highlight = Some((profile.id, outcome.clone()));
-                        self.show_row(&profile, effects);
+                        self.show(
+                            RowRef::Row(Box::new(profile.clone())),
+                            Shown::Outcome,
+                            effects,
+                        );
                         // A fetch ignores the defaults: say which of those typed differ from the row.
                         let not_applied = match (&outcome, defaults) {
                             (Outcome::Fetched, Some(defaults)) => defaults

@@ -3,6 +3,8 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use crate::domain::SortColumn;
+
 /// What a key asks for (actions that carry data, such as typed text, are not in the table).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Command {
@@ -28,6 +30,9 @@ pub enum Command {
     Last,
     NextSort,
     ReverseSort,
+    /// Sort by this column (again: reverse).
+    SortBy(crate::domain::SortColumn),
+    GoTo,
     Search,
     Filter,
     EditRow,
@@ -278,6 +283,62 @@ pub const BINDINGS: &[Binding] = &[
         &[ch('S')],
         C::ReverseSort,
         "reverse the sort",
+        None,
+    ),
+    bind(
+        S::Table,
+        &[ch('1')],
+        C::SortBy(SortColumn::Id),
+        "sort by id (again: reverse)",
+        None,
+    ),
+    bind(
+        S::Table,
+        &[ch('2')],
+        C::SortBy(SortColumn::FirstName),
+        "sort by first_name",
+        None,
+    ),
+    bind(
+        S::Table,
+        &[ch('3')],
+        C::SortBy(SortColumn::LastName),
+        "sort by last_name",
+        None,
+    ),
+    bind(
+        S::Table,
+        &[ch('4')],
+        C::SortBy(SortColumn::Gender),
+        "sort by gender",
+        None,
+    ),
+    bind(
+        S::Table,
+        &[ch('5')],
+        C::SortBy(SortColumn::Age),
+        "sort by age",
+        None,
+    ),
+    bind(
+        S::Table,
+        &[ch('6')],
+        C::SortBy(SortColumn::CreatedAt),
+        "sort by created_at",
+        None,
+    ),
+    bind(
+        S::Table,
+        &[ch('7')],
+        C::SortBy(SortColumn::UpdatedAt),
+        "sort by updated_at",
+        None,
+    ),
+    bind(
+        S::Table,
+        &[ch(':'), ch('#')],
+        C::GoTo,
+        "go to a profile by id",
         None,
     ),
     bind(

@@ -24,6 +24,15 @@ pub enum PageIntent {
     Prepend,
 }
 
+/// Where the loaded window sits in the whole (filtered) table, when that is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rank {
+    /// The window's first row is preceded by this many rows.
+    FromStart(i64),
+    /// The window's last row is followed by this many rows.
+    FromEnd(i64),
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct TableView {
     pub rows: Vec<Profile>,
@@ -41,6 +50,9 @@ pub struct TableView {
     pub total_is_estimate: bool,
     /// Rows visible on screen, as last laid out.
     pub height: usize,
+    /// Where the window sits, for the position readout; `None` until known (after a jump to a
+    /// row, until the count of the rows before it arrives).
+    pub rank: Option<Rank>,
 }
 
 impl TableView {
@@ -57,6 +69,29 @@ impl TableView {
 
     pub fn selected(&self) -> Option<&Profile> {
         self.rows.get(self.cursor)
+    }
+
+    /// The cursor row's position in the whole (filtered) table, from 1, when known.
+    pub fn position(&self) -> Option<i64> {
+        if self.rows.is_empty() {
+            return None;
+        }
+        let cursor = self.cursor as i64;
+        match self.rank? {
+            Rank::FromStart(before) => Some(before + cursor + 1),
+            Rank::FromEnd(after) => {
+                let total = self.total.filter(|_| !self.total_is_estimate)?;
+                let below = self.rows.len() as i64 - 1 - cursor;
+                Some(total - after - below).filter(|at| *at >= 1)
+            }
+        }
+    }
+
+    /// The count of rows before `id` has arrived: the window's place follows from that row's.
+    pub fn place(&mut self, id: i64, before: i64) {
+        if let Some(at) = self.rows.iter().position(|p| p.id == id) {
+            self.rank = Some(Rank::FromStart((before - at as i64).max(0)));
+        }
     }
 
     /// A request for this sort and filter, from `anchor` towards `towards`.
@@ -153,6 +188,7 @@ impl TableView {
         let full = rows.len() as i64 >= limit;
         match intent {
             PageIntent::ReplaceAtFirst => {
+                self.rank = Some(Rank::FromStart(0));
                 self.rows = rows;
                 self.cursor = 0;
                 self.top = 0;
@@ -160,6 +196,7 @@ impl TableView {
                 self.at_end = !full;
             }
             PageIntent::ReplaceAtLast => {
+                self.rank = Some(Rank::FromEnd(0));
                 self.rows = rows;
                 self.cursor = self.rows.len().saturating_sub(1);
                 self.at_end = true;
@@ -167,6 +204,17 @@ impl TableView {
                 self.top = self.rows.len().saturating_sub(self.height.max(1));
             }
             PageIntent::Reload { keep } => {
+                // A reload starts at the first row on screen (or the table's first row).
+                self.rank = if self.at_start && self.top == 0 {
+                    Some(Rank::FromStart(0))
+                } else {
+                    match self.rank {
+                        Some(Rank::FromStart(before)) => {
+                            Some(Rank::FromStart(before + self.top as i64))
+                        }
+                        _ => None,
+                    }
+                };
                 let row_on_screen = self.cursor.saturating_sub(self.top);
                 self.rows = rows;
                 self.at_end = !full;
@@ -178,9 +226,19 @@ impl TableView {
             }
             PageIntent::Append => {
                 self.at_end = !full;
+                if let Some(Rank::FromEnd(after)) = &mut self.rank {
+                    *after = if self.at_end {
+                        0
+                    } else {
+                        (*after - rows.len() as i64).max(0)
+                    };
+                }
                 self.rows.extend(rows);
                 let excess = self.rows.len().saturating_sub(MAX_LOADED);
                 if excess > 0 && self.cursor > excess {
+                    if let Some(Rank::FromStart(before)) = &mut self.rank {
+                        *before += excess as i64;
+                    }
                     self.rows.drain(..excess);
                     self.cursor -= excess;
                     self.top = self.top.saturating_sub(excess);
@@ -190,10 +248,20 @@ impl TableView {
             PageIntent::Prepend => {
                 self.at_start = !full;
                 let added = rows.len();
+                if let Some(Rank::FromStart(before)) = &mut self.rank {
+                    *before = if self.at_start {
+                        0
+                    } else {
+                        (*before - added as i64).max(0)
+                    };
+                }
                 self.rows.splice(0..0, rows);
                 self.cursor += added;
                 self.top += added;
                 if self.rows.len() > MAX_LOADED && self.cursor + self.height < MAX_LOADED {
+                    if let Some(Rank::FromEnd(after)) = &mut self.rank {
+                        *after += (self.rows.len() - MAX_LOADED) as i64;
+                    }
                     self.rows.truncate(MAX_LOADED);
                     self.at_end = false;
                 }
@@ -213,6 +281,13 @@ impl TableView {
         self.rows = rows;
         self.at_start = at_start;
         self.at_end = at_end;
+        self.rank = if at_start {
+            Some(Rank::FromStart(0))
+        } else if at_end {
+            Some(Rank::FromEnd(0))
+        } else {
+            None
+        };
         let found = self.rows.iter().position(|p| p.id == focus);
         self.cursor = found.unwrap_or(0);
         self.top = self.cursor.saturating_sub(self.height / 3);

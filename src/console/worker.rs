@@ -29,10 +29,12 @@ pub enum Job {
     /// and up to `after` rows from it.
     Around {
         request: PageRequest,
-        anchor: Profile,
+        anchor: RowRef,
         before: i64,
         after: i64,
     },
+    /// How many rows come before `request.anchor`: the cursor row's position.
+    Position(PageRequest),
     Count(ProfileFilter),
     /// The server's instant estimate of the unfiltered count, while the exact one is computed.
     EstimateCount,
@@ -60,6 +62,7 @@ impl Job {
             Job::Count(_) => Some(1),
             Job::EstimateCount => Some(3),
             Job::Preview(_) => Some(2),
+            Job::Position(_) => Some(4),
             _ => None,
         }
     }
@@ -89,11 +92,19 @@ pub struct InspectReport {
     pub row_count: i64,
 }
 
+/// A row to show, as the app knows it: the row itself, or only its id (go to id).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RowRef {
+    Row(Box<Profile>),
+    Id(i64),
+}
+
 #[derive(Debug)]
 pub enum Reply {
     Page(Result<Vec<Profile>, Error>),
     Around(Result<AroundRows, Error>),
     Count(Result<i64, Error>),
+    Position(Result<i64, Error>),
     Estimate(Result<Option<i64>, Error>),
     Preview(Result<PreviewMatch, Error>),
     Operation(Result<(Profile, Outcome), Error>),
@@ -222,6 +233,7 @@ impl Reply {
             Job::Page(_) => Reply::Page(Err(err)),
             Job::Around { .. } => Reply::Around(Err(err)),
             Job::Count(_) => Reply::Count(Err(err)),
+            Job::Position(_) => Reply::Position(Err(err)),
             Job::EstimateCount => Reply::Estimate(Err(err)),
             Job::Preview(_) => Reply::Preview(Err(err)),
             Job::GetOrCreate(_) | Job::UpdateOrCreate(_) => Reply::Operation(Err(err)),
@@ -253,6 +265,7 @@ pub fn run(repo: &mut Repository, job: Job) -> Reply {
             after,
         } => Reply::Around(around(repo, request, anchor, before, after)),
         Job::Count(filter) => Reply::Count(repo.count(&filter)),
+        Job::Position(request) => Reply::Position(repo.count_before(&request)),
         Job::EstimateCount => Reply::Estimate(repo.estimated_count()),
         Job::Preview(lookup) => Reply::Preview(preview(repo, lookup)),
         Job::GetOrCreate(request) => Reply::Operation(repo.get_or_create(&request)),
@@ -265,10 +278,19 @@ pub fn run(repo: &mut Repository, job: Job) -> Reply {
 fn around(
     repo: &mut Repository,
     request: PageRequest,
-    anchor: Profile,
+    anchor: RowRef,
     before: i64,
     after: i64,
 ) -> Result<AroundRows, Error> {
+    let anchor = match anchor {
+        RowRef::Row(row) => *row,
+        RowRef::Id(id) => {
+            let lookup = Lookup::by_id(id);
+            repo.find(&lookup, 1)?
+                .pop()
+                .ok_or(Error::NoSuchProfile(id))?
+        }
+    };
     let earlier = repo.page(&PageRequest {
         anchor: Some(anchor.clone()),
         include_anchor: false,

@@ -174,6 +174,14 @@ pub struct Lookup {
 }
 
 impl Lookup {
+    /// The row with this id.
+    pub fn by_id(id: i64) -> Lookup {
+        Lookup {
+            id: Some(id),
+            values: ProfileValues::default(),
+        }
+    }
+
     pub fn id(&self) -> Option<i64> {
         self.id
     }

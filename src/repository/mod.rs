@@ -193,6 +193,14 @@ impl Repository {
             .map_err(Error::from))
     }
 
+    /// How many profiles of `request`'s filter come before its anchor in its order: the anchor's
+    /// position, less one.
+    pub fn count_before(&mut self, request: &PageRequest) -> Result<i64, Error> {
+        with_store!(self, |store| store
+            .count_before(request)
+            .map_err(Error::from))
+    }
+
     /// The server's instant estimate of how many profiles there are, where it keeps one (not on
     /// SQLite, whose exact count is cheap).
     pub fn estimated_count(&mut self) -> Result<Option<i64>, Error> {

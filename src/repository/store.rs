@@ -37,6 +37,8 @@ pub(crate) trait Store: Sized {
     fn delete(&mut self, id: i64) -> QueryResult<Option<Profile>>;
     fn page(&mut self, request: &PageRequest) -> QueryResult<Vec<Profile>>;
     fn count_matching(&mut self, filter: &ProfileFilter) -> QueryResult<i64>;
+    /// How many rows of the request's filter come before its anchor in its order.
+    fn count_before(&mut self, request: &PageRequest) -> QueryResult<i64>;
     /// Runs `work` in a transaction that may write, at the isolation the contract assumes whatever
     /// the server's default: READ COMMITTED on PostgreSQL; on SQLite an IMMEDIATE transaction,
     /// which takes the write lock up front, so a read-then-write never fails half-way on lock
@@ -442,6 +444,24 @@ macro_rules! impl_store {
                     rows.reverse();
                 }
                 Ok(rows)
+            }
+
+            fn count_before(&mut self, request: &PageRequest) -> QueryResult<i64> {
+                let Some(anchor) = &request.anchor else {
+                    return Ok(0);
+                };
+                let before = PageRequest {
+                    towards: crate::domain::Towards::Backward,
+                    include_anchor: false,
+                    ..request.clone()
+                };
+                let mut query = profiles::table
+                    .into_boxed()
+                    .filter($filters::keyset_filter(&before, anchor));
+                if let Some(filter) = $filters::browse_filter(&request.filter, false) {
+                    query = query.filter(filter);
+                }
+                query.count().get_result(self)
             }
 
             fn count_matching(&mut self, filter: &ProfileFilter) -> QueryResult<i64> {

@@ -77,6 +77,7 @@ pub fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
                     " filter [gender] [min-max]: ",
                     "   (e.g. F 20-40 · empty clears · Enter apply · Esc undo)",
                 ),
+                PromptKind::GoTo => (" go to id: ", "   (Enter go · Esc cancel)"),
             };
             let line = Line::from(vec![
                 Span::styled(label, theme::key()),

@@ -8,29 +8,22 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 
-use super::theme;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+use super::{theme, thousands};
 use crate::console::app::{App, Focus};
 use crate::domain::{Profile, SortColumn};
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let table = &app.table;
     let focused = app.focus == Focus::Table;
-    let position = match (
-        table.at_start && table.top == 0,
-        table.at_end && table.top + table.height >= table.rows.len(),
-    ) {
-        (true, true) => "all",
-        (true, false) => "top",
-        (false, true) => "bottom",
-        (false, false) => "…",
-    };
-    // "all" of what: the whole table, or what the search and filter (in the header) let through.
+    // "Profiles" or, while a search or filter (in the header) is on, "Matching profiles".
     let what = if table.filter.is_empty() {
         "Profiles"
     } else {
         "Matching profiles"
     };
-    let title = format!(" {what} · {position} ");
+    let title = format!(" {what} · {} ", position_text(app));
     let block = Block::default()
         .borders(Borders::ALL)
         .title(title)
@@ -40,23 +33,26 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             Style::new()
         });
 
-    let wide = area.width >= 84;
-    let medium = area.width >= 66;
+    let columns = Columns::fit(
+        area.width.saturating_sub(2),
+        table.visible().map(|(_, p)| p),
+    );
     let mut widths = vec![
         Constraint::Length(5),
         Constraint::Length(8),
-        Constraint::Fill(1),
-        Constraint::Fill(1),
+        Constraint::Length(columns.first_name),
+        Constraint::Length(columns.last_name),
         Constraint::Length(1),
         Constraint::Length(3),
     ];
     let mut headers = vec!["", "id", "first_name", "last_name", "g", "age"];
+    let (medium, wide) = (columns.created, columns.updated);
     if medium {
-        widths.push(Constraint::Length(16));
+        widths.push(Constraint::Length(TIMESTAMP));
         headers.push("created");
     }
     if wide {
-        widths.push(Constraint::Length(16));
+        widths.push(Constraint::Length(TIMESTAMP));
         headers.push("updated");
     }
     let header = Row::new(headers.into_iter().enumerate().map(|(i, name)| {
@@ -74,7 +70,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 
     let rows: Vec<Row> = table
         .visible()
-        .map(|(index, profile)| row(app, index, profile, medium, wide, focused))
+        .map(|(index, profile)| row(app, index, profile, &columns, focused))
         .collect();
     let empty = rows.is_empty();
     frame.render_widget(
@@ -104,12 +100,106 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     }
 }
 
+/// "row 1,234 of 1,000,000", "row ? of ≈1,000,000", "no rows".
+fn position_text(app: &App) -> String {
+    let table = &app.table;
+    if table.rows.is_empty() {
+        return if table.total.is_none() {
+            "…".into()
+        } else {
+            "no rows".into()
+        };
+    }
+    let total = match table.total {
+        Some(total) if table.total_is_estimate => format!("≈{}", thousands(total)),
+        Some(total) => thousands(total),
+        None => "…".into(),
+    };
+    match table.position() {
+        Some(at) => format!("row {} of {total}", thousands(at)),
+        None => format!("row ? of {total}"),
+    }
+}
+
+/// A timestamp column's width (`2026-03-01 09:30`).
+const TIMESTAMP: u16 = 16;
+
+/// How the table's width is shared: names first (as wide as the longest on screen, up to the
+/// 30 characters a name may have), then the timestamps if room is left.
+struct Columns {
+    first_name: u16,
+    last_name: u16,
+    created: bool,
+    updated: bool,
+}
+
+impl Columns {
+    fn fit<'a>(width: u16, rows: impl Iterator<Item = &'a Profile>) -> Columns {
+        let (mut first, mut last) = ("first_name".len() as u16, "last_name".len() as u16);
+        for profile in rows {
+            first = first.max(shown_width(&profile.first_name));
+            last = last.max(shown_width(&profile.last_name));
+        }
+        let (first, last) = (first.min(30), last.min(30));
+        // Badge, id, gender, age, and the spaces between six columns.
+        let rest = width.saturating_sub(5 + 8 + 1 + 3 + 5);
+        let names = first + last;
+        let created = rest > names + TIMESTAMP;
+        let updated = rest >= names + 2 * (TIMESTAMP + 1);
+        let for_names = rest
+            - if updated {
+                2 * (TIMESTAMP + 1)
+            } else if created {
+                TIMESTAMP + 1
+            } else {
+                0
+            };
+        // Room to spare is shared; short of room, each name keeps what it needs if the other
+        // can spare it, else half.
+        let first_name = if for_names >= first + last {
+            first + (for_names - first - last) / 2
+        } else {
+            first.min((for_names / 2).max(for_names.saturating_sub(last)))
+        };
+        Columns {
+            first_name,
+            last_name: for_names.saturating_sub(first_name),
+            created,
+            updated,
+        }
+    }
+}
+
+fn shown_width(text: &str) -> u16 {
+    u16::try_from(escape_for_terminal(text).width()).unwrap_or(u16::MAX)
+}
+
+/// `text` in `width` columns: whole, or cut with a "…" that says so.
+fn fitted(text: &str, width: u16) -> String {
+    let text = escape_for_terminal(text);
+    let width = usize::from(width);
+    if text.width() <= width {
+        return text.into_owned();
+    }
+    let mut kept = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        used += w;
+        kept.push(c);
+    }
+    kept.push('…');
+    kept
+}
+
 fn row<'a>(
     app: &App,
     index: usize,
     profile: &'a Profile,
-    medium: bool,
-    wide: bool,
+    columns: &Columns,
     focused: bool,
 ) -> Row<'a> {
     let highlighted = app
@@ -132,17 +222,17 @@ fn row<'a>(
     let mut cells = vec![
         Cell::from(format!("{cursor}{badge}")),
         Cell::from(profile.id.to_string()),
-        Cell::from(escape_for_terminal(&profile.first_name)),
-        Cell::from(escape_for_terminal(&profile.last_name)),
+        Cell::from(fitted(&profile.first_name, columns.first_name)),
+        Cell::from(fitted(&profile.last_name, columns.last_name)),
         Cell::from(escape_for_terminal(&profile.gender)),
         Cell::from(format!("{:>3}", profile.age)),
     ];
-    if medium {
+    if columns.created {
         cells.push(Cell::from(
             profile.created_at.format("%Y-%m-%d %H:%M").to_string(),
         ));
     }
-    if wide {
+    if columns.updated {
         cells.push(Cell::from(
             profile.updated_at.format("%Y-%m-%d %H:%M").to_string(),
         ));
