@@ -19,7 +19,7 @@ use diesel::prelude::*;
 use profile_console::db::DatabaseTarget;
 use profile_console::domain::Profile;
 use profile_console::domain::{GetOrCreate, Outcome, UpdateOrCreate, now_utc};
-use profile_console::repository::schema::profiles;
+use profile_console::repository::schema::{PROFILE_COLUMNS, profiles};
 use profile_console::repository::{AnyConnection, establish};
 use profile_console::repository::{Repository, StatementLog};
 use rand::seq::SliceRandom;
@@ -384,6 +384,7 @@ fn median(mut values: Vec<f64>) -> f64 {
 /// The floor for a hit: one prepared SELECT by name.
 fn floor_select(conn: &mut AnyConnection, first: &str, last: &str) {
     let row: Profile = on_floor!(conn, |c| profiles::table
+        .select(PROFILE_COLUMNS)
         .filter(profiles::first_name.eq(first))
         .filter(profiles::last_name.eq(last))
         .first(c))
@@ -415,18 +416,19 @@ fn floor_insert(conn: &mut AnyConnection, first: &str, last: &str) {
                     ))
                     .get_result::<i64>(c)?,
                 )
+                .select(PROFILE_COLUMNS)
                 .first(c)
         }),
         AnyConnection::Sqlite(c) => c.transaction(|c| {
             diesel::insert_into(profiles::table)
                 .values(values)
-                .returning(profiles::all_columns)
+                .returning(PROFILE_COLUMNS)
                 .get_result(c)
         }),
         AnyConnection::Postgres(c) => c.transaction(|c| {
             diesel::insert_into(profiles::table)
                 .values(values)
-                .returning(profiles::all_columns)
+                .returning(PROFILE_COLUMNS)
                 .get_result(c)
         }),
     }
@@ -444,18 +446,18 @@ fn floor_update(conn: &mut AnyConnection, id: i64, age: i32) {
             diesel::update(profiles::table.find(id))
                 .set(changes)
                 .execute(c)?;
-            profiles::table.find(id).first(c)
+            profiles::table.find(id).select(PROFILE_COLUMNS).first(c)
         }),
         AnyConnection::Sqlite(c) => c.transaction(|c| {
             diesel::update(profiles::table.find(id))
                 .set(changes)
-                .returning(profiles::all_columns)
+                .returning(PROFILE_COLUMNS)
                 .get_result(c)
         }),
         AnyConnection::Postgres(c) => c.transaction(|c| {
             diesel::update(profiles::table.find(id))
                 .set(changes)
-                .returning(profiles::all_columns)
+                .returning(PROFILE_COLUMNS)
                 .get_result(c)
         }),
     }

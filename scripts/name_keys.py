@@ -19,6 +19,7 @@ Outputs (run from the repository root: `python3 scripts/name_keys.py`):
 table exactly as the application does.
 """
 
+import subprocess
 import unicodedata as ud
 from pathlib import Path
 
@@ -242,12 +243,14 @@ def mysql_fold(x):
     )
 
 
-def mysql_suffixes(row):
-    return (
-        f"SELECT DISTINCT SUBSTRING(k.name_key, p.n), {row}.id FROM profile_fold_positions p "
-        f"JOIN (SELECT {row}.first_key AS name_key UNION SELECT {row}.last_key) k "
-        f"ON p.n <= CHAR_LENGTH(k.name_key) - 2"
-    )
+def mysql_add_parts(key):
+    return f"""IF NOT EXISTS (SELECT 1 FROM profile_name_parts
+                   WHERE suffix = {key} AND name_key = {key}) THEN
+        INSERT INTO profile_name_parts (suffix, name_key)
+        SELECT SUBSTRING({key}, p.n), {key} FROM profile_fold_positions p
+        WHERE p.n <= CHAR_LENGTH({key}) - 2
+        ON DUPLICATE KEY UPDATE name_key = VALUES(name_key);
+    END IF;"""
 
 
 def mysql_up():
@@ -275,21 +278,6 @@ ALTER TABLE profiles
     ADD INDEX profiles_first_key_idx (first_key, last_key, id),
     ADD INDEX profiles_last_key_idx (last_key, first_key, id);
 
--- Name search through an index: every suffix of three or more characters of each folded name.
--- A term of three or more characters occurs in a name exactly when some suffix starts with it,
--- which is one range of this table's primary key.
-CREATE TABLE profile_name_suffixes (
-    suffix     VARCHAR(60) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
-    profile_id BIGINT NOT NULL,
-    PRIMARY KEY (suffix, profile_id)
-) ENGINE = InnoDB;
-INSERT INTO profile_name_suffixes (suffix, profile_id)
-SELECT SUBSTRING(k.name_key, p.n), k.id
-FROM (SELECT id, first_key AS name_key FROM profiles
-      UNION ALL SELECT id, last_key FROM profiles) k
-JOIN profile_fold_positions p ON p.n <= CHAR_LENGTH(k.name_key) - 2
-ON DUPLICATE KEY UPDATE profile_id = VALUES(profile_id);
-
 CREATE TRIGGER profiles_keys_insert BEFORE INSERT ON profiles FOR EACH ROW
 SET NEW.first_key = {mysql_fold('NEW.first_name')},
     NEW.last_key = {mysql_fold('NEW.last_name')};
@@ -298,38 +286,41 @@ CREATE TRIGGER profiles_keys_update BEFORE UPDATE ON profiles FOR EACH ROW
 SET NEW.first_key = {mysql_fold('NEW.first_name')},
     NEW.last_key = {mysql_fold('NEW.last_name')};
 
--- A bulk load (seed) sets @profile_console_bulk_load and fills the suffixes once per chunk.
-CREATE TRIGGER profiles_suffixes_insert AFTER INSERT ON profiles FOR EACH ROW
+-- Name search through an index: a dictionary of the folded names in use, by every suffix of three
+-- or more characters. A term of three or more characters occurs in a name exactly when one of the
+-- name's suffixes starts with it: one range of this table's primary key gives the names, and the
+-- name indexes above give their profiles. Names repeat, so the dictionary stays far smaller than
+-- the table (a name no profile has any more stays in it, and costs one wasted lookup).
+CREATE TABLE profile_name_parts (
+    suffix   VARCHAR(60) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+    name_key VARCHAR(60) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+    PRIMARY KEY (suffix, name_key)
+) ENGINE = InnoDB;
+INSERT INTO profile_name_parts (suffix, name_key)
+SELECT DISTINCT SUBSTRING(k.name_key, p.n), k.name_key
+FROM (SELECT first_key AS name_key FROM profiles UNION SELECT last_key FROM profiles) k
+JOIN profile_fold_positions p ON p.n <= CHAR_LENGTH(k.name_key) - 2;
+
+CREATE TRIGGER profiles_name_parts_insert AFTER INSERT ON profiles FOR EACH ROW
 BEGIN
-    IF @profile_console_bulk_load IS NULL THEN
-        INSERT INTO profile_name_suffixes (suffix, profile_id)
-        {mysql_suffixes('NEW')};
-    END IF;
+    {mysql_add_parts('NEW.first_key')}
+    {mysql_add_parts('NEW.last_key')}
 END;
 
-CREATE TRIGGER profiles_suffixes_update AFTER UPDATE ON profiles FOR EACH ROW
+CREATE TRIGGER profiles_name_parts_update AFTER UPDATE ON profiles FOR EACH ROW
 BEGIN
-    IF NOT (OLD.first_key <=> NEW.first_key AND OLD.last_key <=> NEW.last_key) THEN
-        DELETE FROM profile_name_suffixes WHERE profile_id = OLD.id
-            AND suffix IN (SELECT s.suffix FROM ({mysql_suffixes('OLD').replace("SUBSTRING(k.name_key, p.n)", "SUBSTRING(k.name_key, p.n) AS suffix")}) s);
-        INSERT INTO profile_name_suffixes (suffix, profile_id)
-        {mysql_suffixes('NEW')};
-    END IF;
+    {mysql_add_parts('NEW.first_key')}
+    {mysql_add_parts('NEW.last_key')}
 END;
-
-CREATE TRIGGER profiles_suffixes_delete AFTER DELETE ON profiles FOR EACH ROW
-DELETE FROM profile_name_suffixes WHERE profile_id = OLD.id
-    AND suffix IN (SELECT s.suffix FROM ({mysql_suffixes('OLD').replace("SUBSTRING(k.name_key, p.n)", "SUBSTRING(k.name_key, p.n) AS suffix")}) s);
 """
 
 
 MYSQL_DOWN = f"""{HEADER}
-DROP TRIGGER profiles_suffixes_delete;
-DROP TRIGGER profiles_suffixes_update;
-DROP TRIGGER profiles_suffixes_insert;
+DROP TRIGGER profiles_name_parts_update;
+DROP TRIGGER profiles_name_parts_insert;
 DROP TRIGGER profiles_keys_update;
 DROP TRIGGER profiles_keys_insert;
-DROP TABLE profile_name_suffixes;
+DROP TABLE profile_name_parts;
 ALTER TABLE profiles
     DROP INDEX profiles_first_key_idx,
     DROP INDEX profiles_last_key_idx,
@@ -364,4 +355,7 @@ write("migrations/postgres/2026-11-27-000004_name_keys/up.sql", pg_up())
 write("migrations/postgres/2026-11-27-000004_name_keys/down.sql", PG_DOWN)
 write("migrations/mysql/2026-11-27-000002_name_keys/up.sql", mysql_up())
 write("migrations/mysql/2026-11-27-000002_name_keys/down.sql", MYSQL_DOWN)
+# The repository's Rust is rustfmt-formatted; so is what this writes.
+subprocess.run(["rustfmt", "--edition", "2024", "src/domain/fold_table.rs",
+                "src/repository/backends/sqlite_name_keys.rs"], check=True)
 print(f"{len(TABLE)} folds")

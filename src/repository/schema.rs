@@ -14,5 +14,39 @@ diesel::table! {
         age -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        /// The folded names (see `domain::fold`), kept by the database: what names sort and are
+        /// searched by. Never written by the application.
+        first_key -> Nullable<Text>,
+        last_key -> Nullable<Text>,
     }
 }
+
+/// The SQL types of [`PROFILE_COLUMNS`].
+pub type ProfileSqlType = (
+    diesel::sql_types::BigInt,
+    diesel::sql_types::Text,
+    diesel::sql_types::Text,
+    diesel::sql_types::Text,
+    diesel::sql_types::Integer,
+    diesel::sql_types::Timestamp,
+    diesel::sql_types::Timestamp,
+);
+
+/// A [`crate::domain::Profile`]'s columns, in its field order.
+pub const PROFILE_COLUMNS: (
+    profiles::id,
+    profiles::first_name,
+    profiles::last_name,
+    profiles::gender,
+    profiles::age,
+    profiles::created_at,
+    profiles::updated_at,
+) = (
+    profiles::id,
+    profiles::first_name,
+    profiles::last_name,
+    profiles::gender,
+    profiles::age,
+    profiles::created_at,
+    profiles::updated_at,
+);

@@ -164,24 +164,31 @@ macro_rules! order_by {
 }
 
 macro_rules! impl_store {
-    ($conn:ty, $db:ty, $filters:ident, term_filter = $term_filter:path, search_walk = $walk:expr, split_keyset = $split:expr, { $($backend_specific:item)* }) => {
+    ($conn:ty, $db:ty, $filters:ident, term_filter = $term_filter:path, search = $search:path, split_keyset = $split:expr, { $($backend_specific:item)* }) => {
         /// The WHERE clauses, typed for this backend.
         mod $filters {
             use super::*;
             use $crate::domain::fold;
             use $crate::repository::store::{SEARCH_WALK, SortKey, TRIGRAM, sort_keys};
 
-            /// A search page in id order, where the backend walks (`search_walk = true`). A
-            /// planner estimates substring matches poorly (a term matching 7,000 rows can be
-            /// estimated at 140) and may then read thousands of rows through the name index,
-            /// where walking the primary key finds a page of matches in a few thousand rows. So:
-            /// walk at most [`SEARCH_WALK`] ids from the anchor with a cheap filter; only a term
-            /// too rare to fill the page there goes to the name index, which is then small.
-            /// Rows come back in reading order; `None` when the page is not a search in id order.
-            pub(super) fn search_walk(conn: &mut $conn, request: &PageRequest) -> QueryResult<Option<Vec<Profile>>> {
+            /// The search hook for backends that need none: the usual page query serves.
+            #[allow(dead_code)]
+            pub(super) fn no_search(_: &mut $conn, _: &PageRequest) -> QueryResult<Option<Vec<Profile>>> {
+                Ok(None)
+            }
+
+            /// A search page in id order, walked: a planner estimates substring matches poorly
+            /// (a term matching 7,000 rows can be estimated at 140) and may then read thousands
+            /// of rows through a name index, where walking the primary key finds a page of
+            /// matches in a few thousand rows. So: walk at most [`SEARCH_WALK`] ids from the
+            /// anchor with the cheap form of the term filter. The page in reading order when
+            /// that filled it; `None` when it did not (a rare term: the name index is the way
+            /// then) or when the page is not a search in id order.
+            #[allow(dead_code)]
+            pub(super) fn walk(conn: &mut $conn, request: &PageRequest) -> QueryResult<Option<Vec<Profile>>> {
                 let searchable = request.filter.search_terms().next().is_some()
                     && request.filter.search_terms().all(|term| term.chars().count() >= TRIGRAM);
-                if !$walk || request.sort != SortColumn::Id || !searchable {
+                if request.sort != SortColumn::Id || !searchable {
                     return Ok(None);
                 }
                 let ascending = request.reads_ascending();
@@ -202,12 +209,8 @@ macro_rules! impl_store {
                     Some(anchor) => Box::new(within.and(keyset_filter(request, anchor))),
                     None => within,
                 };
-                let mut rows: Vec<Profile> = page_query(request, true, Some(bounded), request.limit).load(conn)?;
-                if (rows.len() as i64) < request.limit {
-                    let keyset = request.anchor.as_ref().map(|anchor| keyset_filter(request, anchor));
-                    rows = page_query(request, false, keyset, request.limit).load(conn)?;
-                }
-                Ok(Some(rows))
+                let rows: Vec<Profile> = page_query(request, true, Some(bounded), request.limit).load(conn)?;
+                Ok(((rows.len() as i64) >= request.limit).then_some(rows))
             }
 
             pub(super) fn lookup_filter(lookup: &Lookup) -> Filter<$db> {
@@ -343,9 +346,9 @@ macro_rules! impl_store {
                 walk: bool,
                 keyset: Option<Filter<$db>>,
                 limit: i64,
-            ) -> profiles::BoxedQuery<'static, $db> {
+            ) -> profiles::BoxedQuery<'static, $db, $crate::repository::schema::ProfileSqlType> {
                 use profiles::*;
-                let mut query = profiles::table.select(profiles::all_columns).into_boxed();
+                let mut query = profiles::table.select($crate::repository::schema::PROFILE_COLUMNS).into_boxed();
                 if let Some(filter) = browse_filter(&request.filter, walk) {
                     query = query.filter(filter);
                 }
@@ -382,14 +385,14 @@ macro_rules! impl_store {
                         .filter(profiles::last_name.eq(last_name))
                         .order(profiles::id)
                         .limit(limit)
-                        .select(profiles::all_columns)
+                        .select($crate::repository::schema::PROFILE_COLUMNS)
                         .load(self);
                 }
                 profiles::table
                     .filter($filters::lookup_filter(lookup))
                     .order(profiles::id)
                     .limit(limit)
-                    .select(profiles::all_columns)
+                    .select($crate::repository::schema::PROFILE_COLUMNS)
                     .load(self)
             }
 
@@ -415,14 +418,14 @@ macro_rules! impl_store {
                 profiles::table
                     .filter(profiles::first_name.eq(first_name))
                     .filter(profiles::last_name.eq(last_name))
-                    .select(profiles::all_columns)
+                    .select($crate::repository::schema::PROFILE_COLUMNS)
                     .first(self)
                     .optional()
             }
 
             fn page(&mut self, request: &PageRequest) -> QueryResult<Vec<Profile>> {
                 // Rows come in reading order; a backward page is turned round at the end.
-                let mut rows: Vec<Profile> = match ($filters::search_walk(self, request)?, &request.anchor) {
+                let mut rows: Vec<Profile> = match ($search(self, request)?, &request.anchor) {
                     (Some(walked), _) => walked,
                     (None, Some(anchor)) if $split && request.sort != SortColumn::Id => {
                         let mut rows: Vec<Profile> = Vec::new();
@@ -487,7 +490,7 @@ macro_rules! returning_writes {
             diesel::insert_into(profiles::table)
                 .values(row)
                 .on_conflict_do_nothing()
-                .returning(profiles::all_columns)
+                .returning($crate::repository::schema::PROFILE_COLUMNS)
                 .get_result(self)
                 .optional()
         }
@@ -500,13 +503,13 @@ macro_rules! returning_writes {
         ) -> QueryResult<Profile> {
             diesel::update(profiles::table.find(id))
                 .set(ProfileChangeset::new(values, at))
-                .returning(profiles::all_columns)
+                .returning($crate::repository::schema::PROFILE_COLUMNS)
                 .get_result(self)
         }
 
         fn delete(&mut self, id: i64) -> QueryResult<Option<Profile>> {
             diesel::delete(profiles::table.find(id))
-                .returning(profiles::all_columns)
+                .returning($crate::repository::schema::PROFILE_COLUMNS)
                 .get_result(self)
                 .optional()
         }

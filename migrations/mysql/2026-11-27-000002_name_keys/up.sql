@@ -860,21 +860,6 @@ ALTER TABLE profiles
     ADD INDEX profiles_first_key_idx (first_key, last_key, id),
     ADD INDEX profiles_last_key_idx (last_key, first_key, id);
 
--- Name search through an index: every suffix of three or more characters of each folded name.
--- A term of three or more characters occurs in a name exactly when some suffix starts with it,
--- which is one range of this table's primary key.
-CREATE TABLE profile_name_suffixes (
-    suffix     VARCHAR(60) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
-    profile_id BIGINT NOT NULL,
-    PRIMARY KEY (suffix, profile_id)
-) ENGINE = InnoDB;
-INSERT INTO profile_name_suffixes (suffix, profile_id)
-SELECT SUBSTRING(k.name_key, p.n), k.id
-FROM (SELECT id, first_key AS name_key FROM profiles
-      UNION ALL SELECT id, last_key FROM profiles) k
-JOIN profile_fold_positions p ON p.n <= CHAR_LENGTH(k.name_key) - 2
-ON DUPLICATE KEY UPDATE profile_id = VALUES(profile_id);
-
 CREATE TRIGGER profiles_keys_insert BEFORE INSERT ON profiles FOR EACH ROW
 SET NEW.first_key = IF(LENGTH(NEW.first_name) = CHAR_LENGTH(NEW.first_name), LOWER(NEW.first_name), (SELECT GROUP_CONCAT(COALESCE(f.folded, SUBSTRING(NEW.first_name, p.n, 1)) ORDER BY p.n SEPARATOR '') FROM profile_fold_positions p LEFT JOIN profile_name_folds f ON f.ch = SUBSTRING(NEW.first_name, p.n, 1) WHERE p.n <= CHAR_LENGTH(NEW.first_name))),
     NEW.last_key = IF(LENGTH(NEW.last_name) = CHAR_LENGTH(NEW.last_name), LOWER(NEW.last_name), (SELECT GROUP_CONCAT(COALESCE(f.folded, SUBSTRING(NEW.last_name, p.n, 1)) ORDER BY p.n SEPARATOR '') FROM profile_fold_positions p LEFT JOIN profile_name_folds f ON f.ch = SUBSTRING(NEW.last_name, p.n, 1) WHERE p.n <= CHAR_LENGTH(NEW.last_name)));
@@ -883,25 +868,53 @@ CREATE TRIGGER profiles_keys_update BEFORE UPDATE ON profiles FOR EACH ROW
 SET NEW.first_key = IF(LENGTH(NEW.first_name) = CHAR_LENGTH(NEW.first_name), LOWER(NEW.first_name), (SELECT GROUP_CONCAT(COALESCE(f.folded, SUBSTRING(NEW.first_name, p.n, 1)) ORDER BY p.n SEPARATOR '') FROM profile_fold_positions p LEFT JOIN profile_name_folds f ON f.ch = SUBSTRING(NEW.first_name, p.n, 1) WHERE p.n <= CHAR_LENGTH(NEW.first_name))),
     NEW.last_key = IF(LENGTH(NEW.last_name) = CHAR_LENGTH(NEW.last_name), LOWER(NEW.last_name), (SELECT GROUP_CONCAT(COALESCE(f.folded, SUBSTRING(NEW.last_name, p.n, 1)) ORDER BY p.n SEPARATOR '') FROM profile_fold_positions p LEFT JOIN profile_name_folds f ON f.ch = SUBSTRING(NEW.last_name, p.n, 1) WHERE p.n <= CHAR_LENGTH(NEW.last_name)));
 
--- A bulk load (seed) sets @profile_console_bulk_load and fills the suffixes once per chunk.
-CREATE TRIGGER profiles_suffixes_insert AFTER INSERT ON profiles FOR EACH ROW
+-- Name search through an index: a dictionary of the folded names in use, by every suffix of three
+-- or more characters. A term of three or more characters occurs in a name exactly when one of the
+-- name's suffixes starts with it: one range of this table's primary key gives the names, and the
+-- name indexes above give their profiles. Names repeat, so the dictionary stays far smaller than
+-- the table (a name no profile has any more stays in it, and costs one wasted lookup).
+CREATE TABLE profile_name_parts (
+    suffix   VARCHAR(60) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+    name_key VARCHAR(60) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+    PRIMARY KEY (suffix, name_key)
+) ENGINE = InnoDB;
+INSERT INTO profile_name_parts (suffix, name_key)
+SELECT DISTINCT SUBSTRING(k.name_key, p.n), k.name_key
+FROM (SELECT first_key AS name_key FROM profiles UNION SELECT last_key FROM profiles) k
+JOIN profile_fold_positions p ON p.n <= CHAR_LENGTH(k.name_key) - 2;
+
+CREATE TRIGGER profiles_name_parts_insert AFTER INSERT ON profiles FOR EACH ROW
 BEGIN
-    IF @profile_console_bulk_load IS NULL THEN
-        INSERT INTO profile_name_suffixes (suffix, profile_id)
-        SELECT DISTINCT SUBSTRING(k.name_key, p.n), NEW.id FROM profile_fold_positions p JOIN (SELECT NEW.first_key AS name_key UNION SELECT NEW.last_key) k ON p.n <= CHAR_LENGTH(k.name_key) - 2;
+    IF NOT EXISTS (SELECT 1 FROM profile_name_parts
+                   WHERE suffix = NEW.first_key AND name_key = NEW.first_key) THEN
+        INSERT INTO profile_name_parts (suffix, name_key)
+        SELECT SUBSTRING(NEW.first_key, p.n), NEW.first_key FROM profile_fold_positions p
+        WHERE p.n <= CHAR_LENGTH(NEW.first_key) - 2
+        ON DUPLICATE KEY UPDATE name_key = VALUES(name_key);
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM profile_name_parts
+                   WHERE suffix = NEW.last_key AND name_key = NEW.last_key) THEN
+        INSERT INTO profile_name_parts (suffix, name_key)
+        SELECT SUBSTRING(NEW.last_key, p.n), NEW.last_key FROM profile_fold_positions p
+        WHERE p.n <= CHAR_LENGTH(NEW.last_key) - 2
+        ON DUPLICATE KEY UPDATE name_key = VALUES(name_key);
     END IF;
 END;
 
-CREATE TRIGGER profiles_suffixes_update AFTER UPDATE ON profiles FOR EACH ROW
+CREATE TRIGGER profiles_name_parts_update AFTER UPDATE ON profiles FOR EACH ROW
 BEGIN
-    IF NOT (OLD.first_key <=> NEW.first_key AND OLD.last_key <=> NEW.last_key) THEN
-        DELETE FROM profile_name_suffixes WHERE profile_id = OLD.id
-            AND suffix IN (SELECT s.suffix FROM (SELECT DISTINCT SUBSTRING(k.name_key, p.n) AS suffix, OLD.id FROM profile_fold_positions p JOIN (SELECT OLD.first_key AS name_key UNION SELECT OLD.last_key) k ON p.n <= CHAR_LENGTH(k.name_key) - 2) s);
-        INSERT INTO profile_name_suffixes (suffix, profile_id)
-        SELECT DISTINCT SUBSTRING(k.name_key, p.n), NEW.id FROM profile_fold_positions p JOIN (SELECT NEW.first_key AS name_key UNION SELECT NEW.last_key) k ON p.n <= CHAR_LENGTH(k.name_key) - 2;
+    IF NOT EXISTS (SELECT 1 FROM profile_name_parts
+                   WHERE suffix = NEW.first_key AND name_key = NEW.first_key) THEN
+        INSERT INTO profile_name_parts (suffix, name_key)
+        SELECT SUBSTRING(NEW.first_key, p.n), NEW.first_key FROM profile_fold_positions p
+        WHERE p.n <= CHAR_LENGTH(NEW.first_key) - 2
+        ON DUPLICATE KEY UPDATE name_key = VALUES(name_key);
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM profile_name_parts
+                   WHERE suffix = NEW.last_key AND name_key = NEW.last_key) THEN
+        INSERT INTO profile_name_parts (suffix, name_key)
+        SELECT SUBSTRING(NEW.last_key, p.n), NEW.last_key FROM profile_fold_positions p
+        WHERE p.n <= CHAR_LENGTH(NEW.last_key) - 2
+        ON DUPLICATE KEY UPDATE name_key = VALUES(name_key);
     END IF;
 END;
-
-CREATE TRIGGER profiles_suffixes_delete AFTER DELETE ON profiles FOR EACH ROW
-DELETE FROM profile_name_suffixes WHERE profile_id = OLD.id
-    AND suffix IN (SELECT s.suffix FROM (SELECT DISTINCT SUBSTRING(k.name_key, p.n) AS suffix, OLD.id FROM profile_fold_positions p JOIN (SELECT OLD.first_key AS name_key UNION SELECT OLD.last_key) k ON p.n <= CHAR_LENGTH(k.name_key) - 2) s);

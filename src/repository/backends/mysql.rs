@@ -11,7 +11,7 @@
 //! - Creators of rows no unique constraint covers take turns on a locked row of
 //!   `profile_creator_locks` keyed on the lookup, held until their transaction ends.
 //! - Deadlocks (1213) and lock wait timeouts (1205) are retried as whole transactions (`retry.rs`).
-//! - Search: the suffixes of each folded name, in a table kept by triggers (see migration 2).
+//! - Search: a dictionary of the folded names in use, by suffix, kept by triggers (migration 2).
 
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
@@ -29,7 +29,7 @@ use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, 
 use crate::error::Error;
 use crate::repository::inspect::{SchemaReport, Single};
 use crate::repository::rows::{NewProfileRow, ProfileChangeset};
-use crate::repository::schema::profiles;
+use crate::repository::schema::{PROFILE_COLUMNS, profiles};
 use crate::repository::store::{
     Filter, INJECTED_FAILURE, Store, TRIGRAM, contains_pattern, impl_store, keys_contain, order_by,
 };
@@ -93,28 +93,72 @@ fn check_is_ours(conn: &mut MysqlConnection) -> Result<(), String> {
     )
 }
 
-/// One search term on MySQL: a range of `profile_name_suffixes` (a term of three or more
-/// characters occurs in a folded name exactly when one of its suffixes starts with it); for a
-/// `walk` in id order and for shorter terms, `LIKE` on either folded name. MySQL's `LIKE` escapes
-/// with a backslash by default, which is how the patterns are escaped.
-fn mysql_term_filter(term: &str, walk: bool) -> Filter<Mysql> {
-    if walk || term.chars().count() < TRIGRAM {
-        return keys_contain(term, "");
+/// One search term on MySQL: `LIKE` on either folded name. MySQL's `LIKE` escapes with a
+/// backslash by default, which is how the pattern is escaped. (Rare terms are found through the
+/// name dictionary first: see [`mysql_search`].)
+fn mysql_term_filter(term: &str, _walk: bool) -> Filter<Mysql> {
+    keys_contain(term, "")
+}
+
+/// Names a term may match before the dictionary stops paying: past this, the term is common and
+/// the plain page query serves it.
+const DICTIONARY_NAMES: i64 = 1_000;
+
+/// A search page on MySQL. In id order, the walk first (a common term fills the page in a few
+/// thousand rows). Otherwise the longest term of three or more characters is looked up in
+/// `profile_name_parts` (the folded names in use, by suffix): one index range gives the names
+/// containing it, and the name indexes give their profiles, which the page query then filters and
+/// orders as usual. A term found in very many names (or no term that long) takes the plain query.
+fn mysql_search(
+    conn: &mut MysqlConnection,
+    request: &PageRequest,
+) -> QueryResult<Option<Vec<Profile>>> {
+    if let Some(rows) = mysql_filters::walk(conn, request)? {
+        return Ok(Some(rows));
     }
+    let Some(term) = request
+        .filter
+        .search_terms()
+        .filter(|term| term.chars().count() >= TRIGRAM)
+        .max_by_key(|term| term.chars().count())
+    else {
+        return Ok(None);
+    };
     let mut prefix = contains_pattern(&fold(term));
     prefix.remove(0);
-    Box::new(
-        sql::<Bool>("id IN (SELECT profile_id FROM profile_name_suffixes WHERE suffix LIKE ")
-            .bind::<Text, _>(prefix)
-            .sql(")"),
+    let names: Vec<String> = diesel::sql_query(
+        "SELECT DISTINCT name_key AS value FROM profile_name_parts WHERE suffix LIKE ? LIMIT ?",
     )
+    .bind::<Text, _>(prefix)
+    .bind::<BigInt, _>(DICTIONARY_NAMES)
+    .load::<Single>(conn)?
+    .into_iter()
+    .map(|name| name.value)
+    .collect();
+    if names.len() as i64 >= DICTIONARY_NAMES {
+        return Ok(None);
+    }
+    if names.is_empty() {
+        return Ok(Some(Vec::new()));
+    }
+    let named: Filter<Mysql> = Box::new(
+        profiles::first_key
+            .assume_not_null()
+            .eq_any(names.clone())
+            .or(profiles::last_key.assume_not_null().eq_any(names)),
+    );
+    let within = match &request.anchor {
+        Some(anchor) => Box::new(named.and(mysql_filters::keyset_filter(request, anchor))),
+        None => named,
+    };
+    // In reading order, as the page query reads.
+    mysql_filters::page_query(request, false, Some(within), request.limit)
+        .load(conn)
+        .map(Some)
 }
 
 fn by_id(conn: &mut MysqlConnection, id: i64) -> QueryResult<Profile> {
-    profiles::table
-        .find(id)
-        .select(profiles::all_columns)
-        .first(conn)
+    profiles::table.find(id).select(PROFILE_COLUMNS).first(conn)
 }
 
 impl_store!(
@@ -122,7 +166,7 @@ impl_store!(
     Mysql,
     mysql_filters,
     term_filter = mysql_term_filter,
-    search_walk = true,
+    search = mysql_search,
     split_keyset = true,
     {
         /// The insert succeeds, or fails with a duplicate name (1062), which means "taken". In
@@ -175,7 +219,7 @@ impl_store!(
             self.transaction(|conn| {
                 let row = profiles::table
                     .find(id)
-                    .select(profiles::all_columns)
+                    .select(PROFILE_COLUMNS)
                     .for_update()
                     .first(conn)
                     .optional()?;
@@ -191,7 +235,7 @@ impl_store!(
                 .filter(mysql_filters::lookup_filter(lookup))
                 .order(profiles::id)
                 .limit(limit)
-                .select(profiles::all_columns)
+                .select(PROFILE_COLUMNS)
                 .for_update()
                 .load(self)
         }
@@ -295,10 +339,7 @@ impl Engine for MysqlConnection {
     /// id`, not `INSERT IGNORE`, which would hide other errors). Affected-row counts cannot tell
     /// an insert from a no-op here, so the new rows are counted by id.
     fn insert_demo_chunk(&mut self, rows: &[NewProfileRow<'_>]) -> QueryResult<usize> {
-        // The suffix trigger stands aside for this connection while the chunk goes in; the
-        // suffixes are then written by one statement, in the same transaction.
-        self.batch_execute("SET @profile_console_bulk_load = 1")?;
-        let inserted = self.transaction(|conn| -> QueryResult<usize> {
+        self.transaction(|conn| {
             let after: i64 = profiles::table
                 .select(diesel::dsl::max(profiles::id))
                 .first::<Option<i64>>(conn)?
@@ -311,27 +352,12 @@ impl Engine for MysqlConnection {
                     .set(profiles::id.eq(profiles::id))
                     .execute(conn)?;
             }
-            diesel::sql_query(
-                "INSERT INTO profile_name_suffixes (suffix, profile_id) \
-                 SELECT SUBSTRING(k.name_key, p.n), k.id \
-                 FROM (SELECT id, first_key AS name_key FROM profiles WHERE id > ? \
-                       UNION ALL SELECT id, last_key FROM profiles WHERE id > ?) k \
-                 JOIN profile_fold_positions p ON p.n <= CHAR_LENGTH(k.name_key) - 2 \
-                 ON DUPLICATE KEY UPDATE profile_id = VALUES(profile_id)",
-            )
-            .bind::<BigInt, _>(after)
-            .bind::<BigInt, _>(after)
-            .execute(conn)?;
             let inserted: i64 = profiles::table
                 .filter(profiles::id.gt(after))
                 .count()
                 .get_result(conn)?;
             Ok(usize::try_from(inserted).unwrap_or(0))
-        });
-        let reset = self.batch_execute("SET @profile_console_bulk_load = NULL");
-        let inserted = inserted?;
-        reset?;
-        Ok(inserted)
+        })
     }
 
     /// InnoDB's `table_rows` statistic (sampled, so only roughly right).

@@ -25,7 +25,7 @@ use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, 
 use crate::error::Error;
 use crate::repository::inspect::{MIGRATIONS_SQL, SchemaReport, Single};
 use crate::repository::rows::{NewProfileRow, ProfileChangeset};
-use crate::repository::schema::profiles;
+use crate::repository::schema::{PROFILE_COLUMNS, profiles};
 use crate::repository::store::{
     Filter, INJECTED_FAILURE, Store, contains_pattern, impl_store, keys_contain, order_by,
     returning_writes,
@@ -109,7 +109,7 @@ impl_store!(
     Pg,
     pg_filters,
     term_filter = pg_term_filter,
-    search_walk = true,
+    search = pg_filters::walk,
     split_keyset = false,
     {
         returning_writes!();
@@ -119,7 +119,7 @@ impl_store!(
                 .filter(pg_filters::lookup_filter(lookup))
                 .order(profiles::id)
                 .limit(limit)
-                .select(profiles::all_columns)
+                .select(PROFILE_COLUMNS)
                 .for_update()
                 .load(self)
         }

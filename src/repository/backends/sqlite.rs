@@ -137,7 +137,7 @@ impl_store!(
     Sqlite,
     sqlite_filters,
     term_filter = sqlite_term_filter,
-    search_walk = false,
+    search = sqlite_filters::no_search,
     split_keyset = true,
     {
         returning_writes!();
