@@ -374,3 +374,18 @@ fn the_console_never_shows_the_password() {
     console.send("\x03");
     assert!(console.wait_for_exit().success());
 }
+
+/// A burst of typing far longer than the terminal's read buffer (a paste without bracketed
+/// paste): every key after it is taken at once, without waiting for another key.
+#[test]
+fn keys_after_a_long_burst_are_taken_at_once() {
+    let db = TestDb::sqlite();
+    let mut console = Session::start(&db);
+    console.wait_for("profiles");
+    for round in 0..3 {
+        console.send("\x18");
+        let burst = "b".repeat(5_000 + 997 * round);
+        console.send(&format!("{burst}\tQ{round}"));
+        console.wait_for(&format!("Q{round}"));
+    }
+}
