@@ -274,18 +274,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn print_info(repo: &mut Repository, source: TargetSource) -> anyhow::Result<()> {
-    let target = repo.target().clone();
-    println!("database: {target} ({}, from {source})", target.backend());
-    if let Some(path) = target.sqlite_path() {
-        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        println!("file size: {size} bytes");
+    let report = repo.inspect().context("reading the schema")?;
+    println!(
+        "database: {} ({}, from {source})",
+        report.target, report.backend
+    );
+    if let Some((_, size)) = &report.file {
+        println!("file size: {size} bytes (with its WAL)");
     }
-    let report = repo.schema_report().context("reading the schema")?;
-    println!("server: {}", report.server_version);
-    println!("profiles: {}", repo.count(&ProfileFilter::default())?);
+    println!("server: {}", report.schema.server_version);
+    println!("profiles: {}", report.row_count);
     println!(
         "migrations: {}",
         report
+            .schema
             .migrations
             .iter()
             .map(|m| m.version.as_str())

@@ -4,19 +4,19 @@
 //! drains its queue and keeps only the newest of each replaceable job (a page, a count, a
 //! preview), so fast typing or scrolling never builds a backlog. Writes are never dropped.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::db::{Backend, DatabaseTarget};
+use crate::db::DatabaseTarget;
 use crate::domain::{
-    GetOrCreate, Lookup, Outcome, PageRequest, Profile, ProfileFilter, Towards, UpdateOrCreate,
+    GetOrCreate, Lookup, Outcome, PageRequest, Profile, ProfileFilter, UpdateOrCreate,
 };
 use crate::error::Error;
-use crate::repository::{Repository, SchemaReport, StatementLog};
+pub use crate::repository::{AroundRows, InspectReport, PreviewMatch, RowRef};
+use crate::repository::{Repository, StatementLog};
 
 pub type RequestId = u64;
 
@@ -74,31 +74,6 @@ pub struct Request {
     pub job: Job,
 }
 
-/// What a lookup matches right now.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PreviewMatch {
-    pub lookup: Lookup,
-    pub rows: Vec<Profile>,
-    pub count: i64,
-}
-
-/// Everything the inspect view shows.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InspectReport {
-    pub target: String,
-    pub backend: Backend,
-    pub file: Option<(PathBuf, u64)>,
-    pub schema: SchemaReport,
-    pub row_count: i64,
-}
-
-/// A row to show, as the app knows it: the row itself, or only its id (go to id).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RowRef {
-    Row(Box<Profile>),
-    Id(i64),
-}
-
 #[derive(Debug)]
 pub enum Reply {
     Page(Result<Vec<Profile>, Error>),
@@ -110,14 +85,6 @@ pub enum Reply {
     Operation(Result<(Profile, Outcome), Error>),
     Deleted(Result<Option<Profile>, Error>),
     Inspect(Result<Box<InspectReport>, Error>),
-}
-
-/// Rows around an anchor, in display order, and whether they reach either end of the table.
-#[derive(Debug)]
-pub struct AroundRows {
-    pub rows: Vec<Profile>,
-    pub at_start: bool,
-    pub at_end: bool,
 }
 
 #[derive(Debug)]
@@ -263,83 +230,14 @@ pub fn run(repo: &mut Repository, job: Job) -> Reply {
             anchor,
             before,
             after,
-        } => Reply::Around(around(repo, request, anchor, before, after)),
+        } => Reply::Around(repo.around(&request, anchor, before, after)),
         Job::Count(filter) => Reply::Count(repo.count(&filter)),
         Job::Position(request) => Reply::Position(repo.count_before(&request)),
         Job::EstimateCount => Reply::Estimate(repo.estimated_count()),
-        Job::Preview(lookup) => Reply::Preview(preview(repo, lookup)),
+        Job::Preview(lookup) => Reply::Preview(repo.preview(lookup)),
         Job::GetOrCreate(request) => Reply::Operation(repo.get_or_create(&request)),
         Job::UpdateOrCreate(request) => Reply::Operation(repo.update_or_create(&request)),
         Job::Delete(id) => Reply::Deleted(repo.delete(id)),
-        Job::Inspect => Reply::Inspect(inspect(repo).map(Box::new)),
+        Job::Inspect => Reply::Inspect(repo.inspect().map(Box::new)),
     }
-}
-
-fn around(
-    repo: &mut Repository,
-    request: PageRequest,
-    anchor: RowRef,
-    before: i64,
-    after: i64,
-) -> Result<AroundRows, Error> {
-    let anchor = match anchor {
-        RowRef::Row(row) => *row,
-        RowRef::Id(id) => {
-            let lookup = Lookup::by_id(id);
-            repo.find(&lookup, 1)?
-                .pop()
-                .ok_or(Error::NoSuchProfile(id))?
-        }
-    };
-    let earlier = repo.page(&PageRequest {
-        anchor: Some(anchor.clone()),
-        include_anchor: false,
-        towards: Towards::Backward,
-        limit: before,
-        ..request.clone()
-    })?;
-    let later = repo.page(&PageRequest {
-        anchor: Some(anchor),
-        include_anchor: true,
-        towards: Towards::Forward,
-        limit: after,
-        ..request
-    })?;
-    Ok(AroundRows {
-        at_start: (earlier.len() as i64) < before,
-        at_end: (later.len() as i64) < after,
-        rows: earlier.into_iter().chain(later).collect(),
-    })
-}
-
-fn preview(repo: &mut Repository, lookup: Lookup) -> Result<PreviewMatch, Error> {
-    let rows = repo.find(&lookup, 3)?;
-    let count = if rows.len() < 3 {
-        rows.len() as i64
-    } else {
-        repo.count_lookup(&lookup)?
-    };
-    Ok(PreviewMatch {
-        lookup,
-        rows,
-        count,
-    })
-}
-
-fn inspect(repo: &mut Repository) -> Result<InspectReport, Error> {
-    let schema = repo.schema_report()?;
-    let row_count = repo.count(&ProfileFilter::default())?;
-    let target = repo.target();
-    let file = target.sqlite_path().map(|path| {
-        let size = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
-        let wal = PathBuf::from(format!("{}-wal", path.display()));
-        (path.to_path_buf(), size(path) + size(&wal))
-    });
-    Ok(InspectReport {
-        target: target.to_string(),
-        backend: target.backend(),
-        file,
-        schema,
-        row_count,
-    })
 }

@@ -14,6 +14,7 @@ pub mod schema;
 mod seed;
 mod statement_log;
 mod store;
+mod views;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -31,6 +32,7 @@ pub use faults::{FAULTS_VAR, Faults};
 pub use inspect::{AppliedMigration, SchemaItem, SchemaReport};
 pub use seed::{DemoProfiles, SeedReport};
 pub use statement_log::StatementLog;
+pub use views::{AroundRows, InspectReport, PreviewMatch, RowRef};
 
 use backends::{Engine, with_connection};
 use store::Store;
