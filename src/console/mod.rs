@@ -7,9 +7,11 @@
 //!   filter prompt's syntax.
 //! - `ui`: pure render functions, one per region, and the layout they share with `app`.
 //! - `worker`: the thread that owns the database connection.
+//! - `events`: the one channel the UI waits on (terminal input, worker answers, SIGTERM).
 //! - `terminal`: entering and always leaving full-screen mode (normal exit, error, panic, SIGTERM).
 
 pub mod app;
+mod events;
 pub mod filter;
 pub mod form;
 pub mod keymap;
@@ -18,22 +20,20 @@ mod terminal;
 pub mod ui;
 pub mod worker;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use ratatui::crossterm::event;
 use ratatui::layout::Rect;
 
 use crate::db::DatabaseTarget;
 use app::{Action, App, Effect};
+use events::UiEvent;
 use worker::Worker;
 
-/// How often the loop looks for database answers while one is awaited.
-const BUSY_POLL: Duration = Duration::from_millis(15);
-/// How long the loop sleeps when nothing is happening.
-const IDLE_POLL: Duration = Duration::from_millis(250);
+/// How often the screen is redrawn while a database answer is awaited (the spinner turns, the
+/// elapsed time counts).
+const BUSY_TICK: Duration = Duration::from_millis(100);
 
 /// Opens the console on `target` and runs it until the user quits. The database is opened on the
 /// worker thread, so the first frame never waits for it.
@@ -44,22 +44,24 @@ pub fn run(target: DatabaseTarget) -> anyhow::Result<()> {
     let give_up_after = target.server().map_or(app::GIVE_UP_AFTER, |server| {
         server.timeout() + crate::db::CLIENT_GRACE
     });
-    let mut worker = Worker::spawn(target).context("starting the database worker")?;
-    // SIGTERM asks the loop to stop and restore the terminal; a second one ends the process at
-    // once. SIGHUP keeps its default (end the process): the terminal is gone, nothing to restore.
-    let stop = Arc::new(AtomicBool::new(false));
-    let sigterm = signal_hook::consts::SIGTERM;
-    signal_hook::flag::register_conditional_shutdown(sigterm, 1, Arc::clone(&stop))
-        .and_then(|_| signal_hook::flag::register(sigterm, Arc::clone(&stop)))
-        .context("installing the SIGTERM handler")?;
+    let (events, inbox) = channel::<UiEvent>();
+    let mut worker =
+        Worker::spawn(target, events.clone()).context("starting the database worker")?;
+    // SIGTERM stops the loop, which restores the terminal; a second one ends the process at once.
+    // SIGHUP keeps its default (end the process): the terminal is gone, nothing to restore.
+    events::spawn_signals(events.clone()).context("installing the SIGTERM handler")?;
     let mut term = terminal::enter().context("opening the terminal")?;
-    let result = event_loop(
-        &mut term,
-        &mut worker,
-        &stop,
-        (database, backend, give_up_after),
-        started,
-    );
+    let result = events::spawn_input(events)
+        .context("reading the terminal")
+        .and_then(|()| {
+            event_loop(
+                &mut term,
+                &mut worker,
+                &inbox,
+                (database, backend, give_up_after),
+                started,
+            )
+        });
     terminal::leave();
     result
 }
@@ -67,7 +69,7 @@ pub fn run(target: DatabaseTarget) -> anyhow::Result<()> {
 fn event_loop(
     term: &mut terminal::Term,
     worker: &mut Worker,
-    stop: &AtomicBool,
+    inbox: &std::sync::mpsc::Receiver<UiEvent>,
     (database, backend, give_up_after): (String, crate::db::Backend, Duration),
     started: Instant,
 ) -> anyhow::Result<()> {
@@ -81,29 +83,36 @@ fn event_loop(
     loop {
         term.draw(|frame| ui::render(&app, frame))?;
         startup.frame_drawn(&app);
-        if stop.load(Ordering::Relaxed) {
-            return Ok(());
-        }
         let now = Instant::now();
-        let wait = if app.busy() {
-            BUSY_POLL
-        } else {
-            app.next_deadline().map_or(IDLE_POLL, |due| {
-                due.saturating_duration_since(now).min(IDLE_POLL)
-            })
+        let due = [
+            app.next_deadline(),
+            app.busy().then(|| now + BUSY_TICK),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        let first = match due {
+            Some(due) => inbox.recv_timeout(due.saturating_duration_since(now)),
+            None => inbox.recv().map_err(|_| RecvTimeoutError::Disconnected),
         };
         let mut effects = Vec::new();
-        if event::poll(wait)? {
-            // Take everything already typed before drawing again.
-            loop {
-                effects.extend(app.update(Action::Terminal(event::read()?)));
-                if !event::poll(Duration::ZERO)? {
-                    break;
+        let pending = match first {
+            Ok(event) => Some(event),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => return Ok(()),
+        };
+        // Take everything already waiting (all that was typed) before drawing again.
+        for event in pending.into_iter().chain(std::iter::from_fn(|| inbox.try_recv().ok())) {
+            match event {
+                UiEvent::Terminal(event) => effects.extend(app.update(Action::Terminal(event))),
+                UiEvent::Response(response) => {
+                    effects.extend(app.update(Action::Response(response)));
                 }
+                UiEvent::InputClosed(reason) => {
+                    anyhow::bail!("the terminal can no longer be read: {reason}")
+                }
+                UiEvent::Stop => return Ok(()),
             }
-        }
-        for response in worker.responses.try_iter() {
-            effects.extend(app.update(Action::Response(response)));
         }
         effects.extend(app.update(Action::Tick(Instant::now())));
         if apply(effects, worker) {

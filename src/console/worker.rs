@@ -7,6 +7,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
+
+use super::events::UiEvent;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -96,10 +98,10 @@ pub struct Response {
     pub statements: Vec<String>,
 }
 
-/// The app's handle on the worker thread.
+/// The app's handle on the worker thread. Its answers go to the UI's one event channel.
 pub struct Worker {
     pub requests: Sender<Request>,
-    pub responses: Receiver<Response>,
+    answers: Sender<UiEvent>,
     target: DatabaseTarget,
     /// The server process running the worker's statements (0: none known).
     server_pid: Arc<AtomicI32>,
@@ -109,26 +111,26 @@ impl Worker {
     /// Starts the worker thread for `target`. It opens (and migrates) the database on its first
     /// job, so the console draws at once; while the database cannot be opened, each job answers
     /// with that error and the next job tries again. The thread ends when the `Worker` is dropped.
-    pub fn spawn(target: DatabaseTarget) -> std::io::Result<Worker> {
+    pub fn spawn(target: DatabaseTarget, answers: Sender<UiEvent>) -> std::io::Result<Worker> {
         let (requests, inbox) = channel::<Request>();
-        let (outbox, responses) = channel::<Response>();
         let server_pid = Arc::new(AtomicI32::new(0));
-        let (for_thread, pid) = (target.clone(), Arc::clone(&server_pid));
+        let (for_thread, pid, outbox) = (target.clone(), Arc::clone(&server_pid), answers.clone());
         thread::Builder::new()
             .name("db-worker".into())
             .spawn(move || serve(for_thread, pid, inbox, outbox))?;
         Ok(Worker {
             requests,
-            responses,
+            answers,
             target,
             server_pid,
         })
     }
 
     /// A new worker on the same database, for when this one stopped answering. This one's thread
-    /// ends when its statement returns, if ever; nothing waits for it.
+    /// ends when its statement returns, if ever; nothing waits for it (an answer it still sends
+    /// carries a request id the app no longer waits for, and is dropped).
     pub fn replacement(&self) -> std::io::Result<Worker> {
-        Worker::spawn(self.target.clone())
+        Worker::spawn(self.target.clone(), self.answers.clone())
     }
 
     /// Asks the server to cancel the statement the worker is running, from a thread of its own
@@ -148,7 +150,7 @@ fn serve(
     target: DatabaseTarget,
     server_pid: Arc<AtomicI32>,
     inbox: Receiver<Request>,
-    outbox: Sender<Response>,
+    outbox: Sender<UiEvent>,
 ) {
     let log = StatementLog::default();
     let mut repo: Option<Repository> = None;
@@ -170,7 +172,7 @@ fn serve(
                 elapsed: started.elapsed(),
                 statements: log.take(),
             };
-            if outbox.send(response).is_err() {
+            if outbox.send(UiEvent::Response(response)).is_err() {
                 return;
             }
         }

@@ -1,0 +1,60 @@
+//! The one channel the UI waits on: terminal input (read on a thread of its own), the database
+//! worker's answers, and a stop request on SIGTERM. Timers are the wait's deadline, so the UI
+//! sleeps until something happens instead of polling.
+
+use std::sync::mpsc::Sender;
+use std::thread;
+
+use ratatui::crossterm::event::{self, Event};
+
+use super::worker::Response;
+
+#[derive(Debug)]
+pub enum UiEvent {
+    Terminal(Event),
+    Response(Response),
+    /// The terminal can no longer be read (it is gone): the console ends.
+    InputClosed(String),
+    /// SIGTERM: restore the terminal and end.
+    Stop,
+}
+
+/// Reads the terminal on a thread of its own, for as long as the UI listens.
+pub fn spawn_input(events: Sender<UiEvent>) -> std::io::Result<()> {
+    thread::Builder::new()
+        .name("terminal-input".into())
+        .spawn(move || {
+            loop {
+                let event = match event::read() {
+                    Ok(event) => UiEvent::Terminal(event),
+                    Err(err) => {
+                        let _ = events.send(UiEvent::InputClosed(err.to_string()));
+                        return;
+                    }
+                };
+                if events.send(event).is_err() {
+                    return;
+                }
+            }
+        })
+        .map(drop)
+}
+
+/// Turns SIGTERM into [`UiEvent::Stop`]; a second SIGTERM ends the process at once.
+pub fn spawn_signals(events: Sender<UiEvent>) -> std::io::Result<()> {
+    use signal_hook::consts::SIGTERM;
+    let armed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    signal_hook::flag::register_conditional_shutdown(SIGTERM, 1, std::sync::Arc::clone(&armed))?;
+    signal_hook::flag::register(SIGTERM, armed)?;
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM])?;
+    thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            for _ in signals.forever() {
+                if events.send(UiEvent::Stop).is_err() {
+                    return;
+                }
+            }
+        })
+        .map(drop)
+}
