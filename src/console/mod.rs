@@ -84,13 +84,10 @@ fn event_loop(
         term.draw(|frame| ui::render(&app, frame))?;
         startup.frame_drawn(&app);
         let now = Instant::now();
-        let due = [
-            app.next_deadline(),
-            app.busy().then(|| now + BUSY_TICK),
-        ]
-        .into_iter()
-        .flatten()
-        .min();
+        let due = [app.next_deadline(), app.busy().then(|| now + BUSY_TICK)]
+            .into_iter()
+            .flatten()
+            .min();
         let first = match due {
             Some(due) => inbox.recv_timeout(due.saturating_duration_since(now)),
             None => inbox.recv().map_err(|_| RecvTimeoutError::Disconnected),
@@ -102,7 +99,10 @@ fn event_loop(
             Err(RecvTimeoutError::Disconnected) => return Ok(()),
         };
         // Take everything already waiting (all that was typed) before drawing again.
-        for event in pending.into_iter().chain(std::iter::from_fn(|| inbox.try_recv().ok())) {
+        for event in pending
+            .into_iter()
+            .chain(std::iter::from_fn(|| inbox.try_recv().ok()))
+        {
             match event {
                 UiEvent::Terminal(event) => effects.extend(app.update(Action::Terminal(event))),
                 UiEvent::Response(response) => {

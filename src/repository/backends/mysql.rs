@@ -100,6 +100,10 @@ fn mysql_term_filter(term: &str, _walk: bool) -> Filter<Mysql> {
     keys_contain(term, "")
 }
 
+/// Ids a search page in id order walks before it turns to the name dictionary: fewer than on
+/// PostgreSQL, as MariaDB's LIKE costs about 0.6 µs a row here.
+const SEARCH_WALK: i64 = 10_000;
+
 /// Names a term may match before the dictionary stops paying: past this, the term is common and
 /// the plain page query serves it.
 const DICTIONARY_NAMES: i64 = 1_000;
@@ -113,7 +117,7 @@ fn mysql_search(
     conn: &mut MysqlConnection,
     request: &PageRequest,
 ) -> QueryResult<Option<Vec<Profile>>> {
-    if let Some(rows) = mysql_filters::walk(conn, request)? {
+    if let Some(rows) = mysql_filters::walk(conn, request, SEARCH_WALK)? {
         return Ok(Some(rows));
     }
     let Some(term) = request
@@ -168,6 +172,7 @@ impl_store!(
     term_filter = mysql_term_filter,
     search = mysql_search,
     split_keyset = true,
+    equal_as_range = true,
     {
         /// The insert succeeds, or fails with a duplicate name (1062), which means "taken". In
         /// strict mode a successful insert stored exactly the values given, so the row is those

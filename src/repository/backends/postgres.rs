@@ -104,13 +104,23 @@ fn pg_term_filter(term: &str, walk: bool) -> Filter<Pg> {
     keys_contain(term, " ESCAPE '\\'")
 }
 
+/// Ids a search page in id order walks before it turns to the trigram indexes.
+const SEARCH_WALK: i64 = 30_000;
+
+/// A search page in id order walks first (see `walk`); a term too rare for that takes the plain
+/// page query, which the trigram indexes serve.
+fn pg_search(conn: &mut PgConnection, request: &PageRequest) -> QueryResult<Option<Vec<Profile>>> {
+    pg_filters::walk(conn, request, SEARCH_WALK)
+}
+
 impl_store!(
     PgConnection,
     Pg,
     pg_filters,
     term_filter = pg_term_filter,
-    search = pg_filters::walk,
+    search = pg_search,
     split_keyset = false,
+    equal_as_range = false,
     {
         returning_writes!();
 

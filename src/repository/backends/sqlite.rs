@@ -139,6 +139,7 @@ impl_store!(
     term_filter = sqlite_term_filter,
     search = sqlite_filters::no_search,
     split_keyset = true,
+    equal_as_range = false,
     {
         returning_writes!();
 
