@@ -6,8 +6,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{Local, NaiveTime};
 use ratatui::crossterm::event::{
-    Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent,
-    MouseEventKind,
+    Event as TermEvent, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind,
 };
 use ratatui::layout::Rect;
 use tui_input::Input;
@@ -323,7 +322,7 @@ impl App {
     }
 
     fn on_key(&mut self, key: KeyEvent, effects: &mut Vec<Effect>) {
-        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+        if keymap::command_for(Scope::Always, &key) == Some(Command::Quit) {
             effects.push(Effect::Quit);
             return;
         }
@@ -339,10 +338,7 @@ impl App {
                 return;
             }
             Overlay::ConfirmDelete(profile) => {
-                if matches!(
-                    key.code,
-                    KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter
-                ) {
+                if keymap::command_for(Scope::Confirm, &key) == Some(Command::Confirm) {
                     self.status = self.busy_status(format!("deleting {}", profile.summary()));
                     let id = self.send(Job::Delete(profile.id), effects);
                     self.in_flight.delete = Some((id, *profile));
@@ -472,7 +468,10 @@ impl App {
             | Command::ScrollPageUp
             | Command::ScrollTop
             | Command::ScrollBottom
-            | Command::ClosePopup => {}
+            | Command::ClosePopup
+            | Command::Confirm
+            | Command::Accept
+            | Command::CancelPrompt => {}
             Command::Refresh => self.refresh(effects),
             Command::FocusForm => self.focus = Focus::Form,
             Command::FocusTable => {
@@ -578,8 +577,8 @@ impl App {
         key: KeyEvent,
         effects: &mut Vec<Effect>,
     ) {
-        match key.code {
-            KeyCode::Enter if kind == PromptKind::GoTo => {
+        match keymap::command_for(Scope::Prompt, &key) {
+            Some(Command::Accept) if kind == PromptKind::GoTo => {
                 match input.value().trim().trim_start_matches('#').parse::<i64>() {
                     Ok(id) if id >= 1 => {
                         self.focus = Focus::Table;
@@ -593,7 +592,7 @@ impl App {
                     }
                 }
             }
-            KeyCode::Enter => {
+            Some(Command::Accept) => {
                 if kind == PromptKind::Filter {
                     match parse_filter(input.value()) {
                         Ok(parsed) => {
@@ -615,7 +614,7 @@ impl App {
                 }
                 // A search is already applied as it is typed.
             }
-            KeyCode::Esc => {
+            Some(_) => {
                 if self.table.filter != before {
                     self.table.filter = before;
                     self.reload_first_page(effects);

@@ -45,6 +45,12 @@ pub enum Command {
     ScrollTop,
     ScrollBottom,
     ClosePopup,
+    /// Yes, in a confirmation.
+    Confirm,
+    /// Done with a prompt.
+    Accept,
+    /// Leave a prompt, undoing what it changed.
+    CancelPrompt,
 }
 
 /// Where a binding applies.
@@ -58,6 +64,12 @@ pub enum Scope {
     Running,
     /// In a pop-up that scrolls (help, inspect, the operation log).
     Popup,
+    /// In a confirmation (delete); any key but these declines.
+    Confirm,
+    /// In a prompt on the bottom line (search, filter, go to id); other keys edit its text.
+    Prompt,
+    /// Everywhere, pop-ups and prompts included; before any other key.
+    Always,
 }
 
 impl Scope {
@@ -68,6 +80,9 @@ impl Scope {
             Scope::Table => "Table",
             Scope::Running => "While an operation runs",
             Scope::Popup => "In help, inspect and the log",
+            Scope::Confirm => "Asked to confirm",
+            Scope::Prompt => "In a prompt (search, filter, go to id)",
+            Scope::Always => "Always",
         }
     }
 }
@@ -435,7 +450,7 @@ pub const BINDINGS: &[Binding] = &[
         "refresh the table",
         None,
     ),
-    bind(S::Global, &[ctrl('c')], C::Quit, "quit", None),
+    bind(S::Always, &[ctrl('c')], C::Quit, "quit", None),
     bind(
         S::Popup,
         &[ch('j'), plain(K::Down)],
@@ -485,6 +500,27 @@ pub const BINDINGS: &[Binding] = &[
         "close (so does any other key)",
         None,
     ),
+    bind(
+        S::Confirm,
+        &[ch('y'), ch('Y'), plain(K::Enter)],
+        C::Confirm,
+        "yes (any other key: no)",
+        Some("delete"),
+    ),
+    bind(
+        S::Prompt,
+        &[plain(K::Enter)],
+        C::Accept,
+        "done",
+        Some("done"),
+    ),
+    bind(
+        S::Prompt,
+        &[plain(K::Esc)],
+        C::CancelPrompt,
+        "cancel: search or filter back as it was",
+        Some("cancel"),
+    ),
 ];
 
 /// The command a key asks for in `scope` (its own bindings first, then the global ones).
@@ -498,11 +534,12 @@ pub fn running_command(event: &KeyEvent) -> Option<Command> {
 }
 
 pub fn command_for(scope: Scope, event: &KeyEvent) -> Option<Command> {
-    let global = if scope == Scope::Popup {
-        None
-    } else {
-        Some(Scope::Global)
-    };
+    // Pop-ups, confirmations and prompts take their own keys only.
+    let global = matches!(
+        scope,
+        Scope::Global | Scope::Form | Scope::Table | Scope::Running
+    )
+    .then_some(Scope::Global);
     BINDINGS
         .iter()
         .filter(|binding| binding.scope == scope)
@@ -517,9 +554,22 @@ pub fn command_for(scope: Scope, event: &KeyEvent) -> Option<Command> {
 
 /// The bindings the hint bar shows in `scope`, in table order.
 pub fn hints(scope: Scope) -> impl Iterator<Item = &'static Binding> {
+    let with_global = matches!(scope, Scope::Form | Scope::Table);
     BINDINGS.iter().filter(move |binding| {
-        binding.hint.is_some() && (binding.scope == scope || binding.scope == Scope::Global)
+        binding.hint.is_some()
+            && (binding.scope == scope || (with_global && binding.scope == Scope::Global))
     })
+}
+
+/// "Enter done · Esc cancel": the hints of `scope`, as a prompt or confirmation shows them.
+pub fn hint_line(scope: Scope) -> String {
+    hints(scope)
+        .map(|binding| {
+            let key = binding.keys.first().map(|k| k.label()).unwrap_or_default();
+            format!("{key} {}", binding.hint.unwrap_or(binding.help))
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 /// "j/↓": a binding's keys as the help shows them.
@@ -561,7 +611,10 @@ mod tests {
             Some(Command::ToggleHelp)
         );
         assert_eq!(
-            command_for(Scope::Form, &key(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+            command_for(
+                Scope::Always,
+                &key(KeyCode::Char('c'), KeyModifiers::CONTROL)
+            ),
             Some(Command::Quit)
         );
         assert_eq!(

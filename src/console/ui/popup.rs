@@ -86,8 +86,10 @@ pub fn help(app: &App, frame: &mut Frame, area: Rect) {
         lines
     };
     let mut left = section(Scope::Form);
-    left.push(Line::default());
-    left.extend(section(Scope::Global));
+    for scope in [Scope::Global, Scope::Always] {
+        left.push(Line::default());
+        left.extend(section(scope));
+    }
     left.push(Line::default());
     left.push(Line::styled("Editing a field", theme::title()));
     left.push(Line::from("  ←/→ Home/End Ctrl-A/E Ctrl-←/→ Backspace"));
@@ -96,9 +98,11 @@ pub fn help(app: &App, frame: &mut Frame, area: Rect) {
     ));
     left.push(Line::styled("Mouse", theme::title()));
     left.push(Line::from("  click a field or a row; the wheel scrolls"));
+    for scope in [Scope::Running, Scope::Confirm, Scope::Prompt] {
+        left.push(Line::default());
+        left.extend(section(scope));
+    }
     let mut right = section(Scope::Table);
-    right.push(Line::default());
-    right.extend(section(Scope::Running));
     right.push(Line::default());
     right.extend(section(Scope::Popup));
     const LEFT_WIDTH: usize = 62;
@@ -188,10 +192,8 @@ pub fn confirm_delete(profile: &Profile, frame: &mut Frame, area: Rect) {
         Line::from(format!("Delete {}?", profile.summary())),
         Line::default(),
         Line::from(vec![
-            Span::styled("y", theme::key()),
-            Span::raw(" delete   "),
-            Span::styled("n/Esc", theme::key()),
-            Span::raw(" keep it"),
+            Span::styled(keymap::hint_line(Scope::Confirm), theme::key()),
+            Span::styled(" · any other key keeps it", theme::dim()),
         ]),
     ];
     show(frame, centered(area, 60, 5), " Delete ", lines);

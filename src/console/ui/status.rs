@@ -7,7 +7,7 @@ use ratatui::widgets::Paragraph;
 
 use super::{millis, spinner, theme};
 use crate::console::app::{App, Overlay, PromptKind, SHOW_ELAPSED_AFTER, Status, outcome_text};
-use crate::console::keymap;
+use crate::console::keymap::{self, Scope};
 
 pub fn render_status(app: &App, frame: &mut Frame, area: Rect) {
     let line = match &app.status {
@@ -68,17 +68,15 @@ pub fn render_status(app: &App, frame: &mut Frame, area: Rect) {
 pub fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
     let line = match &app.overlay {
         Overlay::Prompt { kind, input, .. } => {
-            let (label, keys) = match kind {
-                PromptKind::Search => (
-                    " / search: ",
-                    "   (applied as you type · Enter keep · Esc undo)",
-                ),
+            let (label, about) = match kind {
+                PromptKind::Search => (" / search: ", "applied as you type"),
                 PromptKind::Filter => (
                     " filter [gender] [min-max]: ",
-                    "   (e.g. F 20-40 · empty clears · Enter apply · Esc undo)",
+                    "e.g. F 20-40 · empty clears",
                 ),
-                PromptKind::GoTo => (" go to id: ", "   (Enter go · Esc cancel)"),
+                PromptKind::GoTo => (" go to id: ", "e.g. 1234"),
             };
+            let keys = format!("   ({about} · {})", keymap::hint_line(Scope::Prompt));
             let line = Line::from(vec![
                 Span::styled(label, theme::key()),
                 Span::raw(input.value().to_owned()),
