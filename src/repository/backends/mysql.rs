@@ -108,18 +108,20 @@ const SEARCH_WALK: i64 = 10_000;
 /// the plain page query serves it.
 const DICTIONARY_NAMES: i64 = 1_000;
 
-/// A search page on MySQL. In id order, the walk first (a common term fills the page in a few
-/// thousand rows). Otherwise the longest term of three or more characters is looked up in
+/// Names few enough to go to their profiles at once: a name is shared by about fifty profiles in
+/// a million, so this many are a few thousand rows at most. More names than this mean a common
+/// term, which the walk serves better.
+const FEW_NAMES: usize = 64;
+
+/// A search page on MySQL. The longest term of three or more characters is looked up in
 /// `profile_name_parts` (the folded names in use, by suffix): one index range gives the names
-/// containing it, and the name indexes give their profiles, which the page query then filters and
-/// orders as usual. A term found in very many names (or no term that long) takes the plain query.
+/// containing it. Few names: the name indexes give their profiles, which the page query then
+/// filters and orders as usual. Many, in id order: the walk first (a common term fills the page
+/// in a few thousand rows), then the names. Otherwise (or no term that long): the plain query.
 fn mysql_search(
     conn: &mut MysqlConnection,
     request: &PageRequest,
 ) -> QueryResult<Option<Vec<Profile>>> {
-    if let Some(rows) = mysql_filters::walk(conn, request, SEARCH_WALK)? {
-        return Ok(Some(rows));
-    }
     let Some(term) = request
         .filter
         .search_terms()
@@ -139,11 +141,18 @@ fn mysql_search(
     .into_iter()
     .map(|name| name.value)
     .collect();
-    if names.len() as i64 >= DICTIONARY_NAMES {
-        return Ok(None);
-    }
     if names.is_empty() {
         return Ok(Some(Vec::new()));
+    }
+    if names.len() > FEW_NAMES {
+        // A common term: in another order than the id's, the plain query finds a page of it
+        // soon enough along that order's index.
+        if request.sort != SortColumn::Id || names.len() as i64 >= DICTIONARY_NAMES {
+            return Ok(None);
+        }
+        if let Some(rows) = mysql_filters::walk(conn, request, SEARCH_WALK)? {
+            return Ok(Some(rows));
+        }
     }
     let named: Filter<Mysql> = Box::new(
         profiles::first_key
