@@ -87,6 +87,45 @@ on_every_backend! {
         assert_eq!(page(&mut repo, Some("oe"), SortColumn::Id), ["Zoë Okafor"]);
     }
 
+    fn a_search_pages_through_names_matching_in_either_or_both_names_once_each(db) {
+        let mut repo = db.repo();
+        let mut expected = Vec::new();
+        for n in 0..30 {
+            let (first, last) = match n % 3 {
+                0 => (format!("Quíxote{n}"), format!("Ng{n}")),
+                1 => (format!("Ana{n}"), format!("Quixote-Ng{n}")),
+                _ => (format!("QUIXOTE{n}"), format!("Quixotè{n}")),
+            };
+            let (row, _) = repo
+                .get_or_create(&goc(&[("first_name", &first), ("last_name", &last)], &[("gender", "F"), ("age", "3")]))
+                .unwrap();
+            expected.push(row.id);
+            repo.get_or_create(&goc(&[("first_name", &format!("Other{n}")), ("last_name", "Person")], &[("gender", "M"), ("age", "4")]))
+                .unwrap();
+        }
+        let filter = ProfileFilter { search: Some("quixote".into()), ..ProfileFilter::default() };
+        for towards in [Towards::Forward, Towards::Backward] {
+            let mut ids = Vec::new();
+            let mut anchor = None;
+            loop {
+                let page = repo
+                    .page(&PageRequest { filter: filter.clone(), anchor: anchor.clone(), limit: 4, towards, ..PageRequest::default() })
+                    .unwrap();
+                if page.is_empty() {
+                    break;
+                }
+                if towards == Towards::Forward {
+                    anchor = page.last().cloned();
+                    ids.extend(page.iter().map(|p| p.id));
+                } else {
+                    anchor = page.first().cloned();
+                    ids.splice(0..0, page.iter().map(|p| p.id));
+                }
+            }
+            assert_eq!(ids, expected, "{towards:?}");
+        }
+    }
+
     fn rows_other_clients_write_are_folded_found_and_moved_on_rename(db) {
         let mut repo = db.repo();
         db.execute_as_other_client(

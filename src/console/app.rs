@@ -15,6 +15,7 @@ use tui_input::backend::crossterm::EventHandler;
 use super::filter::{describe_filter, parse_filter};
 use super::form::{EditPlan, FieldRole, Form};
 use super::keymap::{self, Command, Scope};
+use super::prediction::{Note, predict};
 use super::table::{PageIntent, TableView};
 use super::ui::layout;
 use super::worker::{
@@ -182,6 +183,8 @@ pub struct App {
     pub form: Form,
     pub table: TableView,
     pub preview: Preview,
+    /// What the preview says, computed when the form or the preview changes.
+    pub prediction: Vec<Note>,
     pub status: Status,
     pub log: Vec<LogEntry>,
     pub inspect: Option<Result<Box<InspectReport>, String>>,
@@ -220,6 +223,7 @@ impl App {
             form: Form::default(),
             table: TableView::default(),
             preview: Preview::Empty,
+            prediction: Vec::new(),
             status: Status::Info(
                 "Type a profile; Enter runs get_or_create, F6 update_or_create. F1: help.".into(),
             ),
@@ -240,6 +244,7 @@ impl App {
             next_id: 0,
         };
         app.resize(size);
+        app.repredict();
         let mut effects = Vec::new();
         app.reload_first_page(&mut effects);
         (app, effects)
@@ -835,6 +840,17 @@ impl App {
     // ---- the preview -----------------------------------------------------------------------
 
     fn form_changed(&mut self) {
+        self.preview_for_form();
+        self.repredict();
+    }
+
+    /// Says again what the preview says (the form or the answer changed).
+    fn repredict(&mut self) {
+        self.prediction = predict(&self.form, &self.preview, self.backend);
+    }
+
+    /// Schedules the preview query the form now needs, if any.
+    fn preview_for_form(&mut self) {
         if self.form.editing.is_some() {
             // Editing: the preview looks up the new name, to say if another row has it.
             let renamed = self.form.is_changed(0) || self.form.is_changed(1);
@@ -891,6 +907,7 @@ impl App {
                 }
                 Err(invalid) => self.preview = Preview::Invalid(invalid.to_string()),
             }
+            self.repredict();
         }
     }
 
@@ -1026,6 +1043,7 @@ impl App {
                     Ok(found) => Preview::Ready(found),
                     Err(err) => Preview::Failed(err.to_string()),
                 };
+                self.repredict();
             }
             Reply::Inspect(result) => {
                 if self.in_flight.inspect != Some(id) {

@@ -15,6 +15,7 @@ mod events;
 pub mod filter;
 pub mod form;
 pub mod keymap;
+pub mod prediction;
 pub mod table;
 mod terminal;
 pub mod ui;
