@@ -1,0 +1,346 @@
+//! Database answers and time passing: each reply to the request that asked for it (stale ones
+//! dropped), the preview's debounce, retries, giving up on a silent write.
+
+use super::*;
+use crate::repository::AroundRows;
+
+impl App {
+    // ---- the preview -----------------------------------------------------------------------
+
+    pub(super) fn form_changed(&mut self) {
+        self.preview_for_form();
+        self.repredict();
+    }
+
+    /// Says again what the preview says (the form or the answer changed).
+    pub(super) fn repredict(&mut self) {
+        self.prediction = predict(&self.form, &self.preview, self.backend);
+    }
+
+    /// Schedules the preview query the form now needs, if any.
+    pub(super) fn preview_for_form(&mut self) {
+        if self.form.editing.is_some() {
+            // Editing: the preview looks up the new name, to say if another row has it.
+            let renamed = self.form.is_changed(0) || self.form.is_changed(1);
+            if renamed {
+                self.preview = Preview::Waiting;
+                self.preview_due = Some(Instant::now() + PREVIEW_DEBOUNCE);
+            } else {
+                self.preview = Preview::Empty;
+                self.preview_due = None;
+                self.in_flight.preview = None;
+            }
+            return;
+        }
+        let any_lookup = self
+            .form
+            .fields
+            .iter()
+            .any(|f| f.role == FieldRole::Lookup && !f.input.value().is_empty());
+        if any_lookup {
+            self.preview = Preview::Waiting;
+            self.preview_due = Some(Instant::now() + PREVIEW_DEBOUNCE);
+        } else {
+            self.preview = Preview::Empty;
+            self.preview_due = None;
+            self.in_flight.preview = None;
+        }
+    }
+
+    pub(super) fn on_tick(&mut self, now: Instant, effects: &mut Vec<Effect>) {
+        self.now = now;
+        if self.busy() {
+            self.spinner = self.spinner.wrapping_add(1);
+        }
+        if let Some(since) = self.in_flight.writing_since
+            && now.saturating_duration_since(since) >= self.give_up_after
+        {
+            self.stop_waiting(now.saturating_duration_since(since), effects);
+        }
+        if self.retry_at.is_some_and(|due| due <= now) && self.in_flight.page.is_none() {
+            self.retry_at = None;
+            self.reload_in_place(effects);
+        }
+        if self.preview_due.is_some_and(|due| due <= now) {
+            self.preview_due = None;
+            let lookup = if self.form.editing.is_some() {
+                self.form.name_lookup()
+            } else {
+                self.form.lookup()
+            };
+            match lookup {
+                Ok(lookup) => {
+                    let id = self.send(Job::Preview(lookup), effects);
+                    self.in_flight.preview = Some(id);
+                }
+                Err(invalid) => self.preview = Preview::Invalid(invalid.to_string()),
+            }
+            self.repredict();
+        }
+    }
+
+    // ---- database answers ------------------------------------------------------------------
+
+    pub(super) fn on_response(&mut self, response: Response, effects: &mut Vec<Effect>) {
+        let Response {
+            id,
+            reply,
+            elapsed,
+            statements,
+        } = response;
+        match reply {
+            Reply::Page(result) => self.on_page(id, result, effects),
+            Reply::Around(result) => self.on_around(id, result, effects),
+            Reply::Position(result) => self.on_position(id, result),
+            Reply::Count(result) => self.on_count(id, result),
+            Reply::Estimate(result) => self.on_estimate(id, result),
+            Reply::Preview(result) => self.on_preview(id, result),
+            Reply::Inspect(result) => self.on_inspect(id, result),
+            Reply::Operation(result) => self.on_operation(id, result, elapsed, statements, effects),
+            Reply::Deleted(result) => self.on_deleted(id, result, elapsed, statements, effects),
+        }
+    }
+
+    /// A new view the user asked for has loaded: an old error no longer describes the screen.
+    fn clear_old_error(&mut self) {
+        if matches!(self.status, Status::Failed(_)) {
+            self.status = Status::Info(String::new());
+        }
+    }
+
+    fn on_page(
+        &mut self,
+        id: RequestId,
+        result: Result<Vec<Profile>, Error>,
+        effects: &mut Vec<Effect>,
+    ) {
+        let Some((_, intent, limit)) = self.in_flight.page.filter(|(current, ..)| *current == id)
+        else {
+            return;
+        };
+        self.in_flight.page = None;
+        match result {
+            Ok(rows) => {
+                // A new view the user asked for (search, filter, sort, jump) has loaded:
+                // an old error no longer describes what is on screen.
+                if matches!(
+                    intent,
+                    PageIntent::ReplaceAtFirst | PageIntent::ReplaceAtLast
+                ) {
+                    self.clear_old_error();
+                }
+                if std::mem::take(&mut self.offline) {
+                    self.status = Status::Info("connected to the database again".into());
+                }
+                self.table.receive(intent, rows, limit);
+                self.fetch_if_near_edge(effects);
+            }
+            Err(err) => self.fail_loading("could not load profiles", &err),
+        }
+    }
+
+    fn on_around(
+        &mut self,
+        id: RequestId,
+        result: Result<AroundRows, Error>,
+        effects: &mut Vec<Effect>,
+    ) {
+        let Some((_, focus, shown)) = self.in_flight.around.filter(|(current, ..)| *current == id)
+        else {
+            return;
+        };
+        self.in_flight.around = None;
+        match result {
+            Ok(around) => {
+                let visible =
+                    self.table
+                        .receive_around(around.rows, focus, around.at_start, around.at_end);
+                match shown {
+                    Shown::Outcome => {
+                        if let Status::Done { visible: seen, .. } = &mut self.status {
+                            *seen = visible;
+                        }
+                    }
+                    Shown::GoTo if visible => {
+                        self.status = Status::Info(format!("at profile #{focus}"));
+                    }
+                    Shown::GoTo => {
+                        self.status = Status::Info(format!(
+                            "profile #{focus} is hidden by the current search or filter"
+                        ));
+                    }
+                    // A new view the user asked for: an old error no longer describes it.
+                    Shown::Resorted => self.clear_old_error(),
+                }
+                self.request_position(effects);
+            }
+            Err(Error::NoSuchProfile(missing)) if shown == Shown::GoTo => {
+                self.status = Status::Failed(format!("there is no profile #{missing}"));
+            }
+            Err(err) => self.fail_loading("could not load profiles", &err),
+        }
+    }
+
+    fn on_position(&mut self, id: RequestId, result: Result<i64, Error>) {
+        let Some((_, row)) = self
+            .in_flight
+            .position
+            .take_if(|(current, _)| *current == id)
+        else {
+            return;
+        };
+        // Without it the readout says "row ?"; a failure to count is no news.
+        if let Ok(before) = result {
+            self.table.place(row, before);
+        }
+    }
+
+    fn on_count(&mut self, id: RequestId, result: Result<i64, Error>) {
+        if self.in_flight.count != Some(id) {
+            return;
+        }
+        self.in_flight.count = None;
+        match result {
+            Ok(count) => {
+                self.table.total = Some(count);
+                self.table.total_is_estimate = false;
+            }
+            Err(err) => self.fail_loading("could not count profiles", &err),
+        }
+    }
+
+    fn on_estimate(&mut self, id: RequestId, result: Result<Option<i64>, Error>) {
+        if self.in_flight.estimate != Some(id) {
+            return;
+        }
+        self.in_flight.estimate = None;
+        // Only while the exact count is still coming, and only for a big table: a small
+        // one is counted at once, and its statistics may be stale.
+        if let Ok(Some(estimate)) = result
+            && estimate >= ESTIMATE_AT_LEAST
+            && self.in_flight.count.is_some()
+            && self.table.total.is_none()
+        {
+            self.table.total = Some(estimate);
+            self.table.total_is_estimate = true;
+        }
+    }
+
+    fn on_preview(&mut self, id: RequestId, result: Result<PreviewMatch, Error>) {
+        if self.in_flight.preview != Some(id) {
+            return;
+        }
+        self.in_flight.preview = None;
+        self.preview = match result {
+            Ok(found) => Preview::Ready(found),
+            Err(err) => Preview::Failed(err.to_string()),
+        };
+        self.repredict();
+    }
+
+    fn on_inspect(&mut self, id: RequestId, result: Result<Box<InspectReport>, Error>) {
+        if self.in_flight.inspect != Some(id) {
+            return;
+        }
+        self.in_flight.inspect = None;
+        self.inspect = Some(result.map_err(|err| err.to_string()));
+    }
+
+    fn on_operation(
+        &mut self,
+        id: RequestId,
+        result: Result<(Profile, Outcome), Error>,
+        elapsed: Duration,
+        statements: Vec<String>,
+        effects: &mut Vec<Effect>,
+    ) {
+        let Some(at) = self.in_flight.operations.iter().position(|op| op.id == id) else {
+            return;
+        };
+        let SentOperation {
+            title,
+            defaults,
+            form_values,
+            ..
+        } = self.in_flight.operations.remove(at);
+        self.write_answered();
+        let text = match &result {
+            Ok((profile, outcome)) => outcome_text(outcome, profile),
+            Err(err) => format!("ERROR {err}"),
+        };
+        self.push_log(title, text, elapsed, statements);
+        match result {
+            Ok((profile, outcome)) => {
+                if outcome == Outcome::Created {
+                    self.created_this_session.insert(profile.id);
+                    self.request_count(effects);
+                }
+                self.highlight = Some((profile.id, outcome.clone()));
+                self.show(
+                    RowRef::Row(Box::new(profile.clone())),
+                    Shown::Outcome,
+                    effects,
+                );
+                // A fetch ignores the defaults: say which of those typed differ from the row.
+                let not_applied = match (&outcome, defaults) {
+                    (Outcome::Fetched, Some(defaults)) => defaults
+                        .fields()
+                        .filter_map(|field| {
+                            let typed = defaults.get(field)?;
+                            (profile.value(field) != typed).then(|| format!("{field} {typed}"))
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                self.status = Status::Done {
+                    outcome,
+                    profile: Box::new(profile),
+                    elapsed,
+                    visible: true,
+                    not_applied,
+                };
+                // Saved: the form is ready for the next entry, unless the user has
+                // already started changing it.
+                if self.form.values() == form_values {
+                    self.form.next_entry();
+                }
+                self.form_changed();
+            }
+            Err(err) => self.fail("", &err),
+        }
+    }
+
+    fn on_deleted(
+        &mut self,
+        id: RequestId,
+        result: Result<Option<Profile>, Error>,
+        elapsed: Duration,
+        statements: Vec<String>,
+        effects: &mut Vec<Effect>,
+    ) {
+        let Some((_, profile)) = self.in_flight.delete.take_if(|(current, _)| *current == id)
+        else {
+            return;
+        };
+        self.write_answered();
+        let text = match &result {
+            Ok(Some(deleted)) => format!("DELETED {}", deleted.summary()),
+            Ok(None) => format!("no profile #{} (already gone)", profile.id),
+            Err(err) => format!("ERROR {err}"),
+        };
+        self.push_log(format!("delete #{}", profile.id), text, elapsed, statements);
+        match result {
+            Ok(deleted) => {
+                self.table.remove(profile.id);
+                self.status = match deleted {
+                    Some(deleted) => Status::Deleted(Box::new(deleted)),
+                    None => Status::Info(format!("profile #{} was already gone", profile.id)),
+                };
+                self.request_count(effects);
+                self.fetch_if_near_edge(effects);
+                self.form_changed();
+            }
+            Err(err) => self.fail("could not delete", &err),
+        }
+    }
+}

@@ -1,0 +1,334 @@
+//! The console's state machine: one [`App`], events in, requests for the database worker out.
+//! Nothing here touches the terminal or the database, so it is tested by feeding it events.
+//!
+//! `App` holds the state and dispatches ([`App::update`]); the work is split by what it is about:
+//! `input` (keys through the key table, paste, mouse, prompts, pop-up scrolling), `paging` (the
+//! table's requests), `operations` (writes, waiting, cancelling, the status line and the log),
+//! `answers` (each database reply, the preview's debounce, timers).
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use chrono::{Local, NaiveTime};
+use ratatui::crossterm::event::{
+    Event as TermEvent, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::Rect;
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::filter::{describe_filter, parse_filter};
+use super::form::{EditPlan, FieldRole, Form};
+use super::keymap::{self, Command, Scope};
+use super::prediction::{Note, predict};
+use super::table::{PageIntent, TableView};
+use super::ui::layout;
+use super::worker::{
+    InspectReport, Job, PreviewMatch, Reply, Request, RequestId, Response, RowRef,
+};
+use crate::db::Backend;
+use crate::domain::{
+    InvalidInput, Outcome, Profile, ProfileFilter, ProfileValues, SortColumn, Towards,
+};
+use crate::error::Error;
+
+mod answers;
+mod input;
+mod operations;
+mod paging;
+
+/// How long the lookup must rest before the preview asks the database.
+pub const PREVIEW_DEBOUNCE: Duration = Duration::from_millis(120);
+/// How long to wait before reading the table again when the database is out of reach.
+pub const RETRY_AFTER: Duration = Duration::from_secs(3);
+/// How long a write may go unanswered before the console stops waiting for it (the server-side
+/// timeout plus the client's grace period; `console::run` sets it from `--timeout`).
+pub const GIVE_UP_AFTER: Duration = Duration::from_secs(20);
+/// A running operation shows its elapsed time once it has taken this long.
+pub const SHOW_ELAPSED_AFTER: Duration = Duration::from_secs(1);
+/// Estimates below this are not shown: such a table is counted exactly in a moment.
+const ESTIMATE_AT_LEAST: i64 = 100_000;
+/// A pop-up scrolled this far shows its end, however long it is.
+pub const SCROLL_END: u16 = u16::MAX;
+/// Operation-log entries kept.
+const LOG_LIMIT: usize = 200;
+
+/// Something that happened: a terminal event, a database answer, or time passing.
+#[derive(Debug)]
+pub enum Action {
+    Terminal(TermEvent),
+    Response(Response),
+    Tick(Instant),
+}
+
+/// What the app asks of the outside world.
+#[derive(Clone, Debug)]
+pub enum Effect {
+    Send(Box<Request>),
+    /// Cancel the statement the worker is running, on the server.
+    CancelOnServer,
+    /// Stop waiting for the worker: a new one takes over; the old one's answers never arrive.
+    ReplaceWorker,
+    Quit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    Form,
+    Table,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PromptKind {
+    Search,
+    Filter,
+    /// Go to a profile by its id.
+    GoTo,
+}
+
+#[derive(Clone, Debug)]
+pub enum Overlay {
+    None,
+    Help,
+    Inspect,
+    /// The operation log.
+    Log,
+    ConfirmDelete(Box<Profile>),
+    Prompt {
+        kind: PromptKind,
+        input: Input,
+        before: ProfileFilter,
+    },
+}
+
+/// The live preview of what the form's lookup matches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Preview {
+    /// No lookup typed yet.
+    Empty,
+    Waiting,
+    Ready(PreviewMatch),
+    Invalid(String),
+    Failed(String),
+}
+
+/// The status line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    Info(String),
+    /// Waiting for the database, since when.
+    Busy(String, Instant),
+    Done {
+        outcome: Outcome,
+        profile: Box<Profile>,
+        elapsed: Duration,
+        visible: bool,
+        /// Typed defaults a fetch did not apply (`gender F`), which F6 would.
+        not_applied: Vec<String>,
+    },
+    Deleted(Box<Profile>),
+    Failed(String),
+}
+
+/// One operation, as the log shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogEntry {
+    pub at: NaiveTime,
+    pub title: String,
+    pub result: String,
+    pub elapsed: Duration,
+    pub statements: Vec<String>,
+}
+
+/// Requests in flight, by what their answers are for. A newer request replaces an older one of
+/// the same kind, whose answer is then dropped as stale.
+#[derive(Clone, Debug, Default)]
+struct InFlight {
+    page: Option<(RequestId, PageIntent, i64)>,
+    /// Rows around a row: the request, the row's id, and why it is shown.
+    around: Option<(RequestId, i64, Shown)>,
+    /// The count of rows before the cursor row (by id).
+    position: Option<(RequestId, i64)>,
+    count: Option<RequestId>,
+    estimate: Option<RequestId>,
+    preview: Option<RequestId>,
+    inspect: Option<RequestId>,
+    /// Writes sent, oldest first.
+    operations: Vec<SentOperation>,
+    delete: Option<(RequestId, Profile)>,
+    /// When the oldest running write was sent.
+    writing_since: Option<Instant>,
+    /// Esc asked the server to cancel the running write.
+    cancelling: bool,
+}
+
+/// Why the table shows the rows around one row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shown {
+    /// The row an operation wrote or found.
+    Outcome,
+    /// The row under the cursor, in a new order.
+    Resorted,
+    /// The row the user asked for by id.
+    GoTo,
+}
+
+/// A write sent to the worker, as its answer needs it.
+#[derive(Clone, Debug)]
+struct SentOperation {
+    id: RequestId,
+    title: String,
+    /// For get_or_create, the defaults (to say which a fetch did not apply).
+    defaults: Option<ProfileValues>,
+    /// The form's values when it was sent: the form makes way for the next entry on success only
+    /// if they are still what it holds.
+    form_values: [String; 4],
+}
+
+pub struct App {
+    pub database: String,
+    pub backend: Backend,
+    pub focus: Focus,
+    pub overlay: Overlay,
+    pub form: Form,
+    pub table: TableView,
+    pub preview: Preview,
+    /// What the preview says, computed when the form or the preview changes.
+    pub prediction: Vec<Note>,
+    pub status: Status,
+    pub log: Vec<LogEntry>,
+    pub inspect: Option<Result<Box<InspectReport>, String>>,
+    /// Lines the open pop-up (help, inspect, log) is scrolled by; [`SCROLL_END`] shows its end.
+    pub popup_scroll: u16,
+    /// The furthest the open pop-up can scroll, as its last render found (it depends on the
+    /// terminal's size and on wrapping, which only the render knows).
+    pub popup_max_scroll: std::cell::Cell<u16>,
+    /// The last operation's row and outcome, highlighted in the table.
+    pub highlight: Option<(i64, Outcome)>,
+    pub created_this_session: HashSet<i64>,
+    pub size: Rect,
+    /// The time of the last tick: what "now" means to the render.
+    pub now: Instant,
+    /// How long a write may go unanswered before the console stops waiting ([`GIVE_UP_AFTER`]).
+    pub give_up_after: Duration,
+    /// Advances while anything is in flight; drives the spinner.
+    pub spinner: usize,
+    preview_due: Option<Instant>,
+    /// When to read the table again after the database was out of reach.
+    retry_at: Option<Instant>,
+    /// The last read failed for want of a database.
+    offline: bool,
+    in_flight: InFlight,
+    next_id: RequestId,
+}
+
+impl App {
+    /// A new console for `database`, with the requests that fill the first screen.
+    pub fn new(database: String, backend: Backend, size: Rect) -> (App, Vec<Effect>) {
+        let mut app = App {
+            database,
+            backend,
+            focus: Focus::Form,
+            overlay: Overlay::None,
+            form: Form::default(),
+            table: TableView::default(),
+            preview: Preview::Empty,
+            prediction: Vec::new(),
+            status: Status::Info(
+                "Type a profile; Enter runs get_or_create, F6 update_or_create. F1: help.".into(),
+            ),
+            log: Vec::new(),
+            inspect: None,
+            popup_scroll: 0,
+            popup_max_scroll: std::cell::Cell::new(0),
+            highlight: None,
+            created_this_session: HashSet::new(),
+            size,
+            now: Instant::now(),
+            give_up_after: GIVE_UP_AFTER,
+            spinner: 0,
+            preview_due: None,
+            retry_at: None,
+            offline: false,
+            in_flight: InFlight::default(),
+            next_id: 0,
+        };
+        app.resize(size);
+        app.repredict();
+        let mut effects = Vec::new();
+        app.reload_first_page(&mut effects);
+        (app, effects)
+    }
+
+    /// Whether a database answer is awaited (the spinner turns).
+    pub fn busy(&self) -> bool {
+        let f = &self.in_flight;
+        f.page.is_some()
+            || f.around.is_some()
+            || f.count.is_some()
+            || f.preview.is_some()
+            || !f.operations.is_empty()
+            || f.delete.is_some()
+            || f.inspect.is_some()
+    }
+
+    /// Whether a write has run long enough for the status to offer Esc to cancel it.
+    pub fn cancel_offered(&self) -> bool {
+        self.in_flight
+            .writing_since
+            .is_some_and(|since| self.now.saturating_duration_since(since) >= SHOW_ELAPSED_AFTER)
+    }
+
+    /// Whether Esc already asked the server to cancel the running write.
+    pub fn cancelling(&self) -> bool {
+        self.in_flight.cancelling
+    }
+
+    pub fn operation_running(&self) -> bool {
+        !self.in_flight.operations.is_empty() || self.in_flight.delete.is_some()
+    }
+
+    /// When the app next wants a tick even without input.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        [self.preview_due, self.retry_at]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        match action {
+            Action::Terminal(event) => self.on_terminal(event, &mut effects),
+            Action::Response(response) => self.on_response(response, &mut effects),
+            Action::Tick(now) => self.on_tick(now, &mut effects),
+        }
+        effects
+    }
+
+    fn send(&mut self, job: Job, effects: &mut Vec<Effect>) -> RequestId {
+        self.next_id += 1;
+        effects.push(Effect::Send(Box::new(Request {
+            id: self.next_id,
+            job,
+        })));
+        self.next_id
+    }
+
+    /// The key scope in force, for the hint bar.
+    pub fn scope(&self) -> Scope {
+        match self.focus {
+            Focus::Form => Scope::Form,
+            Focus::Table => Scope::Table,
+        }
+    }
+}
+
+/// `CREATED #12 Argo Saha (M, 10)` / `UPDATED #12 …: age 10 → 11`.
+pub fn outcome_text(outcome: &Outcome, profile: &Profile) -> String {
+    format!(
+        "{} {}",
+        outcome.name().to_uppercase(),
+        outcome.describe(profile)
+    )
+}

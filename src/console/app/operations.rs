@@ -1,0 +1,167 @@
+//! Writes: sending an operation (or an edit) built from the form, waiting for it, cancelling it,
+//! giving up on it; the status line and the operation log.
+
+use super::*;
+
+impl App {
+    // ---- operations ------------------------------------------------------------------------
+
+    /// Sends an operation built from the form, or reports why the form cannot make one.
+    pub(super) fn start_operation(
+        &mut self,
+        name: &str,
+        job: Result<(String, Job), InvalidInput>,
+        effects: &mut Vec<Effect>,
+    ) {
+        match job {
+            Ok((lookup, job)) => {
+                let title = format!("{name} {lookup}");
+                self.status = self.busy_status(format!("running {title}"));
+                let defaults = match &job {
+                    Job::GetOrCreate(request) => Some(request.defaults.clone()),
+                    _ => None,
+                };
+                let id = self.send(job, effects);
+                self.in_flight.operations.push(SentOperation {
+                    id,
+                    title,
+                    defaults,
+                    form_values: self.form.values(),
+                });
+            }
+            Err(invalid) => self.status = Status::Failed(invalid.to_string()),
+        }
+    }
+
+    /// Saves the row being edited: only the changed fields, by its id.
+    pub(super) fn save_edit(&mut self, effects: &mut Vec<Effect>) {
+        let Some(plan) = self.form.edit_plan() else {
+            return;
+        };
+        let id = self.form.editing.as_ref().map_or(0, |row| row.id);
+        match plan {
+            Ok(EditPlan::NoChange) => {
+                self.status = Status::Info(format!(
+                    "nothing changed in #{id}: edit a field, or Esc to leave"
+                ));
+            }
+            Ok(EditPlan::Save(request)) => {
+                let title = format!("edit #{id}");
+                self.start_operation(
+                    "edit",
+                    Ok((format!("#{id}"), Job::UpdateOrCreate(*request))),
+                    effects,
+                );
+                if let Some(sent) = self.in_flight.operations.last_mut() {
+                    sent.title = title;
+                }
+            }
+            Err(invalid) => self.status = Status::Failed(invalid.to_string()),
+        }
+    }
+
+    /// A failed read of the table. When the database is out of reach, the table is read again
+    /// every [`RETRY_AFTER`] until it answers.
+    pub(super) fn fail_loading(&mut self, what: &str, err: &Error) {
+        if matches!(err, Error::Connect(_) | Error::ConnectionLost(_)) {
+            self.offline = true;
+            self.retry_at = Some(Instant::now() + RETRY_AFTER);
+            self.status = Status::Failed(format!(
+                "database unavailable, trying again every {} s: {err}",
+                RETRY_AFTER.as_secs()
+            ));
+        } else {
+            self.fail(what, err);
+        }
+    }
+
+    /// A "waiting" status, for a write just sent.
+    pub(super) fn busy_status(&mut self, text: String) -> Status {
+        let now = Instant::now();
+        self.in_flight.writing_since.get_or_insert(now);
+        Status::Busy(text, now)
+    }
+
+    pub(super) fn write_answered(&mut self) {
+        if !self.operation_running() {
+            self.in_flight.writing_since = None;
+            self.in_flight.cancelling = false;
+        }
+    }
+
+    /// Esc while a write runs: ask the server to cancel it; a second Esc stops waiting.
+    pub(super) fn cancel_operation(&mut self, effects: &mut Vec<Effect>) {
+        if self.in_flight.cancelling {
+            let waited = self
+                .in_flight
+                .writing_since
+                .map_or(Duration::ZERO, |since| {
+                    self.now.saturating_duration_since(since)
+                });
+            self.stop_waiting(waited, effects);
+            return;
+        }
+        self.in_flight.cancelling = true;
+        let since = self.in_flight.writing_since.unwrap_or(self.now);
+        let text = if self.backend.cancels_on_server() {
+            "cancelling on the server (Esc again: stop waiting)"
+        } else {
+            "this database cannot cancel a write once started; it ends within seconds \
+             (Esc again: stop waiting)"
+        };
+        self.status = Status::Busy(text.into(), since);
+        effects.push(Effect::CancelOnServer);
+    }
+
+    /// Gives up on the worker: a new one takes over, and every request in flight is forgotten.
+    /// Whether the write committed is unknown, and the status says so.
+    pub(super) fn stop_waiting(&mut self, waited: Duration, effects: &mut Vec<Effect>) {
+        let mut writes: Vec<String> = std::mem::take(&mut self.in_flight.operations)
+            .into_iter()
+            .map(|op| op.title)
+            .collect();
+        if let Some((_, profile)) = self.in_flight.delete.take() {
+            writes.push(format!("delete #{}", profile.id));
+        }
+        let result = format!("UNKNOWN: no answer after {} s", waited.as_secs());
+        for title in &writes {
+            self.push_log(title.clone(), result.clone(), waited, Vec::new());
+        }
+        self.in_flight = InFlight::default();
+        effects.push(Effect::ReplaceWorker);
+        self.status = Status::Failed(format!(
+            "no answer for {} s, stopped waiting: unknown whether {} was written; check the table",
+            waited.as_secs(),
+            writes.join(", ")
+        ));
+        self.reload_in_place(effects);
+        self.request_count(effects);
+    }
+
+    pub(super) fn fail(&mut self, what: &str, err: &Error) {
+        self.status = Status::Failed(if what.is_empty() {
+            err.to_string()
+        } else {
+            format!("{what}: {err}")
+        });
+    }
+
+    pub(super) fn push_log(
+        &mut self,
+        title: String,
+        result: String,
+        elapsed: Duration,
+        statements: Vec<String>,
+    ) {
+        self.log.push(LogEntry {
+            at: Local::now().time(),
+            title,
+            result,
+            elapsed,
+            statements,
+        });
+        if self.log.len() > LOG_LIMIT {
+            self.log.remove(0);
+        }
+    }
+}
