@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::goc;
+use common::{TestDb, goc};
 use profile_console::Error;
 use profile_console::db::{ConnectError, DatabaseTarget};
 use profile_console::domain::{
@@ -165,38 +165,50 @@ fn the_thirty_character_boundary_counts_characters() {
     }
 }
 
-on_every_backend! {
-    fn invalid_update_values_write_nothing(db) {
-        let mut repo = db.repo();
-        let (row, _) = repo.get_or_create(&goc(&[("first_name", "Argo"), ("last_name", "Saha")], &[("gender", "M"), ("age", "10")])).unwrap();
-        // The update path is validated too (Django validates nothing there).
-        let id = row.id.to_string();
-        assert!(UpdateOrCreate::parse(&[("id", id.as_str())], &[("age", "900")], None).is_err());
-        let (same, _) = repo.get_or_create(&goc(&[("id", &row.id.to_string())], &[])).unwrap();
-        assert_eq!(same, row);
-    }
-
-    fn the_database_enforces_the_rules_for_other_clients(db) {
-        // Rows written around the application are held to the same rules by CHECK constraints.
-        let _repo = db.repo(); // migrate
-        let now = "'2026-01-01 00:00:00'";
-        let bad_rows = [
-            format!("('', 'Saha', 'M', 10, {now}, {now})"),
-            format!("(' Argo', 'Saha', 'M', 10, {now}, {now})"),
-            format!("('Argo', '{}', 'M', 10, {now}, {now})", "x".repeat(31)),
-            format!("('Argo', 'Saha', 'MF', 10, {now}, {now})"),
-            format!("('Argo', 'Saha', 'M', 151, {now}, {now})"),
-            format!("('Argo', 'Saha', 'M', -1, {now}, {now})"),
-            format!("('Argo', 'Saha', NULL, 1, {now}, {now})"),
-        ];
-        for values in bad_rows {
-            let sql = format!("INSERT INTO profiles (first_name, last_name, gender, age, created_at, updated_at) VALUES {values}");
-            let result = db.execute_as_other_client(&sql);
-            assert!(result.is_err(), "the database accepted {values}");
-        }
-        assert_eq!(db.repo().count(&ProfileFilter::default()).unwrap(), 0);
-    }
+fn invalid_update_values_write_nothing(db: &TestDb) {
+    let mut repo = db.repo();
+    let (row, _) = repo
+        .get_or_create(&goc(
+            &[("first_name", "Argo"), ("last_name", "Saha")],
+            &[("gender", "M"), ("age", "10")],
+        ))
+        .unwrap();
+    // The update path is validated too (Django validates nothing there).
+    let id = row.id.to_string();
+    assert!(UpdateOrCreate::parse(&[("id", id.as_str())], &[("age", "900")], None).is_err());
+    let (same, _) = repo
+        .get_or_create(&goc(&[("id", &row.id.to_string())], &[]))
+        .unwrap();
+    assert_eq!(same, row);
 }
+
+fn the_database_enforces_the_rules_for_other_clients(db: &TestDb) {
+    // Rows written around the application are held to the same rules by CHECK constraints.
+    let _repo = db.repo(); // migrate
+    let now = "'2026-01-01 00:00:00'";
+    let bad_rows = [
+        format!("('', 'Saha', 'M', 10, {now}, {now})"),
+        format!("(' Argo', 'Saha', 'M', 10, {now}, {now})"),
+        format!("('Argo', '{}', 'M', 10, {now}, {now})", "x".repeat(31)),
+        format!("('Argo', 'Saha', 'MF', 10, {now}, {now})"),
+        format!("('Argo', 'Saha', 'M', 151, {now}, {now})"),
+        format!("('Argo', 'Saha', 'M', -1, {now}, {now})"),
+        format!("('Argo', 'Saha', NULL, 1, {now}, {now})"),
+    ];
+    for values in bad_rows {
+        let sql = format!(
+            "INSERT INTO profiles (first_name, last_name, gender, age, created_at, updated_at) VALUES {values}"
+        );
+        let result = db.execute_as_other_client(&sql);
+        assert!(result.is_err(), "the database accepted {values}");
+    }
+    assert_eq!(db.repo().count(&ProfileFilter::default()).unwrap(), 0);
+}
+
+on_every_backend!(
+    invalid_update_values_write_nothing,
+    the_database_enforces_the_rules_for_other_clients,
+);
 
 #[test]
 fn a_garbage_url_is_one_clear_error() {

@@ -46,112 +46,264 @@ fn with_argo<'a>(command: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
     args
 }
 
-on_every_backend! {
-    fn human_lines_say_what_happened(db) {
-        let out = run(db, &with_argo("get-or-create", &["--default", "gender=M", "--default", "age=10"]));
-        assert!(out.status.success(), "{}", stderr(&out));
-        assert!(stdout(&out).starts_with("created #"), "{}", stdout(&out));
-        assert!(stdout(&out).trim_end().ends_with("Argo Saha (M, 10)"), "{}", stdout(&out));
-        let out = run(db, &with_argo("get-or-create", &[]));
-        assert!(stdout(&out).starts_with("fetched #"));
-        let out = run(db, &with_argo("update-or-create", &["--default", "age=11"]));
-        assert!(stdout(&out).trim_end().ends_with("Argo Saha (M, 11): age 10 → 11"), "{}", stdout(&out));
-        let out = run(db, &with_argo("update-or-create", &["--default", "age=11"]));
-        assert!(stdout(&out).starts_with("unchanged #"), "{}", stdout(&out));
-    }
-
-    fn json_has_the_stable_shape(db) {
-        let out = run(db, &with_argo("update-or-create", &["--default", "age=30", "--create-default", "gender=F", "--create-default", "age=20", "--json"]));
-        assert!(out.status.success(), "{}", stderr(&out));
-        let body = json(&out);
-        assert_eq!(body["outcome"], "created");
-        assert_eq!(body["created"], true);
-        assert_eq!(body["changed"], Value::Array(vec![]));
-        let profile = body["profile"].as_object().expect("profile object");
-        let keys: Vec<&str> = profile.keys().map(String::as_str).collect();
-        for key in ["id", "first_name", "last_name", "gender", "age", "created_at", "updated_at"] {
-            assert!(keys.contains(&key), "{key} in {keys:?}");
-        }
-        assert_eq!(profile["age"], 20);
-        assert_eq!(profile["gender"], "F");
-        assert!(profile["created_at"].as_str().unwrap().ends_with('Z'), "UTC timestamps");
-
-        let body = json(&run(db, &with_argo("update-or-create", &["--default", "age=30", "--json"])));
-        assert_eq!(body["outcome"], "updated");
-        assert_eq!(body["created"], false);
-        assert_eq!(body["changed"], serde_json::json!([{"field": "age", "old": 20, "new": 30}]));
-
-        let body = json(&run(db, &with_argo("get-or-create", &["--json"])));
-        assert_eq!(body["outcome"], "fetched");
-        let body = json(&run(db, &with_argo("update-or-create", &["--default", "age=30", "--json"])));
-        assert_eq!(body["outcome"], "unchanged");
-    }
-
-    fn list_prints_profiles_and_a_json_array(db) {
-        run(db, &with_argo("get-or-create", &["--default", "gender=M", "--default", "age=10"]));
-        run(db, &["get-or-create", "--lookup", "first_name=Zoë", "--lookup", "last_name=Okafor", "--default", "gender=F", "--default", "age=34"]);
-        let out = run(db, &["list", "--sort", "age", "--desc"]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        let text = stdout(&out);
-        let zoe = text.find("Zoë").expect("Zoë listed");
-        let argo = text.find("Argo").expect("Argo listed");
-        assert!(zoe < argo, "sorted by age, descending:\n{text}");
-        let body = json(&run(db, &["list", "--search", "oka", "--json"]));
-        let rows = body.as_array().expect("an array");
-        assert_eq!(rows.len(), 1);
-        assert_eq!(rows[0]["first_name"], "Zoë");
-        let out = run(db, &["list", "--sort", "height"]);
-        assert_eq!(out.status.code(), Some(2));
-    }
-
-    fn exit_statuses_follow_the_contract(db) {
-        let out = run(db, &with_argo("get-or-create", &[]));
-        assert_eq!(out.status.code(), Some(2), "missing fields is invalid input");
-        assert_eq!(stderr(&out).lines().count(), 1, "one sentence: {}", stderr(&out));
-        assert!(stderr(&out).contains("gender and age have no value"));
-
-        let out = run(db, &["get-or-create", "--lookup", "age=abc"]);
-        assert_eq!(out.status.code(), Some(2));
-        assert!(stderr(&out).contains("age must be a whole number from 0 to 150, got \"abc\""), "{}", stderr(&out));
-
-        let out = run(db, &["get-or-create", "--lookup", "nonsense"]);
-        assert_eq!(out.status.code(), Some(2), "usage error");
-
-        let out = run(db, &["get-or-create", "--lookup", "id=5"]);
-        assert_eq!(out.status.code(), Some(2));
-        assert_eq!(stderr(&out).trim(), "error: no profile #5");
-
-        run(db, &["get-or-create", "--lookup", "first_name=A", "--lookup", "last_name=B", "--default", "gender=M", "--default", "age=1"]);
-        run(db, &["get-or-create", "--lookup", "first_name=C", "--lookup", "last_name=D", "--default", "gender=M", "--default", "age=1"]);
-        let out = run(db, &["get-or-create", "--lookup", "gender=M", "--json"]);
-        assert_eq!(out.status.code(), Some(3));
-        assert!(stderr(&out).contains("2 profiles match"), "{}", stderr(&out));
-        assert!(out.stdout.is_empty());
-
-        let out = run(db, &["get-or-create", "--lookup", "gender=F", "--lookup", "age=9", "--default", "first_name=A", "--default", "last_name=B"]);
-        assert_eq!(out.status.code(), Some(1), "a conflict is neither input nor ambiguity");
-        assert!(stderr(&out).contains("conflicts with #"), "{}", stderr(&out));
-
-        let out = run(db, &["list", "--json"]);
-        assert_eq!(json(&out).as_array().map(Vec::len), Some(2), "nothing was written by the failures");
-    }
-
-    fn migrate_says_what_ran_and_then_nothing(db) {
-        let out = run(db, &["migrate"]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        assert!(stdout(&out).contains("ran migration 2026-11-26-000001_create_profiles"), "{}", stdout(&out));
-        let out = run(db, &["migrate"]);
-        assert_eq!(stdout(&out).trim(), "no pending migrations");
-    }
-
-    fn seed_and_info_report_counts(db) {
-        let out = run(db, &["seed", "--count", "1200"]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        assert!(stdout(&out).starts_with("inserted 1200 profiles"), "{}", stdout(&out));
-        let out = run(db, &["info"]);
-        assert!(stdout(&out).contains("profiles: 1200"), "{}", stdout(&out));
-    }
+fn human_lines_say_what_happened(db: &TestDb) {
+    let out = run(
+        db,
+        &with_argo(
+            "get-or-create",
+            &["--default", "gender=M", "--default", "age=10"],
+        ),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("created #"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).trim_end().ends_with("Argo Saha (M, 10)"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(db, &with_argo("get-or-create", &[]));
+    assert!(stdout(&out).starts_with("fetched #"));
+    let out = run(db, &with_argo("update-or-create", &["--default", "age=11"]));
+    assert!(
+        stdout(&out)
+            .trim_end()
+            .ends_with("Argo Saha (M, 11): age 10 → 11"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(db, &with_argo("update-or-create", &["--default", "age=11"]));
+    assert!(stdout(&out).starts_with("unchanged #"), "{}", stdout(&out));
 }
+
+fn json_has_the_stable_shape(db: &TestDb) {
+    let out = run(
+        db,
+        &with_argo(
+            "update-or-create",
+            &[
+                "--default",
+                "age=30",
+                "--create-default",
+                "gender=F",
+                "--create-default",
+                "age=20",
+                "--json",
+            ],
+        ),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let body = json(&out);
+    assert_eq!(body["outcome"], "created");
+    assert_eq!(body["created"], true);
+    assert_eq!(body["changed"], Value::Array(vec![]));
+    let profile = body["profile"].as_object().expect("profile object");
+    let keys: Vec<&str> = profile.keys().map(String::as_str).collect();
+    for key in [
+        "id",
+        "first_name",
+        "last_name",
+        "gender",
+        "age",
+        "created_at",
+        "updated_at",
+    ] {
+        assert!(keys.contains(&key), "{key} in {keys:?}");
+    }
+    assert_eq!(profile["age"], 20);
+    assert_eq!(profile["gender"], "F");
+    assert!(
+        profile["created_at"].as_str().unwrap().ends_with('Z'),
+        "UTC timestamps"
+    );
+
+    let body = json(&run(
+        db,
+        &with_argo("update-or-create", &["--default", "age=30", "--json"]),
+    ));
+    assert_eq!(body["outcome"], "updated");
+    assert_eq!(body["created"], false);
+    assert_eq!(
+        body["changed"],
+        serde_json::json!([{"field": "age", "old": 20, "new": 30}])
+    );
+
+    let body = json(&run(db, &with_argo("get-or-create", &["--json"])));
+    assert_eq!(body["outcome"], "fetched");
+    let body = json(&run(
+        db,
+        &with_argo("update-or-create", &["--default", "age=30", "--json"]),
+    ));
+    assert_eq!(body["outcome"], "unchanged");
+}
+
+fn list_prints_profiles_and_a_json_array(db: &TestDb) {
+    run(
+        db,
+        &with_argo(
+            "get-or-create",
+            &["--default", "gender=M", "--default", "age=10"],
+        ),
+    );
+    run(
+        db,
+        &[
+            "get-or-create",
+            "--lookup",
+            "first_name=Zoë",
+            "--lookup",
+            "last_name=Okafor",
+            "--default",
+            "gender=F",
+            "--default",
+            "age=34",
+        ],
+    );
+    let out = run(db, &["list", "--sort", "age", "--desc"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let zoe = text.find("Zoë").expect("Zoë listed");
+    let argo = text.find("Argo").expect("Argo listed");
+    assert!(zoe < argo, "sorted by age, descending:\n{text}");
+    let body = json(&run(db, &["list", "--search", "oka", "--json"]));
+    let rows = body.as_array().expect("an array");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["first_name"], "Zoë");
+    let out = run(db, &["list", "--sort", "height"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+fn exit_statuses_follow_the_contract(db: &TestDb) {
+    let out = run(db, &with_argo("get-or-create", &[]));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "missing fields is invalid input"
+    );
+    assert_eq!(
+        stderr(&out).lines().count(),
+        1,
+        "one sentence: {}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("gender and age have no value"));
+
+    let out = run(db, &["get-or-create", "--lookup", "age=abc"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("age must be a whole number from 0 to 150, got \"abc\""),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = run(db, &["get-or-create", "--lookup", "nonsense"]);
+    assert_eq!(out.status.code(), Some(2), "usage error");
+
+    let out = run(db, &["get-or-create", "--lookup", "id=5"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stderr(&out).trim(), "error: no profile #5");
+
+    run(
+        db,
+        &[
+            "get-or-create",
+            "--lookup",
+            "first_name=A",
+            "--lookup",
+            "last_name=B",
+            "--default",
+            "gender=M",
+            "--default",
+            "age=1",
+        ],
+    );
+    run(
+        db,
+        &[
+            "get-or-create",
+            "--lookup",
+            "first_name=C",
+            "--lookup",
+            "last_name=D",
+            "--default",
+            "gender=M",
+            "--default",
+            "age=1",
+        ],
+    );
+    let out = run(db, &["get-or-create", "--lookup", "gender=M", "--json"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out).contains("2 profiles match"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(out.stdout.is_empty());
+
+    let out = run(
+        db,
+        &[
+            "get-or-create",
+            "--lookup",
+            "gender=F",
+            "--lookup",
+            "age=9",
+            "--default",
+            "first_name=A",
+            "--default",
+            "last_name=B",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a conflict is neither input nor ambiguity"
+    );
+    assert!(
+        stderr(&out).contains("conflicts with #"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = run(db, &["list", "--json"]);
+    assert_eq!(
+        json(&out).as_array().map(Vec::len),
+        Some(2),
+        "nothing was written by the failures"
+    );
+}
+
+fn migrate_says_what_ran_and_then_nothing(db: &TestDb) {
+    let out = run(db, &["migrate"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("ran migration 2026-11-26-000001_create_profiles"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(db, &["migrate"]);
+    assert_eq!(stdout(&out).trim(), "no pending migrations");
+}
+
+fn seed_and_info_report_counts(db: &TestDb) {
+    let out = run(db, &["seed", "--count", "1200"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("inserted 1200 profiles"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(db, &["info"]);
+    assert!(stdout(&out).contains("profiles: 1200"), "{}", stdout(&out));
+}
+
+on_every_backend!(
+    human_lines_say_what_happened,
+    json_has_the_stable_shape,
+    list_prints_profiles_and_a_json_array,
+    exit_statuses_follow_the_contract,
+    migrate_says_what_ran_and_then_nothing,
+    seed_and_info_report_counts,
+);
 
 #[test]
 fn an_unreachable_server_exits_1_and_a_bad_url_2_with_one_masked_line() {

@@ -218,20 +218,23 @@ fn enter_a_profile_see_each_outcome_and_quit(db: &TestDb) {
     );
 }
 
-on_every_backend! {
-    fn typing_a_profile_shows_created_fetched_updated_and_restores_the_terminal(db) {
-        enter_a_profile_see_each_outcome_and_quit(db);
-    }
-
-    fn ctrl_c_quits_from_the_form_and_restores_the_terminal(db) {
-        let mut console = Session::start(db);
-        console.wait_for("profiles");
-        console.send("some text");
-        console.send("\x03");
-        assert!(console.wait_for_exit().success());
-        assert!(!console.screen.lock().unwrap().screen().alternate_screen());
-    }
+fn typing_a_profile_shows_created_fetched_updated_and_restores_the_terminal(db: &TestDb) {
+    enter_a_profile_see_each_outcome_and_quit(db);
 }
+
+fn ctrl_c_quits_from_the_form_and_restores_the_terminal(db: &TestDb) {
+    let mut console = Session::start(db);
+    console.wait_for("profiles");
+    console.send("some text");
+    console.send("\x03");
+    assert!(console.wait_for_exit().success());
+    assert!(!console.screen.lock().unwrap().screen().alternate_screen());
+}
+
+on_every_backend!(
+    typing_a_profile_shows_created_fetched_updated_and_restores_the_terminal,
+    ctrl_c_quits_from_the_form_and_restores_the_terminal,
+);
 
 #[test]
 fn sigterm_restores_the_terminal() {

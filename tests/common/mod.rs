@@ -264,42 +264,37 @@ pub fn uoc(
     UpdateOrCreate::parse(lookup, defaults, create_defaults).expect("valid update_or_create input")
 }
 
-/// Writes each test body once per backend: `sqlite::name`, `postgres::name` and `mysql::name`.
+/// Runs each listed test function `fn name(db: &TestDb)` once per backend: `sqlite::name`,
+/// `postgres::name` and `mysql::name` (the servers' skipped when absent, unless required).
 #[macro_export]
 macro_rules! on_every_backend {
-    ($(fn $name:ident($db:ident) $body:block)*) => {
+    // Plain test functions `fn name(db: &TestDb)`, listed: rustfmt formats their bodies.
+    ($($name:ident),+ $(,)?) => {
         mod sqlite {
-            #[allow(unused_imports)]
-            use super::*;
             $(
                 #[test]
                 fn $name() {
-                    let $db = &$crate::common::TestDb::sqlite();
-                    $body
+                    super::$name(&$crate::common::TestDb::sqlite());
                 }
             )*
         }
         mod postgres {
-            #[allow(unused_imports)]
-            use super::*;
             $(
                 #[test]
                 fn $name() {
-                    let Some(db) = $crate::common::TestDb::postgres() else { return };
-                    let $db = &db;
-                    $body
+                    if let Some(db) = $crate::common::TestDb::postgres() {
+                        super::$name(&db);
+                    }
                 }
             )*
         }
         mod mysql {
-            #[allow(unused_imports)]
-            use super::*;
             $(
                 #[test]
                 fn $name() {
-                    let Some(db) = $crate::common::TestDb::mysql() else { return };
-                    let $db = &db;
-                    $body
+                    if let Some(db) = $crate::common::TestDb::mysql() {
+                        super::$name(&db);
+                    }
                 }
             )*
         }
