@@ -20,6 +20,18 @@ pub enum Error {
     #[error("no profile #{0}")]
     NoSuchProfile(i64),
 
+    /// A delete's lookup matched no profile.
+    #[error("no profile matches {0}; nothing was deleted")]
+    NoMatch(String),
+
+    /// No journal entry has this id.
+    #[error("no change #{0} in the journal (`profile-console history` lists them)")]
+    NoSuchChange(i64),
+
+    /// An undo would overwrite a later change, or has no row to work on; nothing was written.
+    #[error("{0}")]
+    UndoRefused(String),
+
     /// The lookup matched more than one row; nothing was written.
     #[error(
         "{count} profiles match {lookup} ({}); narrow the lookup, for example by first_name and last_name",

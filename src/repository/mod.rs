@@ -6,7 +6,9 @@
 
 mod backends;
 mod faults;
+mod history;
 mod inspect;
+mod journal;
 mod operations;
 mod retry;
 mod rows;
@@ -29,7 +31,9 @@ use crate::error::Error;
 
 pub use backends::{AnyConnection, AppliedMigrationNames, establish, run_pending_migrations};
 pub use faults::{FAULTS_VAR, Faults};
+pub use history::Undone;
 pub use inspect::{AppliedMigration, SchemaItem, SchemaReport};
+pub use journal::{Change, ChangeAction, ChangeContext, HistoryQuery, RowState, Source};
 pub use seed::{DemoProfiles, SeedReport};
 pub use statement_log::StatementLog;
 pub use views::{AroundRows, InspectReport, PreviewMatch, RowRef};
@@ -55,6 +59,8 @@ pub struct Repository {
     /// Where to publish the server process serving this repository (0: none or unknown), so
     /// another thread can cancel its statement.
     server_pid: Option<Arc<AtomicI32>>,
+    /// Who writes through this repository, as the change journal records it.
+    context: Arc<ChangeContext>,
 }
 
 impl Repository {
@@ -70,14 +76,32 @@ impl Repository {
         let mut conn = establish(&target)?;
         let ran =
             run_pending_migrations(&mut conn).map_err(|err| Error::Migration(err.to_string()))?;
+        let context = Arc::new(ChangeContext::new(Source::Cli));
+        apply_change_context(&mut conn, &context)?;
         let repo = Repository {
             target,
             conn: Some(conn),
             statement_log: None,
             faults: Faults::from_env(),
             server_pid: None,
+            context,
         };
         Ok((repo, ran))
+    }
+
+    /// Says where this repository's changes come from (the journal's `source`): `cli` unless
+    /// told otherwise.
+    pub fn set_source(&mut self, source: Source) -> Result<(), Error> {
+        Arc::make_mut(&mut self.context).source = source;
+        if let Some(conn) = &mut self.conn {
+            apply_change_context(conn, &self.context)?;
+        }
+        Ok(())
+    }
+
+    /// Who writes through this repository, as the journal records it.
+    pub fn change_context(&self) -> &ChangeContext {
+        &self.context
     }
 
     pub fn target(&self) -> &DatabaseTarget {
@@ -134,9 +158,10 @@ impl Repository {
     /// ```
     pub fn get_or_create(&mut self, request: &GetOrCreate) -> Result<(Profile, Outcome), Error> {
         let faults = self.faults;
+        let ctx = Arc::clone(&self.context);
         retry::with_retries(|| {
             with_store!(self, |store| operations::get_or_create(
-                store, request, faults
+                store, request, faults, &ctx
             ))
         })
     }
@@ -166,9 +191,10 @@ impl Repository {
         request: &UpdateOrCreate,
     ) -> Result<(Profile, Outcome), Error> {
         let faults = self.faults;
+        let ctx = Arc::clone(&self.context);
         retry::with_retries(|| {
             with_store!(self, |store| operations::update_or_create(
-                store, request, faults
+                store, request, faults, &ctx
             ))
         })
     }
@@ -211,10 +237,58 @@ impl Repository {
 
     /// Deletes a profile; returns it, or `None` if there was no such id.
     pub fn delete(&mut self, id: i64) -> Result<Option<Profile>, Error> {
+        let ctx = Arc::clone(&self.context);
         retry::with_retries(|| {
-            with_store!(self, |store| store
-                .write_statement(|store| store.delete(id).map_err(Error::from)))
+            with_store!(self, |store| store.write_statement(&ctx, |store| store
+                .delete(id)
+                .map_err(Error::from)))
         })
+    }
+
+    /// Deletes the one profile `lookup` matches, journaled like every change: none is an error,
+    /// several are refused ([`Error::MultipleMatches`]) and nothing is deleted.
+    pub fn delete_matching(&mut self, lookup: &Lookup) -> Result<Profile, Error> {
+        let (faults, ctx) = (self.faults, Arc::clone(&self.context));
+        retry::with_retries(|| {
+            with_store!(self, |store| history::delete_matching(
+                store, lookup, faults, &ctx
+            ))
+        })
+    }
+
+    /// Undoes journal entry `change` (see `docs/semantics.md`, "History and undo").
+    pub fn undo(&mut self, change: i64) -> Result<Undone, Error> {
+        let (faults, ctx) = (self.faults, Arc::clone(&self.context));
+        retry::with_retries(|| {
+            with_store!(self, |store| history::undo(store, change, faults, &ctx))
+        })
+    }
+
+    /// Undoes this repository's newest change that is not an undo and has not been undone;
+    /// `None` when there is none.
+    pub fn undo_latest_own(&mut self) -> Result<Option<Undone>, Error> {
+        let session = self.context.session.clone();
+        let latest = with_store!(self, |store| store
+            .latest_undoable(&session)
+            .map_err(Error::from))?;
+        latest.map(|change| self.undo(change.id)).transpose()
+    }
+
+    /// Journal entries, newest first.
+    pub fn history(&mut self, query: &HistoryQuery) -> Result<Vec<Change>, Error> {
+        with_store!(self, |store| store.changes(query).map_err(Error::from))
+    }
+
+    /// Journal entries after `after`, oldest first, at most `limit` (what others changed since).
+    pub fn changes_since(&mut self, after: i64, limit: i64) -> Result<Vec<Change>, Error> {
+        with_store!(self, |store| store
+            .changes_since(after, limit)
+            .map_err(Error::from))
+    }
+
+    /// The newest journal entry's id (0 when there is none).
+    pub fn last_change_id(&mut self) -> Result<i64, Error> {
+        with_store!(self, |store| store.last_change_id().map_err(Error::from))
     }
 
     /// Constraints, indexes, applied migrations and the server's version.
@@ -225,7 +299,18 @@ impl Repository {
     /// Inserts `count` new demo profiles (names already present are skipped and replaced), in
     /// batches. `progress` hears the running total after each batch.
     pub fn seed(&mut self, count: u64, progress: impl FnMut(u64)) -> Result<SeedReport, Error> {
-        with_store!(self, |conn| seed::seed(conn, count, progress))
+        let ctx = ChangeContext {
+            source: Source::Seed,
+            ..(*self.context).clone()
+        };
+        let conn = self.connection()?;
+        apply_change_context(conn, &ctx)?;
+        let seeded = with_connection!(conn, |conn| seed::seed(conn, count, &ctx, progress));
+        let context = Arc::clone(&self.context);
+        let restored = apply_change_context(self.connection()?, &context);
+        let seeded = self.forget_connection_if_lost(seeded)?;
+        restored?;
+        Ok(seeded)
     }
 
     /// The live connection, reopened if it was lost.
@@ -240,6 +325,7 @@ impl Repository {
                 if let Some(pid) = &self.server_pid {
                     pid.store(server_pid(&mut conn), Ordering::Relaxed);
                 }
+                apply_change_context(&mut conn, &self.context)?;
                 conn
             }
         };
@@ -268,6 +354,13 @@ impl Repository {
             result => result,
         }
     }
+}
+
+/// Tells a new session who writes (see [`Engine::apply_change_context`]).
+fn apply_change_context(conn: &mut AnyConnection, ctx: &ChangeContext) -> Result<(), Error> {
+    with_connection!(conn, |conn| conn
+        .apply_change_context(ctx)
+        .map_err(Error::from))
 }
 
 /// The server process serving `conn`; 0 when there is none (SQLite) or it cannot be read.

@@ -16,6 +16,7 @@ use crate::domain::{
 use crate::error::Error;
 
 use super::faults::Faults;
+use super::journal::ChangeContext;
 use super::rows::NewProfileRow;
 use super::store::Store;
 
@@ -26,6 +27,7 @@ pub(crate) fn get_or_create<S: Store>(
     store: &mut S,
     request: &GetOrCreate,
     faults: Faults,
+    ctx: &ChangeContext,
 ) -> Result<(Profile, Outcome), Error> {
     let lookup = &request.lookup;
     // Step 1/2: the found path is this one statement.
@@ -37,7 +39,7 @@ pub(crate) fn get_or_create<S: Store>(
     if lookup.is_covered_by_unique_name() {
         // A single INSERT … ON CONFLICT DO NOTHING is its own transaction, committed before
         // `created` is reported.
-        let inserted = store.write_statement(|store| {
+        let inserted = store.write_statement(ctx, |store| {
             inject(store, faults)?;
             insert(store, &values)
         })?;
@@ -47,7 +49,7 @@ pub(crate) fn get_or_create<S: Store>(
         };
     }
     // Step 5: no unique constraint covers the lookup; creators take turns and look again.
-    write_transaction(store, faults, |tx| {
+    write_transaction(store, faults, ctx, |tx| {
         tx.serialize_creators(lookup)?;
         if let Some(found) = only_match(tx, lookup, |tx| tx.find(lookup, 2))? {
             return Ok((found, Outcome::Fetched));
@@ -77,10 +79,11 @@ pub(crate) fn update_or_create<S: Store>(
     store: &mut S,
     request: &UpdateOrCreate,
     faults: Faults,
+    ctx: &ChangeContext,
 ) -> Result<(Profile, Outcome), Error> {
     let lookup = &request.lookup;
     // Step 1: one transaction; the matched row stays locked until it commits.
-    write_transaction(store, faults, |tx| {
+    write_transaction(store, faults, ctx, |tx| {
         if let Some(found) = only_match(tx, lookup, |tx| tx.find_locked(lookup, 2))? {
             return apply_defaults(tx, found, &request.defaults);
         }
@@ -106,12 +109,13 @@ pub(crate) fn update_or_create<S: Store>(
 
 /// [`Store::write_transaction`], failing a share of them just before the commit when faults are
 /// injected (so the whole transaction is rolled back and retried).
-fn write_transaction<S: Store, T>(
+pub(crate) fn write_transaction<S: Store, T>(
     store: &mut S,
     faults: Faults,
+    ctx: &ChangeContext,
     work: impl FnOnce(&mut S) -> Result<T, Error>,
 ) -> Result<T, Error> {
-    store.write_transaction(|tx| {
+    store.write_transaction(ctx, |tx| {
         let done = work(tx)?;
         inject(tx, faults)?;
         Ok(done)
@@ -183,7 +187,7 @@ fn changed_text(changes: &[Change], field: Field, value: &Option<String>) -> Opt
 
 /// Runs `find` (which reads at most two rows): `Some` for exactly one match, `None` for none, and
 /// the "N profiles match" error for more (step 2), with the count and the first ids.
-fn only_match<S: Store>(
+pub(crate) fn only_match<S: Store>(
     store: &mut S,
     lookup: &Lookup,
     find: impl FnOnce(&mut S) -> diesel::QueryResult<Vec<Profile>>,

@@ -54,6 +54,33 @@ pub(crate) struct NewProfileRow<'a> {
     pub updated_at: NaiveDateTime,
 }
 
+/// A deleted row put back as it was: its id and timestamps included.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = profiles)]
+pub(crate) struct RestoredRow<'a> {
+    pub id: i64,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub gender: &'a str,
+    pub age: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl<'a> From<&'a Profile> for RestoredRow<'a> {
+    fn from(row: &'a Profile) -> Self {
+        RestoredRow {
+            id: row.id,
+            first_name: &row.first_name,
+            last_name: &row.last_name,
+            gender: &row.gender,
+            age: row.age,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
 /// The columns an update writes: only those given, plus `updated_at`.
 #[derive(Debug, AsChangeset)]
 #[diesel(table_name = profiles)]

@@ -50,3 +50,30 @@ pub const PROFILE_COLUMNS: (
     profiles::created_at,
     profiles::updated_at,
 );
+
+diesel::table! {
+    /// The change journal, written by triggers (see the `journal` migrations).
+    profile_changes (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        profile_id -> BigInt,
+        action -> Text,
+        old_first_name -> Nullable<Text>,
+        old_last_name -> Nullable<Text>,
+        old_gender -> Nullable<Text>,
+        old_age -> Nullable<Integer>,
+        old_created_at -> Nullable<Timestamp>,
+        old_updated_at -> Nullable<Timestamp>,
+        new_first_name -> Nullable<Text>,
+        new_last_name -> Nullable<Text>,
+        new_gender -> Nullable<Text>,
+        new_age -> Nullable<Integer>,
+        new_created_at -> Nullable<Timestamp>,
+        new_updated_at -> Nullable<Timestamp>,
+        source -> Text,
+        db_user -> Nullable<Text>,
+        os_user -> Nullable<Text>,
+        session -> Nullable<Text>,
+        reverts -> Nullable<BigInt>,
+    }
+}

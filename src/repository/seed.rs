@@ -8,6 +8,7 @@ use rand::Rng;
 use rand::seq::IndexedRandom;
 
 use super::backends::Engine;
+use super::journal::ChangeContext;
 use super::rows::NewProfileRow;
 use crate::domain::{Field, now_utc, parse_value};
 use crate::error::Error;
@@ -374,6 +375,7 @@ impl DemoProfile {
 pub(crate) fn seed<E: Engine>(
     conn: &mut E,
     count: u64,
+    ctx: &ChangeContext,
     mut progress: impl FnMut(u64),
 ) -> Result<SeedReport, Error> {
     let mut demo = DemoProfiles::new(rand::rng());
@@ -400,7 +402,7 @@ pub(crate) fn seed<E: Engine>(
             }
         }
         let rows: Vec<NewProfileRow<'_>> = generated.iter().map(DemoProfile::row).collect();
-        let inserted = conn.insert_demo_chunk(&rows)? as u64;
+        let inserted = conn.insert_demo_chunk(&rows, ctx)? as u64;
         report.inserted += inserted;
         report.skipped += generated.len() as u64 - inserted;
         progress(report.inserted);

@@ -11,6 +11,7 @@ use super::rows::NewProfileRow;
 use super::schema::profiles;
 use diesel::dsl::sql;
 
+use super::journal::{Change, ChangeContext, HistoryQuery};
 use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, SortColumn, fold};
 use crate::error::Error;
 
@@ -39,12 +40,28 @@ pub(crate) trait Store: Sized {
     fn count_matching(&mut self, filter: &ProfileFilter) -> QueryResult<i64>;
     /// How many rows of the request's filter come before its anchor in its order.
     fn count_before(&mut self, request: &PageRequest) -> QueryResult<i64>;
+    /// One journal entry.
+    fn change(&mut self, id: i64) -> QueryResult<Option<Change>>;
+    /// Journal entries, newest first.
+    fn changes(&mut self, query: &HistoryQuery) -> QueryResult<Vec<Change>>;
+    /// A profile's journal entries after entry `after`, oldest first.
+    fn changes_of_after(&mut self, profile_id: i64, after: i64) -> QueryResult<Vec<Change>>;
+    /// Journal entries after entry `after`, oldest first, at most `limit`.
+    fn changes_since(&mut self, after: i64, limit: i64) -> QueryResult<Vec<Change>>;
+    /// The newest change `session` made that is not an undo and has not been undone.
+    fn latest_undoable(&mut self, session: &str) -> QueryResult<Option<Change>>;
+    /// The newest journal entry's id (0: none).
+    fn last_change_id(&mut self) -> QueryResult<i64>;
+    /// Puts a deleted row back with its id and timestamps.
+    fn restore(&mut self, row: &Profile) -> QueryResult<()>;
     /// Runs `work` in a transaction that may write, at the isolation the contract assumes whatever
     /// the server's default: READ COMMITTED on PostgreSQL; on SQLite an IMMEDIATE transaction,
     /// which takes the write lock up front, so a read-then-write never fails half-way on lock
     /// upgrade, and writers are serialized. Returns only after the commit succeeded.
+    /// Every write says who makes it (`ctx`), for the change journal.
     fn write_transaction<T>(
         &mut self,
+        ctx: &ChangeContext,
         work: impl FnOnce(&mut Self) -> Result<T, Error>,
     ) -> Result<T, Error>;
     /// Runs `work`, a single writing statement, as its own transaction, and returns only after
@@ -53,6 +70,7 @@ pub(crate) trait Store: Sized {
     /// there the statement runs inside an explicit transaction.
     fn write_statement<T>(
         &mut self,
+        ctx: &ChangeContext,
         work: impl FnOnce(&mut Self) -> Result<T, Error>,
     ) -> Result<T, Error>;
     /// Fails the current transaction with a serialization failure, as the server would (fault
@@ -481,6 +499,74 @@ macro_rules! impl_store {
                     before_anchor += query.count().get_result::<i64>(self)?;
                 }
                 Ok(before_anchor)
+            }
+
+            fn change(&mut self, id: i64) -> QueryResult<Option<$crate::repository::journal::Change>> {
+                use $crate::repository::schema::profile_changes as pc;
+                pc::table
+                    .find(id)
+                    .first::<$crate::repository::journal::ChangeRow>(self)
+                    .optional()
+                    .map(|row| row.map($crate::repository::journal::Change::from))
+            }
+
+            fn changes(&mut self, query: &$crate::repository::journal::HistoryQuery) -> QueryResult<Vec<$crate::repository::journal::Change>> {
+                use $crate::repository::schema::profile_changes as pc;
+                let mut select = pc::table.into_boxed();
+                if let Some(profile_id) = query.profile_id {
+                    select = select.filter(pc::profile_id.eq(profile_id));
+                }
+                if let Some(since) = query.since {
+                    select = select.filter(pc::at.ge(since));
+                }
+                if let Some(before) = query.before {
+                    select = select.filter(pc::id.lt(before));
+                }
+                let rows: Vec<$crate::repository::journal::ChangeRow> = select.order(pc::id.desc()).limit(query.limit).load(self)?;
+                Ok(rows.into_iter().map($crate::repository::journal::Change::from).collect())
+            }
+
+            fn changes_of_after(&mut self, profile_id: i64, after: i64) -> QueryResult<Vec<$crate::repository::journal::Change>> {
+                use $crate::repository::schema::profile_changes as pc;
+                let rows: Vec<$crate::repository::journal::ChangeRow> = pc::table
+                    .filter(pc::profile_id.eq(profile_id))
+                    .filter(pc::id.gt(after))
+                    .order(pc::id.asc())
+                    .load(self)?;
+                Ok(rows.into_iter().map($crate::repository::journal::Change::from).collect())
+            }
+
+            fn changes_since(&mut self, after: i64, limit: i64) -> QueryResult<Vec<$crate::repository::journal::Change>> {
+                use $crate::repository::schema::profile_changes as pc;
+                let rows: Vec<$crate::repository::journal::ChangeRow> = pc::table
+                    .filter(pc::id.gt(after))
+                    .order(pc::id.asc())
+                    .limit(limit)
+                    .load(self)?;
+                Ok(rows.into_iter().map($crate::repository::journal::Change::from).collect())
+            }
+
+            fn latest_undoable(&mut self, session: &str) -> QueryResult<Option<$crate::repository::journal::Change>> {
+                use $crate::repository::schema::profile_changes as pc;
+                let undone = diesel::dsl::sql::<Bool>(
+                    "NOT EXISTS (SELECT 1 FROM profile_changes later WHERE later.reverts = profile_changes.id)",
+                );
+                pc::table
+                    .filter(pc::session.eq(session))
+                    .filter(pc::reverts.is_null())
+                    .filter(undone)
+                    .order(pc::id.desc())
+                    .first::<$crate::repository::journal::ChangeRow>(self)
+                    .optional()
+                    .map(|row| row.map($crate::repository::journal::Change::from))
+            }
+
+            fn last_change_id(&mut self) -> QueryResult<i64> {
+                use $crate::repository::schema::profile_changes as pc;
+                pc::table
+                    .select(diesel::dsl::max(pc::id))
+                    .first::<Option<i64>>(self)
+                    .map(|id| id.unwrap_or(0))
             }
 
             fn count_matching(&mut self, filter: &ProfileFilter) -> QueryResult<i64> {

@@ -21,6 +21,7 @@ use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
 
 use super::inspect::SchemaReport;
+use super::journal::ChangeContext;
 use super::rows::NewProfileRow;
 use super::store::Store;
 use crate::db::{Backend, ConnectError, DatabaseTarget};
@@ -92,7 +93,17 @@ pub(crate) trait Engine: Store + Connection {
 
     /// One transaction of demo inserts; rows whose name is taken are skipped. Returns how many
     /// were inserted.
-    fn insert_demo_chunk(&mut self, rows: &[NewProfileRow<'_>]) -> QueryResult<usize>;
+    fn insert_demo_chunk(
+        &mut self,
+        rows: &[NewProfileRow<'_>],
+        ctx: &ChangeContext,
+    ) -> QueryResult<usize>;
+
+    /// Tells the session who writes, for the change journal, where the server keeps that per
+    /// session (PostgreSQL settings, MySQL variables); SQLite takes it in each write transaction.
+    fn apply_change_context(&mut self, _ctx: &ChangeContext) -> QueryResult<()> {
+        Ok(())
+    }
 
     /// Settings for a bulk load (`on`), and back to normal afterwards.
     fn bulk_load(&mut self, _on: bool) -> QueryResult<()> {

@@ -28,7 +28,8 @@ use crate::db::{Backend, ConnectError, ServerTarget};
 use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, SortColumn, fold};
 use crate::error::Error;
 use crate::repository::inspect::{SchemaReport, Single};
-use crate::repository::rows::{NewProfileRow, ProfileChangeset};
+use crate::repository::journal::ChangeContext;
+use crate::repository::rows::{NewProfileRow, ProfileChangeset, RestoredRow};
 use crate::repository::schema::{PROFILE_COLUMNS, profiles};
 use crate::repository::store::{
     Filter, INJECTED_FAILURE, Store, TRIGRAM, contains_pattern, impl_store, keys_contain, order_by,
@@ -307,20 +308,48 @@ impl_store!(
         }
 
         /// The session is READ COMMITTED (set when connecting), whatever the server's default.
+        ///
+        /// Who writes is in session variables ([`Engine::apply_change_context`]); an undo also
+        /// names itself, in variables cleared again whatever happens.
         fn write_transaction<T>(
             &mut self,
+            ctx: &ChangeContext,
             work: impl FnOnce(&mut Self) -> Result<T, Error>,
         ) -> Result<T, Error> {
-            self.transaction(work)
+            let Some(action) = ctx.action else {
+                return self.transaction(work);
+            };
+            diesel::sql_query("SET @profile_console_action = ?, @profile_console_reverts = ?")
+                .bind::<Text, _>(action.name())
+                .bind::<diesel::sql_types::Nullable<BigInt>, _>(ctx.reverts)
+                .execute(self)?;
+            let done = self.transaction(work);
+            let cleared = self.batch_execute(
+                "SET @profile_console_action = NULL, @profile_console_reverts = NULL",
+            );
+            let done = done?;
+            cleared?;
+            Ok(done)
         }
 
         /// The server reports a failed autocommit as the statement's own error. (`delete`, two
         /// statements here, makes its own transaction.)
         fn write_statement<T>(
             &mut self,
+            ctx: &ChangeContext,
             work: impl FnOnce(&mut Self) -> Result<T, Error>,
         ) -> Result<T, Error> {
+            if ctx.action.is_some() {
+                return self.write_transaction(ctx, work);
+            }
             work(self)
+        }
+
+        fn restore(&mut self, row: &Profile) -> QueryResult<()> {
+            diesel::insert_into(profiles::table)
+                .values(RestoredRow::from(row))
+                .execute(self)
+                .map(drop)
         }
 
         /// `SIGNAL` works only in stored programs on MySQL, so the failure is made here, with the
@@ -347,6 +376,19 @@ impl_store!(
 );
 
 impl Engine for MysqlConnection {
+    /// Session variables the journal's triggers read.
+    fn apply_change_context(&mut self, ctx: &ChangeContext) -> QueryResult<()> {
+        diesel::sql_query(
+            "SET @profile_console_source = ?, @profile_console_os_user = ?, \
+                 @profile_console_session = ?",
+        )
+        .bind::<Text, _>(ctx.source.name())
+        .bind::<diesel::sql_types::Nullable<Text>, _>(ctx.os_user.as_deref())
+        .bind::<Text, _>(&ctx.session)
+        .execute(self)
+        .map(drop)
+    }
+
     /// Under a named lock (DDL cannot run in a transaction here): two processes starting at once
     /// on a new database do not both migrate it.
     fn migrate(&mut self) -> Result<AppliedMigrationNames, MigrationError> {
@@ -404,7 +446,11 @@ impl Engine for MysqlConnection {
     /// Multi-row statements; a name already taken updates nothing (`ON DUPLICATE KEY UPDATE id =
     /// id`, not `INSERT IGNORE`, which would hide other errors). Affected-row counts cannot tell
     /// an insert from a no-op here, so the new rows are counted by id.
-    fn insert_demo_chunk(&mut self, rows: &[NewProfileRow<'_>]) -> QueryResult<usize> {
+    fn insert_demo_chunk(
+        &mut self,
+        rows: &[NewProfileRow<'_>],
+        _ctx: &ChangeContext,
+    ) -> QueryResult<usize> {
         self.transaction(|conn| {
             let after: i64 = profiles::table
                 .select(diesel::dsl::max(profiles::id))

@@ -24,6 +24,7 @@ use crate::db::{Backend, ConnectError, ServerTarget};
 use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, SortColumn, fold};
 use crate::error::Error;
 use crate::repository::inspect::{MIGRATIONS_SQL, SchemaReport, Single};
+use crate::repository::journal::ChangeContext;
 use crate::repository::rows::{NewProfileRow, ProfileChangeset};
 use crate::repository::schema::{PROFILE_COLUMNS, profiles};
 use crate::repository::store::{
@@ -137,18 +138,53 @@ impl_store!(
         /// `BEGIN ISOLATION LEVEL READ COMMITTED`: the locks below then see every committed
         /// row, even on a server whose default is REPEATABLE READ or SERIALIZABLE (there a snapshot
         /// taken before the lock would hide the row that won).
+        /// Who writes is set on the session ([`Engine::apply_change_context`]); an undo also
+        /// names itself for this transaction only.
         fn write_transaction<T>(
             &mut self,
+            ctx: &ChangeContext,
             work: impl FnOnce(&mut Self) -> Result<T, Error>,
         ) -> Result<T, Error> {
-            self.build_transaction().read_committed().run(work)
+            self.build_transaction().read_committed().run(|tx| {
+                if let Some(action) = ctx.action {
+                    diesel::sql_query(
+                        "SELECT set_config('profile_console.action', $1, true), \
+                                set_config('profile_console.reverts', $2, true)",
+                    )
+                    .bind::<Text, _>(action.name())
+                    .bind::<Text, _>(ctx.reverts.map(|id| id.to_string()).unwrap_or_default())
+                    .execute(tx)?;
+                }
+                work(tx)
+            })
         }
 
         fn write_statement<T>(
             &mut self,
+            ctx: &ChangeContext,
             work: impl FnOnce(&mut Self) -> Result<T, Error>,
         ) -> Result<T, Error> {
+            if ctx.action.is_some() {
+                return self.write_transaction(ctx, work);
+            }
             work(self)
+        }
+
+        /// The id is an identity column (`GENERATED ALWAYS`): putting an old one back says so.
+        fn restore(&mut self, row: &Profile) -> QueryResult<()> {
+            diesel::sql_query(
+                "INSERT INTO profiles (id, first_name, last_name, gender, age, created_at, updated_at) \
+                 OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind::<BigInt, _>(row.id)
+            .bind::<Text, _>(&row.first_name)
+            .bind::<Text, _>(&row.last_name)
+            .bind::<Text, _>(&row.gender)
+            .bind::<Integer, _>(row.age)
+            .bind::<Timestamp, _>(row.created_at)
+            .bind::<Timestamp, _>(row.updated_at)
+            .execute(self)
+            .map(drop)
         }
 
         /// Raised by the server, so it travels the same path as a real one.
@@ -170,6 +206,20 @@ impl_store!(
 );
 
 impl Engine for PgConnection {
+    /// Session settings the journal's trigger reads.
+    fn apply_change_context(&mut self, ctx: &ChangeContext) -> QueryResult<()> {
+        diesel::sql_query(
+            "SELECT set_config('profile_console.source', $1, false), \
+                    set_config('profile_console.os_user', $2, false), \
+                    set_config('profile_console.session', $3, false)",
+        )
+        .bind::<Text, _>(ctx.source.name())
+        .bind::<Text, _>(ctx.os_user.clone().unwrap_or_default())
+        .bind::<Text, _>(&ctx.session)
+        .execute(self)
+        .map(drop)
+    }
+
     /// Under a transaction-scoped advisory lock: two processes starting at once on a new database
     /// do not both migrate it.
     fn migrate(&mut self) -> Result<AppliedMigrationNames, MigrationError> {
@@ -216,7 +266,11 @@ impl Engine for PgConnection {
     }
 
     /// Multi-row statements, to save round trips.
-    fn insert_demo_chunk(&mut self, rows: &[NewProfileRow<'_>]) -> QueryResult<usize> {
+    fn insert_demo_chunk(
+        &mut self,
+        rows: &[NewProfileRow<'_>],
+        _ctx: &ChangeContext,
+    ) -> QueryResult<usize> {
         self.transaction(|conn| {
             let mut inserted = 0;
             for batch in rows.chunks(ROWS_PER_STATEMENT) {

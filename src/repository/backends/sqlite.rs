@@ -17,7 +17,7 @@ use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Integer, Text, Timestamp};
+use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamp};
 use diesel::sqlite::{Sqlite, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
@@ -29,7 +29,8 @@ use crate::db::{Backend, ConnectError};
 use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, SortColumn, fold};
 use crate::error::Error;
 use crate::repository::inspect::{MIGRATIONS_SQL, SchemaItem, SchemaReport, Single};
-use crate::repository::rows::{NewProfileRow, ProfileChangeset};
+use crate::repository::journal::ChangeContext;
+use crate::repository::rows::{NewProfileRow, ProfileChangeset, RestoredRow};
 use crate::repository::schema::profiles;
 use crate::repository::store::{
     Filter, INJECTED_FAILURE, Store, TRIGRAM, impl_store, keys_contain, order_by, returning_writes,
@@ -149,18 +150,34 @@ impl_store!(
             self.find(lookup, limit)
         }
 
+        /// The journal's context row is filled first and emptied before the commit (see
+        /// [`enter_change_context`]).
         fn write_transaction<T>(
             &mut self,
+            ctx: &ChangeContext,
             work: impl FnOnce(&mut Self) -> Result<T, Error>,
         ) -> Result<T, Error> {
-            self.immediate_transaction(work)
+            self.immediate_transaction(|tx| {
+                enter_change_context(tx, Some(ctx))?;
+                let done = work(tx)?;
+                enter_change_context(tx, None)?;
+                Ok(done)
+            })
         }
 
         fn write_statement<T>(
             &mut self,
+            ctx: &ChangeContext,
             work: impl FnOnce(&mut Self) -> Result<T, Error>,
         ) -> Result<T, Error> {
-            self.immediate_transaction(work)
+            self.write_transaction(ctx, work)
+        }
+
+        fn restore(&mut self, row: &Profile) -> QueryResult<()> {
+            diesel::insert_into(profiles::table)
+                .values(RestoredRow::from(row))
+                .execute(self)
+                .map(drop)
         }
 
         fn fail_with_serialization_failure(&mut self) -> QueryResult<()> {
@@ -176,6 +193,27 @@ impl_store!(
         }
     }
 );
+
+/// Fills (`Some`) or empties (`None`) the journal's context row. SQLite keeps no per-session
+/// state its triggers can read, and has one writer at a time: inside a write transaction the row
+/// is this writer's, and emptied again before the commit, so other clients' changes find it empty
+/// (and are journaled as 'other').
+fn enter_change_context(
+    conn: &mut SqliteConnection,
+    ctx: Option<&ChangeContext>,
+) -> QueryResult<()> {
+    diesel::sql_query(
+        "UPDATE profile_change_context \
+         SET source = ?, os_user = ?, session = ?, action = ?, reverts = ? WHERE one = 1",
+    )
+    .bind::<Nullable<Text>, _>(ctx.map(|c| c.source.name()))
+    .bind::<Nullable<Text>, _>(ctx.and_then(|c| c.os_user.as_deref()))
+    .bind::<Nullable<Text>, _>(ctx.map(|c| c.session.as_str()))
+    .bind::<Nullable<Text>, _>(ctx.and_then(|c| c.action).map(|a| a.name()))
+    .bind::<Nullable<BigInt>, _>(ctx.and_then(|c| c.reverts))
+    .execute(conn)
+    .map(drop)
+}
 
 impl Engine for SqliteConnection {
     /// Under an immediate transaction: two processes starting at once on a new file do not both
@@ -215,8 +253,13 @@ impl Engine for SqliteConnection {
     /// folded names and the name-search index are filled once for the whole chunk, one statement
     /// each, rather than by the insert trigger row by row; the transaction keeps other writers out meanwhile, so no row they
     /// write is missed.
-    fn insert_demo_chunk(&mut self, rows: &[NewProfileRow<'_>]) -> QueryResult<usize> {
+    fn insert_demo_chunk(
+        &mut self,
+        rows: &[NewProfileRow<'_>],
+        ctx: &ChangeContext,
+    ) -> QueryResult<usize> {
         self.immediate_transaction(|conn| {
+            enter_change_context(conn, Some(ctx))?;
             let trigger = diesel::sql_query(
                 "SELECT sql AS value FROM sqlite_master \
                  WHERE type = 'trigger' AND name = 'profiles_name_search_insert'",
@@ -244,6 +287,7 @@ impl Engine for SqliteConnection {
             .bind::<BigInt, _>(last_id.unwrap_or(0))
             .execute(conn)?;
             conn.batch_execute(&trigger)?;
+            enter_change_context(conn, None)?;
             Ok(inserted)
         })
     }
