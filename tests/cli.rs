@@ -296,7 +296,76 @@ fn seed_and_info_report_counts(db: &TestDb) {
     assert!(stdout(&out).contains("profiles: 1200"), "{}", stdout(&out));
 }
 
+fn delete_history_and_undo_from_the_command_line(db: &TestDb) {
+    let out = run(
+        db,
+        &with_argo(
+            "get-or-create",
+            &["--default", "gender=M", "--default", "age=10"],
+        ),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    run(db, &with_argo("get-or-create", &[]));
+    let out = run(db, &with_argo("delete", &["--json"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let deleted = json(&out);
+    assert_eq!(deleted["deleted"]["first_name"], "Argo");
+    let change = deleted["change"].as_i64().expect("the delete's change id");
+    // Deleting again: no match, exit 1, one sentence.
+    let out = run(db, &with_argo("delete", &[]));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    // The history says what happened, newest first.
+    let out = run(db, &["history", "--json"]);
+    let entries = json(&out);
+    let actions: Vec<&str> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["deleted", "created"]);
+    assert_eq!(entries[0]["source"], "cli");
+    // Undo puts it back, with its id; undoing the create now is refused (exit 1, nothing written).
+    let out = run(db, &["undo", &change.to_string(), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let undone = json(&out);
+    assert_eq!(undone["action"], "restored");
+    assert_eq!(undone["profile"]["id"], deleted["deleted"]["id"]);
+    let out = run(db, &["undo", "999999"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no change #999999"),
+        "{}",
+        stderr(&out)
+    );
+    // Several matches: exit 3, nothing deleted.
+    run(
+        db,
+        &[
+            "get-or-create",
+            "--lookup",
+            "first_name=Bo",
+            "--lookup",
+            "last_name=Saha",
+            "--default",
+            "gender=M",
+            "--default",
+            "age=3",
+        ],
+    );
+    let out = run(db, &["delete", "--lookup", "last_name=Saha"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let out = run(db, &["list", "--json"]);
+    assert_eq!(json(&out).as_array().unwrap().len(), 2);
+    // No lookup at all is a usage error.
+    let out = run(db, &["delete"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--lookup"), "{}", stderr(&out));
+}
+
 on_every_backend!(
+    delete_history_and_undo_from_the_command_line,
     human_lines_say_what_happened,
     json_has_the_stable_shape,
     list_prints_profiles_and_a_json_array,
@@ -416,4 +485,22 @@ fn an_empty_create_default_means_create_with_the_lookup_alone() {
     let body = json(&run(&db, &args));
     assert_eq!(body["outcome"], "created");
     assert_eq!(body["profile"]["age"], 3);
+}
+
+/// Output piped into a reader that stops early ends the process quietly: no panic message.
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let db = TestDb::sqlite();
+    run(&db, &["seed", "--count", "3000"]);
+    let mut child = console()
+        .arg("--database-url")
+        .arg(db.url())
+        .args(["list", "--limit", "3000"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
 }

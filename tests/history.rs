@@ -26,7 +26,7 @@ fn set_age(repo: &mut Repository, id: i64, age: &str) -> Profile {
         .0
 }
 
-fn history_of(repo: &mut Repository, id: i64) -> Vec<profile_console::repository::Change> {
+fn history_of(repo: &mut Repository, id: i64) -> Vec<profile_console::repository::JournalEntry> {
     repo.history(&HistoryQuery {
         profile_id: Some(id),
         limit: 100,

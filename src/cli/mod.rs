@@ -17,7 +17,7 @@ use crate::domain::{
     GetOrCreate, PageRequest, ProfileFilter, SortColumn, UpdateOrCreate, split_pair,
 };
 use crate::error::Error;
-use crate::repository::Repository;
+use crate::repository::{HistoryQuery, Repository};
 
 /// A terminal console over a database of profiles, built around race-safe get_or_create and
 /// update_or_create.
@@ -85,6 +85,42 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Delete the one profile the lookup matches (several: exit 3, nothing deleted). Journaled:
+    /// `profile-console undo CHANGE_ID` puts it back.
+    Delete {
+        /// A field to find the profile by (repeatable, at least one): id, first_name, last_name,
+        /// gender or age.
+        #[arg(long = "lookup", value_name = "FIELD=VALUE", value_parser = parse_pair, required = true)]
+        lookup: Vec<(String, String)>,
+        /// Print the deleted profile and the change id as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The change journal, newest first: every change to a profile, by any client.
+    History {
+        /// Only this profile's changes.
+        #[arg(long, value_name = "ID", value_parser = clap::value_parser!(i64).range(1..))]
+        id: Option<i64>,
+        /// Only changes at or after this UTC time (2026-11-27, 2026-11-27T09:30 or
+        /// "2026-11-27 09:30:00").
+        #[arg(long, value_name = "TIME", value_parser = parse_time)]
+        since: Option<chrono::NaiveDateTime>,
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..=100_000))]
+        limit: i64,
+        /// Print the entries as a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Undo one change from the journal, if every field it set still holds what it set (else
+    /// nothing is written, and the message says which field moved on, and by which change).
+    Undo {
+        /// The change's id (`profile-console history` lists them).
+        #[arg(value_name = "CHANGE_ID", value_parser = clap::value_parser!(i64).range(1..))]
+        change: i64,
+        /// Print what the undo did as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Insert realistic demo profiles, in batches.
     Seed {
         /// How many new profiles to insert.
@@ -108,6 +144,25 @@ fn parse_pair(text: &str) -> Result<(String, String), String> {
     split_pair(text).map_err(|problem| problem.to_string())
 }
 
+/// A UTC time: a date, or a date and time.
+fn parse_time(text: &str) -> Result<chrono::NaiveDateTime, String> {
+    let text = text.trim();
+    for format in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(time) = chrono::NaiveDateTime::parse_from_str(text, format) {
+            return Ok(time);
+        }
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|date| date.and_hms_opt(0, 0, 0))
+        .ok_or_else(|| format!("{text:?} is not a time like 2026-11-27 or 2026-11-27T09:30"))
+}
+
 fn parse_optional_pair(text: &str) -> Result<Option<(String, String)>, String> {
     if text.is_empty() {
         Ok(None)
@@ -118,6 +173,12 @@ fn parse_optional_pair(text: &str) -> Result<Option<(String, String)>, String> {
 
 /// Parses the arguments, runs the command, prints errors as one sentence, returns the exit status.
 pub fn main() -> ExitCode {
+    // Output piped into `head` that stops reading ends the process quietly, as for any Unix
+    // tool (Rust ignores SIGPIPE, and `println!` would then panic on the closed pipe).
+    // SAFETY: resetting a signal to its default disposition, before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     // Like the diesel CLI, DATABASE_URL may come from a .env file; the real environment wins.
     let _ = dotenvy::dotenv();
     let cli = match Cli::try_parse() {
@@ -145,14 +206,17 @@ fn usage_error(err: &clap::Error) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let text = err.to_string();
-    let first = text
-        .lines()
-        .find(|line| !line.trim().is_empty())
-        .unwrap_or("error: invalid arguments");
+    let mut lines = text.lines().filter(|line| !line.trim().is_empty());
+    let first = lines.next().unwrap_or("error: invalid arguments");
     let first = first.strip_prefix("error: ").unwrap_or(first);
+    // "the following required arguments were not provided:" is followed by what they are.
+    let first = match (first.ends_with(':'), lines.next()) {
+        (true, Some(next)) => format!("{first} {}", next.trim()),
+        _ => first.to_owned(),
+    };
     eprintln!(
         "error: {}",
-        crate::domain::escape_for_terminal(&cut_message(first))
+        crate::domain::escape_for_terminal(&cut_message(&first))
     );
     eprintln!("usage: profile-console [--database-url URL] [COMMAND] [OPTIONS]; try --help");
     ExitCode::from(2)
@@ -248,6 +312,38 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let profiles = repo.page(&request)?;
             output::print_profiles(&profiles, json)
+        }
+        Command::Delete { lookup, json } => {
+            let lookup = GetOrCreate::parse(&lookup, &[] as &[(String, String)])
+                .map_err(Error::from)?
+                .lookup;
+            let deleted = repo.delete_matching(&lookup)?;
+            let change = repo
+                .history(&HistoryQuery {
+                    profile_id: Some(deleted.id),
+                    limit: 1,
+                    ..HistoryQuery::default()
+                })?
+                .pop();
+            output::print_deleted(&deleted, change.as_ref(), json)
+        }
+        Command::History {
+            id,
+            since,
+            limit,
+            json,
+        } => {
+            let entries = repo.history(&HistoryQuery {
+                profile_id: id,
+                since,
+                before: None,
+                limit,
+            })?;
+            output::print_history(&entries, json)
+        }
+        Command::Undo { change, json } => {
+            let undone = repo.undo(change)?;
+            output::print_undone(&undone, json)
         }
         Command::Seed { count } => {
             let started = Instant::now();

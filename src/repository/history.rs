@@ -9,7 +9,7 @@ use crate::domain::{Field, Lookup, Profile, ProfileValues, Value, now_utc};
 use crate::error::Error;
 
 use super::faults::Faults;
-use super::journal::{Change, ChangeAction, ChangeContext, RowState, VALUE_FIELDS};
+use super::journal::{ChangeAction, ChangeContext, JournalEntry, RowState, VALUE_FIELDS};
 use super::operations::{only_match, write_transaction};
 use super::store::Store;
 
@@ -121,7 +121,7 @@ pub(crate) fn undo<S: Store>(
 }
 
 /// The changed row, locked until the transaction ends; refused if it is gone.
-fn locked_row<S: Store>(tx: &mut S, change: &Change) -> Result<Profile, Error> {
+fn locked_row<S: Store>(tx: &mut S, change: &JournalEntry) -> Result<Profile, Error> {
     if let Some(row) = tx.find_locked(&Lookup::by_id(change.profile_id), 1)?.pop() {
         return Ok(row);
     }
@@ -142,7 +142,7 @@ fn locked_row<S: Store>(tx: &mut S, change: &Change) -> Result<Profile, Error> {
 /// first that does not, its value now, and the change that set it.
 fn still_as_left<S: Store>(
     tx: &mut S,
-    change: &Change,
+    change: &JournalEntry,
     row: &Profile,
     left: &RowState,
     fields: &[Field],

@@ -110,11 +110,28 @@ impl ChangeContext {
     }
 }
 
-/// The operating-system user, from the environment (as `whoami` would say it).
+/// The operating-system user: `USER` or `LOGNAME`, else the name of the effective user id (as
+/// `whoami` says it).
 fn os_user() -> Option<String> {
-    ["USER", "LOGNAME", "USERNAME"]
+    ["USER", "LOGNAME"]
         .iter()
         .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+        .or_else(user_of_effective_uid)
+}
+
+fn user_of_effective_uid() -> Option<String> {
+    // SAFETY: getpwuid returns a pointer to static storage or null; the name is copied out at
+    // once, before anything else could call it.
+    unsafe {
+        let entry = libc::getpwuid(libc::geteuid());
+        if entry.is_null() || (*entry).pw_name.is_null() {
+            return None;
+        }
+        std::ffi::CStr::from_ptr((*entry).pw_name)
+            .to_str()
+            .ok()
+            .map(str::to_owned)
+    }
 }
 
 /// A row's values as a change found or left them.
@@ -155,7 +172,7 @@ impl RowState {
 
 /// One journal entry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Change {
+pub struct JournalEntry {
     pub id: i64,
     pub at: NaiveDateTime,
     pub profile_id: i64,
@@ -175,7 +192,7 @@ pub struct Change {
 /// The value fields a change can set, in column order.
 pub const VALUE_FIELDS: [Field; 4] = [Field::FirstName, Field::LastName, Field::Gender, Field::Age];
 
-impl Change {
+impl JournalEntry {
     /// The value fields whose value the change set to something else.
     pub fn changed_fields(&self) -> Vec<Field> {
         VALUE_FIELDS
@@ -247,8 +264,8 @@ pub(crate) struct ChangeRow {
     reverts: Option<i64>,
 }
 
-impl From<ChangeRow> for Change {
-    fn from(row: ChangeRow) -> Change {
+impl From<ChangeRow> for JournalEntry {
+    fn from(row: ChangeRow) -> JournalEntry {
         let state = |first_name: Option<String>,
                      last_name: Option<String>,
                      gender: Option<String>,
@@ -264,7 +281,7 @@ impl From<ChangeRow> for Change {
                 updated_at: updated_at?,
             })
         };
-        Change {
+        JournalEntry {
             id: row.id,
             at: row.at,
             profile_id: row.profile_id,

@@ -33,7 +33,7 @@ pub use backends::{AnyConnection, AppliedMigrationNames, establish, run_pending_
 pub use faults::{FAULTS_VAR, Faults};
 pub use history::Undone;
 pub use inspect::{AppliedMigration, SchemaItem, SchemaReport};
-pub use journal::{Change, ChangeAction, ChangeContext, HistoryQuery, RowState, Source};
+pub use journal::{ChangeAction, ChangeContext, HistoryQuery, JournalEntry, RowState, Source};
 pub use seed::{DemoProfiles, SeedReport};
 pub use statement_log::StatementLog;
 pub use views::{AroundRows, InspectReport, PreviewMatch, RowRef};
@@ -275,12 +275,12 @@ impl Repository {
     }
 
     /// Journal entries, newest first.
-    pub fn history(&mut self, query: &HistoryQuery) -> Result<Vec<Change>, Error> {
+    pub fn history(&mut self, query: &HistoryQuery) -> Result<Vec<JournalEntry>, Error> {
         with_store!(self, |store| store.changes(query).map_err(Error::from))
     }
 
     /// Journal entries after `after`, oldest first, at most `limit` (what others changed since).
-    pub fn changes_since(&mut self, after: i64, limit: i64) -> Result<Vec<Change>, Error> {
+    pub fn changes_since(&mut self, after: i64, limit: i64) -> Result<Vec<JournalEntry>, Error> {
         with_store!(self, |store| store
             .changes_since(after, limit)
             .map_err(Error::from))

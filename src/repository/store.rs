@@ -11,7 +11,7 @@ use super::rows::NewProfileRow;
 use super::schema::profiles;
 use diesel::dsl::sql;
 
-use super::journal::{Change, ChangeContext, HistoryQuery};
+use super::journal::{ChangeContext, HistoryQuery, JournalEntry};
 use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, SortColumn, fold};
 use crate::error::Error;
 
@@ -41,15 +41,15 @@ pub(crate) trait Store: Sized {
     /// How many rows of the request's filter come before its anchor in its order.
     fn count_before(&mut self, request: &PageRequest) -> QueryResult<i64>;
     /// One journal entry.
-    fn change(&mut self, id: i64) -> QueryResult<Option<Change>>;
+    fn change(&mut self, id: i64) -> QueryResult<Option<JournalEntry>>;
     /// Journal entries, newest first.
-    fn changes(&mut self, query: &HistoryQuery) -> QueryResult<Vec<Change>>;
+    fn changes(&mut self, query: &HistoryQuery) -> QueryResult<Vec<JournalEntry>>;
     /// A profile's journal entries after entry `after`, oldest first.
-    fn changes_of_after(&mut self, profile_id: i64, after: i64) -> QueryResult<Vec<Change>>;
+    fn changes_of_after(&mut self, profile_id: i64, after: i64) -> QueryResult<Vec<JournalEntry>>;
     /// Journal entries after entry `after`, oldest first, at most `limit`.
-    fn changes_since(&mut self, after: i64, limit: i64) -> QueryResult<Vec<Change>>;
+    fn changes_since(&mut self, after: i64, limit: i64) -> QueryResult<Vec<JournalEntry>>;
     /// The newest change `session` made that is not an undo and has not been undone.
-    fn latest_undoable(&mut self, session: &str) -> QueryResult<Option<Change>>;
+    fn latest_undoable(&mut self, session: &str) -> QueryResult<Option<JournalEntry>>;
     /// The newest journal entry's id (0: none).
     fn last_change_id(&mut self) -> QueryResult<i64>;
     /// Puts a deleted row back with its id and timestamps.
@@ -501,16 +501,16 @@ macro_rules! impl_store {
                 Ok(before_anchor)
             }
 
-            fn change(&mut self, id: i64) -> QueryResult<Option<$crate::repository::journal::Change>> {
+            fn change(&mut self, id: i64) -> QueryResult<Option<$crate::repository::journal::JournalEntry>> {
                 use $crate::repository::schema::profile_changes as pc;
                 pc::table
                     .find(id)
                     .first::<$crate::repository::journal::ChangeRow>(self)
                     .optional()
-                    .map(|row| row.map($crate::repository::journal::Change::from))
+                    .map(|row| row.map($crate::repository::journal::JournalEntry::from))
             }
 
-            fn changes(&mut self, query: &$crate::repository::journal::HistoryQuery) -> QueryResult<Vec<$crate::repository::journal::Change>> {
+            fn changes(&mut self, query: &$crate::repository::journal::HistoryQuery) -> QueryResult<Vec<$crate::repository::journal::JournalEntry>> {
                 use $crate::repository::schema::profile_changes as pc;
                 let mut select = pc::table.into_boxed();
                 if let Some(profile_id) = query.profile_id {
@@ -523,30 +523,30 @@ macro_rules! impl_store {
                     select = select.filter(pc::id.lt(before));
                 }
                 let rows: Vec<$crate::repository::journal::ChangeRow> = select.order(pc::id.desc()).limit(query.limit).load(self)?;
-                Ok(rows.into_iter().map($crate::repository::journal::Change::from).collect())
+                Ok(rows.into_iter().map($crate::repository::journal::JournalEntry::from).collect())
             }
 
-            fn changes_of_after(&mut self, profile_id: i64, after: i64) -> QueryResult<Vec<$crate::repository::journal::Change>> {
+            fn changes_of_after(&mut self, profile_id: i64, after: i64) -> QueryResult<Vec<$crate::repository::journal::JournalEntry>> {
                 use $crate::repository::schema::profile_changes as pc;
                 let rows: Vec<$crate::repository::journal::ChangeRow> = pc::table
                     .filter(pc::profile_id.eq(profile_id))
                     .filter(pc::id.gt(after))
                     .order(pc::id.asc())
                     .load(self)?;
-                Ok(rows.into_iter().map($crate::repository::journal::Change::from).collect())
+                Ok(rows.into_iter().map($crate::repository::journal::JournalEntry::from).collect())
             }
 
-            fn changes_since(&mut self, after: i64, limit: i64) -> QueryResult<Vec<$crate::repository::journal::Change>> {
+            fn changes_since(&mut self, after: i64, limit: i64) -> QueryResult<Vec<$crate::repository::journal::JournalEntry>> {
                 use $crate::repository::schema::profile_changes as pc;
                 let rows: Vec<$crate::repository::journal::ChangeRow> = pc::table
                     .filter(pc::id.gt(after))
                     .order(pc::id.asc())
                     .limit(limit)
                     .load(self)?;
-                Ok(rows.into_iter().map($crate::repository::journal::Change::from).collect())
+                Ok(rows.into_iter().map($crate::repository::journal::JournalEntry::from).collect())
             }
 
-            fn latest_undoable(&mut self, session: &str) -> QueryResult<Option<$crate::repository::journal::Change>> {
+            fn latest_undoable(&mut self, session: &str) -> QueryResult<Option<$crate::repository::journal::JournalEntry>> {
                 use $crate::repository::schema::profile_changes as pc;
                 let undone = diesel::dsl::sql::<Bool>(
                     "NOT EXISTS (SELECT 1 FROM profile_changes later WHERE later.reverts = profile_changes.id)",
@@ -558,7 +558,7 @@ macro_rules! impl_store {
                     .order(pc::id.desc())
                     .first::<$crate::repository::journal::ChangeRow>(self)
                     .optional()
-                    .map(|row| row.map($crate::repository::journal::Change::from))
+                    .map(|row| row.map($crate::repository::journal::JournalEntry::from))
             }
 
             fn last_change_id(&mut self) -> QueryResult<i64> {
