@@ -922,3 +922,15 @@ fn go_to_id_shows_the_row_or_says_why_not() {
     press(&mut app, KeyCode::Down);
     assert_eq!(app.table.position(), Some(1_002));
 }
+
+#[test]
+fn h_shows_the_rows_history_and_esc_closes_it() {
+    let (mut app, effects) = new_app();
+    load(&mut app, &effects, vec![profile(3, "Bea", "Lind")]);
+    press(&mut app, KeyCode::Esc);
+    let effects = press(&mut app, KeyCode::Char('h'));
+    assert!(matches!(jobs(&effects).as_slice(), [(_, Job::History(3))]));
+    assert!(matches!(app.overlay, Overlay::History(_)));
+    press(&mut app, KeyCode::Esc);
+    assert!(matches!(app.overlay, Overlay::None), "{:?}", app.overlay);
+}

@@ -51,6 +51,12 @@ pub enum Command {
     Accept,
     /// Leave a prompt, undoing what it changed.
     CancelPrompt,
+    /// Undo this session's newest change not undone yet.
+    UndoLast,
+    /// The selected row's history.
+    ShowHistory,
+    /// Undo the change selected in the history.
+    Revert,
 }
 
 /// Where a binding applies.
@@ -70,6 +76,8 @@ pub enum Scope {
     Prompt,
     /// Everywhere, pop-ups and prompts included; before any other key.
     Always,
+    /// In a profile's history.
+    History,
 }
 
 impl Scope {
@@ -83,6 +91,7 @@ impl Scope {
             Scope::Confirm => "Asked to confirm",
             Scope::Prompt => "In a prompt (search, filter, go to id)",
             Scope::Always => "Always",
+            Scope::History => "In a profile's history",
         }
     }
 }
@@ -384,6 +393,13 @@ pub const BINDINGS: &[Binding] = &[
         "delete the row (asks first)",
         Some("delete"),
     ),
+    bind(
+        S::Table,
+        &[ch('h')],
+        C::ShowHistory,
+        "the row's history (and undo)",
+        Some("history"),
+    ),
     bind(S::Table, &[ch('r')], C::Refresh, "refresh", Some("refresh")),
     bind(
         S::Table,
@@ -450,6 +466,13 @@ pub const BINDINGS: &[Binding] = &[
         "refresh the table",
         None,
     ),
+    bind(
+        S::Global,
+        &[ctrl('z')],
+        C::UndoLast,
+        "undo this session's last change (again: the one before)",
+        Some("undo"),
+    ),
     bind(S::Always, &[ctrl('c')], C::Quit, "quit", None),
     bind(
         S::Popup,
@@ -506,6 +529,34 @@ pub const BINDINGS: &[Binding] = &[
         C::Confirm,
         "yes (any other key: no)",
         Some("delete"),
+    ),
+    bind(
+        S::History,
+        &[ch('j'), plain(K::Down)],
+        C::ScrollDown,
+        "next change",
+        None,
+    ),
+    bind(
+        S::History,
+        &[ch('k'), plain(K::Up)],
+        C::ScrollUp,
+        "previous change",
+        None,
+    ),
+    bind(
+        S::History,
+        &[ch('u'), plain(K::Enter)],
+        C::Revert,
+        "undo the selected change",
+        Some("undo it"),
+    ),
+    bind(
+        S::History,
+        &[plain(K::Esc), ch('q')],
+        C::ClosePopup,
+        "close",
+        Some("close"),
     ),
     bind(
         S::Prompt,

@@ -46,8 +46,9 @@ pub fn run(target: DatabaseTarget) -> anyhow::Result<()> {
         server.timeout() + crate::db::CLIENT_GRACE
     });
     let (events, inbox) = channel::<UiEvent>();
-    let mut worker =
-        Worker::spawn(target, events.clone()).context("starting the database worker")?;
+    let session = app::new_session();
+    let mut worker = Worker::spawn(target, session.clone(), events.clone())
+        .context("starting the database worker")?;
     // SIGTERM stops the loop, which restores the terminal; a second one ends the process at once.
     // SIGHUP keeps its default (end the process): the terminal is gone, nothing to restore.
     events::spawn_signals(events.clone()).context("installing the SIGTERM handler")?;
@@ -59,7 +60,7 @@ pub fn run(target: DatabaseTarget) -> anyhow::Result<()> {
                 &mut term,
                 &mut worker,
                 &inbox,
-                (database, backend, give_up_after),
+                (database, backend, give_up_after, session),
                 started,
             )
         });
@@ -71,12 +72,13 @@ fn event_loop(
     term: &mut terminal::Term,
     worker: &mut Worker,
     inbox: &std::sync::mpsc::Receiver<UiEvent>,
-    (database, backend, give_up_after): (String, crate::db::Backend, Duration),
+    (database, backend, give_up_after, session): (String, crate::db::Backend, Duration, String),
     started: Instant,
 ) -> anyhow::Result<()> {
     let size = term.size()?;
     let (mut app, effects) = App::new(database, backend, Rect::new(0, 0, size.width, size.height));
     app.give_up_after = give_up_after;
+    app.session = session;
     let mut startup = terminal::StartupLog::from_env(started);
     if apply(effects, worker) {
         return Ok(());

@@ -18,9 +18,15 @@ use crate::domain::{
 };
 use crate::error::Error;
 pub use crate::repository::{AroundRows, InspectReport, PreviewMatch, RowRef};
-use crate::repository::{Repository, StatementLog};
+use crate::repository::{HistoryQuery, Repository, Source, StatementLog};
+pub use crate::repository::{JournalEntry, Undone};
 
 pub type RequestId = u64;
+
+/// Journal entries a history view reads.
+const HISTORY_LIMIT: i64 = 500;
+/// Journal entries one watch reads; more wait for the next.
+const WATCH_LIMIT: i64 = 500;
 
 /// Work for the database.
 #[derive(Clone, Debug)]
@@ -45,6 +51,13 @@ pub enum Job {
     GetOrCreate(GetOrCreate),
     UpdateOrCreate(UpdateOrCreate),
     Delete(i64),
+    /// Undo a journal entry; `None`: this session's newest change not undone yet.
+    Undo(Option<i64>),
+    /// One profile's journal, newest first.
+    History(i64),
+    /// Journal entries after this one, if the backend says there may be any (`None`: start
+    /// watching from the newest).
+    Watch(Option<i64>),
     Inspect,
 }
 
@@ -53,7 +66,7 @@ impl Job {
     fn is_write(&self) -> bool {
         matches!(
             self,
-            Job::GetOrCreate(_) | Job::UpdateOrCreate(_) | Job::Delete(_)
+            Job::GetOrCreate(_) | Job::UpdateOrCreate(_) | Job::Delete(_) | Job::Undo(_)
         )
     }
 
@@ -65,6 +78,8 @@ impl Job {
             Job::EstimateCount => Some(3),
             Job::Preview(_) => Some(2),
             Job::Position(_) => Some(4),
+            Job::Watch(_) => Some(5),
+            Job::History(_) => Some(6),
             _ => None,
         }
     }
@@ -86,6 +101,10 @@ pub enum Reply {
     Preview(Result<PreviewMatch, Error>),
     Operation(Result<(Profile, Outcome), Error>),
     Deleted(Result<Option<Profile>, Error>),
+    Undone(Result<Option<Undone>, Error>),
+    History(Result<Vec<JournalEntry>, Error>),
+    /// New journal entries, and the newest id seen.
+    Watched(Result<(Vec<JournalEntry>, i64), Error>),
     Inspect(Result<Box<InspectReport>, Error>),
 }
 
@@ -103,6 +122,7 @@ pub struct Worker {
     pub requests: Sender<Request>,
     answers: Sender<UiEvent>,
     target: DatabaseTarget,
+    session: String,
     /// The server process running the worker's statements (0: none known).
     server_pid: Arc<AtomicI32>,
 }
@@ -111,17 +131,24 @@ impl Worker {
     /// Starts the worker thread for `target`. It opens (and migrates) the database on its first
     /// job, so the console draws at once; while the database cannot be opened, each job answers
     /// with that error and the next job tries again. The thread ends when the `Worker` is dropped.
-    pub fn spawn(target: DatabaseTarget, answers: Sender<UiEvent>) -> std::io::Result<Worker> {
+    /// Its changes are journaled as the console's, marked with `session`.
+    pub fn spawn(
+        target: DatabaseTarget,
+        session: String,
+        answers: Sender<UiEvent>,
+    ) -> std::io::Result<Worker> {
         let (requests, inbox) = channel::<Request>();
         let server_pid = Arc::new(AtomicI32::new(0));
         let (for_thread, pid, outbox) = (target.clone(), Arc::clone(&server_pid), answers.clone());
+        let marked = session.clone();
         thread::Builder::new()
             .name("db-worker".into())
-            .spawn(move || serve(for_thread, pid, inbox, outbox))?;
+            .spawn(move || serve(for_thread, marked, pid, inbox, outbox))?;
         Ok(Worker {
             requests,
             answers,
             target,
+            session,
             server_pid,
         })
     }
@@ -130,7 +157,11 @@ impl Worker {
     /// ends when its statement returns, if ever; nothing waits for it (an answer it still sends
     /// carries a request id the app no longer waits for, and is dropped).
     pub fn replacement(&self) -> std::io::Result<Worker> {
-        Worker::spawn(self.target.clone(), self.answers.clone())
+        Worker::spawn(
+            self.target.clone(),
+            self.session.clone(),
+            self.answers.clone(),
+        )
     }
 
     /// Asks the server to cancel the statement the worker is running, from a thread of its own
@@ -148,6 +179,7 @@ impl Worker {
 
 fn serve(
     target: DatabaseTarget,
+    session: String,
     server_pid: Arc<AtomicI32>,
     inbox: Receiver<Request>,
     outbox: Sender<UiEvent>,
@@ -162,7 +194,7 @@ fn serve(
             // Only writes go to the operation log; reads need not pay for formatting their SQL.
             log.record(request.job.is_write());
             let started = Instant::now();
-            let reply = match open(&mut repo, &target, &log, &server_pid) {
+            let reply = match open(&mut repo, &target, &session, &log, &server_pid) {
                 Ok(repo) => run(repo, request.job),
                 Err(err) => Reply::failed(&request.job, err),
             };
@@ -183,6 +215,7 @@ fn serve(
 fn open<'a>(
     repo: &'a mut Option<Repository>,
     target: &DatabaseTarget,
+    session: &str,
     log: &StatementLog,
     server_pid: &Arc<AtomicI32>,
 ) -> Result<&'a mut Repository, Error> {
@@ -190,6 +223,8 @@ fn open<'a>(
         return Ok(repo);
     }
     let mut opened = Repository::open(target.clone())?;
+    opened.set_source(Source::Console)?;
+    opened.set_session(session.to_owned())?;
     opened.record_statements(log.clone());
     opened.publish_server_pid(Arc::clone(server_pid));
     Ok(repo.insert(opened))
@@ -207,6 +242,9 @@ impl Reply {
             Job::Preview(_) => Reply::Preview(Err(err)),
             Job::GetOrCreate(_) | Job::UpdateOrCreate(_) => Reply::Operation(Err(err)),
             Job::Delete(_) => Reply::Deleted(Err(err)),
+            Job::Undo(_) => Reply::Undone(Err(err)),
+            Job::History(_) => Reply::History(Err(err)),
+            Job::Watch(_) => Reply::Watched(Err(err)),
             Job::Inspect => Reply::Inspect(Err(err)),
         }
     }
@@ -240,6 +278,14 @@ pub fn run(repo: &mut Repository, job: Job) -> Reply {
         Job::GetOrCreate(request) => Reply::Operation(repo.get_or_create(&request)),
         Job::UpdateOrCreate(request) => Reply::Operation(repo.update_or_create(&request)),
         Job::Delete(id) => Reply::Deleted(repo.delete(id)),
+        Job::Undo(Some(change)) => Reply::Undone(repo.undo(change).map(Some)),
+        Job::Undo(None) => Reply::Undone(repo.undo_latest_own()),
+        Job::History(profile_id) => Reply::History(repo.history(&HistoryQuery {
+            profile_id: Some(profile_id),
+            limit: HISTORY_LIMIT,
+            ..HistoryQuery::default()
+        })),
+        Job::Watch(after) => Reply::Watched(repo.watch_changes(after, WATCH_LIMIT)),
         Job::Inspect => Reply::Inspect(repo.inspect().map(Box::new)),
     }
 }

@@ -61,6 +61,10 @@ pub struct Repository {
     server_pid: Option<Arc<AtomicI32>>,
     /// Who writes through this repository, as the change journal records it.
     context: Arc<ChangeContext>,
+    /// Whether sessions listen for other sessions' changes ([`Repository::watch_changes`]).
+    listening: bool,
+    /// The backend's own change counter, as last read (SQLite's `data_version`).
+    change_counter: i64,
 }
 
 impl Repository {
@@ -85,6 +89,8 @@ impl Repository {
             faults: Faults::from_env(),
             server_pid: None,
             context,
+            listening: false,
+            change_counter: 0,
         };
         Ok((repo, ran))
     }
@@ -286,6 +292,53 @@ impl Repository {
             .map_err(Error::from))
     }
 
+    /// Journal entries after `after` (oldest first, at most `limit`), asking the backend first
+    /// whether there can be any, so a console watching an idle database costs next to nothing
+    /// (PostgreSQL: notifications, no statement; SQLite: one pragma; MySQL: one index probe).
+    /// The first call starts listening.
+    ///
+    /// `after: None` starts watching: no entries, and the newest entry's id to watch from.
+    pub fn watch_changes(
+        &mut self,
+        after: Option<i64>,
+        limit: i64,
+    ) -> Result<(Vec<JournalEntry>, i64), Error> {
+        if !self.listening {
+            self.listening = true;
+            let conn = self.connection()?;
+            with_connection!(conn, |conn| conn.listen_for_changes())?;
+        }
+        let Some(after) = after else {
+            let mut counter = self.change_counter;
+            with_store!(self, |conn| conn
+                .changes_pending(&mut counter)
+                .map_err(Error::from))?;
+            self.change_counter = counter;
+            return Ok((Vec::new(), self.last_change_id()?));
+        };
+        let mut counter = self.change_counter;
+        let pending = with_store!(self, |conn| conn
+            .changes_pending(&mut counter)
+            .map_err(Error::from))?;
+        self.change_counter = counter;
+        if pending == Some(false) {
+            return Ok((Vec::new(), after));
+        }
+        let entries = self.changes_since(after, limit)?;
+        let newest = entries.last().map_or(after, |entry| entry.id);
+        Ok((entries, newest))
+    }
+
+    /// Marks this repository's changes in the journal with `session` (the console's own, so it
+    /// can find them for Ctrl-Z and tell them from other clients').
+    pub fn set_session(&mut self, session: String) -> Result<(), Error> {
+        Arc::make_mut(&mut self.context).session = session;
+        if let Some(conn) = &mut self.conn {
+            apply_change_context(conn, &self.context)?;
+        }
+        Ok(())
+    }
+
     /// The newest journal entry's id (0 when there is none).
     pub fn last_change_id(&mut self) -> Result<i64, Error> {
         with_store!(self, |store| store.last_change_id().map_err(Error::from))
@@ -326,6 +379,9 @@ impl Repository {
                     pid.store(server_pid(&mut conn), Ordering::Relaxed);
                 }
                 apply_change_context(&mut conn, &self.context)?;
+                if self.listening {
+                    with_connection!(&mut conn, |conn| conn.listen_for_changes())?;
+                }
                 conn
             }
         };

@@ -4,6 +4,22 @@
 use super::*;
 use crate::repository::AroundRows;
 
+/// `UNDONE change #40: restored #12 Argo Saha (M, 10)`.
+fn undone_text(undone: &Undone) -> String {
+    match &undone.profile {
+        Some(profile) => format!(
+            "UNDONE change #{}: {} {}",
+            undone.change,
+            undone.action,
+            profile.summary()
+        ),
+        None => format!(
+            "UNDONE change #{}: #{} is gone again (its create undone)",
+            undone.change, undone.profile_id
+        ),
+    }
+}
+
 impl App {
     // ---- the preview -----------------------------------------------------------------------
 
@@ -57,6 +73,9 @@ impl App {
         {
             self.stop_waiting(now.saturating_duration_since(since), effects);
         }
+        if self.watch_due.is_some_and(|due| due <= now) && self.in_flight.watch.is_none() {
+            self.watch(effects);
+        }
         if self.retry_at.is_some_and(|due| due <= now) && self.in_flight.page.is_none() {
             self.retry_at = None;
             self.reload_in_place(effects);
@@ -98,7 +117,121 @@ impl App {
             Reply::Inspect(result) => self.on_inspect(id, result),
             Reply::Operation(result) => self.on_operation(id, result, elapsed, statements, effects),
             Reply::Deleted(result) => self.on_deleted(id, result, elapsed, statements, effects),
+            Reply::Undone(result) => self.on_undone(id, result, elapsed, statements, effects),
+            Reply::History(result) => self.on_history(id, result),
+            Reply::Watched(result) => self.on_watched(id, result, effects),
         }
+    }
+
+    fn on_undone(
+        &mut self,
+        id: RequestId,
+        result: Result<Option<Undone>, Error>,
+        elapsed: Duration,
+        statements: Vec<String>,
+        effects: &mut Vec<Effect>,
+    ) {
+        let Some((_, from_history)) = self.in_flight.undo.take_if(|(current, _)| *current == id)
+        else {
+            return;
+        };
+        self.write_answered();
+        let text = match &result {
+            Ok(Some(undone)) => undone_text(undone),
+            Ok(None) => "nothing of this session's left to undo".to_owned(),
+            Err(err) => format!("ERROR {err}"),
+        };
+        let title = if from_history {
+            "undo (history)"
+        } else {
+            "undo (Ctrl-Z)"
+        };
+        self.push_log(title.to_owned(), text.clone(), elapsed, statements);
+        match result {
+            Ok(Some(undone)) => {
+                self.status = Status::Info(text);
+                match &undone.profile {
+                    Some(profile) => {
+                        self.highlight = None;
+                        self.show(
+                            RowRef::Row(Box::new(profile.clone())),
+                            Shown::Outcome,
+                            effects,
+                        );
+                    }
+                    None => {
+                        self.table.remove(undone.profile_id);
+                        self.fetch_if_near_edge(effects);
+                    }
+                }
+                self.request_count(effects);
+                let open_history = match &mut self.overlay {
+                    Overlay::History(view) => {
+                        view.entries = None;
+                        Some(view.profile.id)
+                    }
+                    _ => None,
+                };
+                if let Some(profile_id) = open_history {
+                    let id = self.send(Job::History(profile_id), effects);
+                    self.in_flight.history = Some(id);
+                }
+            }
+            Ok(None) => self.status = Status::Info(text),
+            Err(err) => self.fail("", &err),
+        }
+    }
+
+    fn on_history(&mut self, id: RequestId, result: Result<Vec<JournalEntry>, Error>) {
+        if self
+            .in_flight
+            .history
+            .take_if(|current| *current == id)
+            .is_none()
+        {
+            return;
+        }
+        if let Overlay::History(view) = &mut self.overlay {
+            let count = result.as_ref().map_or(0, Vec::len);
+            view.selected = view.selected.min(count.saturating_sub(1));
+            view.entries = Some(result.map_err(|err| err.to_string()));
+        }
+    }
+
+    /// Other clients' changes since the last look: their rows are badged, and the table reads
+    /// them in place (the cursor stays on its row).
+    fn on_watched(
+        &mut self,
+        id: RequestId,
+        result: Result<(Vec<JournalEntry>, i64), Error>,
+        effects: &mut Vec<Effect>,
+    ) {
+        if self
+            .in_flight
+            .watch
+            .take_if(|current| *current == id)
+            .is_none()
+        {
+            return;
+        }
+        self.watch_due = Some(self.now.max(Instant::now()) + WATCH_EVERY);
+        let Ok((entries, newest)) = result else {
+            return;
+        };
+        self.last_change = Some(newest);
+        let theirs: Vec<&JournalEntry> = entries
+            .iter()
+            .filter(|entry| entry.session.as_deref() != Some(self.session.as_str()))
+            .collect();
+        if theirs.is_empty() {
+            return;
+        }
+        self.changed_by_others
+            .extend(theirs.iter().map(|entry| entry.profile_id));
+        if self.in_flight.page.is_none() && self.in_flight.around.is_none() {
+            self.reload_in_place(effects);
+        }
+        self.request_count(effects);
     }
 
     /// A new view the user asked for has loaded: an old error no longer describes the screen.

@@ -41,6 +41,26 @@ impl App {
                 }
                 return;
             }
+            Overlay::History(mut view) => {
+                let entries = view.entries.as_ref().and_then(|e| e.as_ref().ok());
+                let count = entries.map_or(0, Vec::len);
+                match keymap::command_for(Scope::History, &key) {
+                    Some(Command::ScrollDown) => {
+                        view.selected = (view.selected + 1).min(count.saturating_sub(1));
+                    }
+                    Some(Command::ScrollUp) => view.selected = view.selected.saturating_sub(1),
+                    Some(Command::Revert) => {
+                        if let Some(entry) = entries.and_then(|e| e.get(view.selected)) {
+                            let change = entry.id;
+                            self.start_undo(Some(change), true, effects);
+                        }
+                    }
+                    Some(_) => return,
+                    None => {}
+                }
+                self.overlay = Overlay::History(view);
+                return;
+            }
             Overlay::ConfirmDelete(profile) => {
                 if keymap::command_for(Scope::Confirm, &key) == Some(Command::Confirm) {
                     self.status = self.busy_status(format!("deleting {}", profile.summary()));
@@ -174,6 +194,7 @@ impl App {
             | Command::ScrollBottom
             | Command::ClosePopup
             | Command::Confirm
+            | Command::Revert
             | Command::Accept
             | Command::CancelPrompt => {}
             Command::Refresh => self.refresh(effects),
@@ -253,6 +274,18 @@ impl App {
                     input: Input::new(text),
                     before: self.table.filter.clone(),
                 };
+            }
+            Command::UndoLast => self.start_undo(None, false, effects),
+            Command::ShowHistory => {
+                if let Some(profile) = self.table.selected().cloned() {
+                    let id = self.send(Job::History(profile.id), effects);
+                    self.in_flight.history = Some(id);
+                    self.overlay = Overlay::History(Box::new(HistoryView {
+                        profile,
+                        entries: None,
+                        selected: 0,
+                    }));
+                }
             }
             Command::EditRow => {
                 if let Some(profile) = self.table.selected().cloned() {

@@ -24,7 +24,8 @@ use super::prediction::{Note, predict};
 use super::table::{PageIntent, TableView};
 use super::ui::layout;
 use super::worker::{
-    InspectReport, Job, PreviewMatch, Reply, Request, RequestId, Response, RowRef,
+    InspectReport, Job, JournalEntry, PreviewMatch, Reply, Request, RequestId, Response, RowRef,
+    Undone,
 };
 use crate::db::Backend;
 use crate::domain::{
@@ -93,12 +94,31 @@ pub enum Overlay {
     Inspect,
     /// The operation log.
     Log,
+    /// One profile's changes, newest first, one of them selected.
+    History(Box<HistoryView>),
     ConfirmDelete(Box<Profile>),
     Prompt {
         kind: PromptKind,
         input: Input,
         before: ProfileFilter,
     },
+}
+
+/// The history pop-up: a profile's journal, and the entry the cursor is on.
+#[derive(Clone, Debug)]
+pub struct HistoryView {
+    pub profile: Profile,
+    /// `None` while it is read.
+    pub entries: Option<Result<Vec<JournalEntry>, String>>,
+    pub selected: usize,
+}
+
+/// How often the console looks for other clients' changes.
+pub const WATCH_EVERY: Duration = Duration::from_secs(1);
+
+/// A mark for this console's changes in the journal: the process and a random number.
+pub fn new_session() -> String {
+    format!("{}-{:016x}", std::process::id(), rand::random::<u64>())
 }
 
 /// The live preview of what the form's lookup matches.
@@ -153,9 +173,13 @@ struct InFlight {
     estimate: Option<RequestId>,
     preview: Option<RequestId>,
     inspect: Option<RequestId>,
+    watch: Option<RequestId>,
+    history: Option<RequestId>,
     /// Writes sent, oldest first.
     operations: Vec<SentOperation>,
     delete: Option<(RequestId, Profile)>,
+    /// An undo sent, and whether it came from the history view.
+    undo: Option<(RequestId, bool)>,
     /// When the oldest running write was sent.
     writing_since: Option<Instant>,
     /// Esc asked the server to cancel the running write.
@@ -206,6 +230,14 @@ pub struct App {
     /// The last operation's row and outcome, highlighted in the table.
     pub highlight: Option<(i64, Outcome)>,
     pub created_this_session: HashSet<i64>,
+    /// Rows other clients changed while the console was open (badged in the table).
+    pub changed_by_others: HashSet<i64>,
+    /// This console's mark on its changes in the journal (Ctrl-Z undoes only these).
+    pub session: String,
+    /// The newest journal entry seen (`None` until the watch has started).
+    last_change: Option<i64>,
+    /// When to look at the journal again for other clients' changes.
+    watch_due: Option<Instant>,
     pub size: Rect,
     /// The time of the last tick: what "now" means to the render.
     pub now: Instant,
@@ -243,6 +275,10 @@ impl App {
             popup_max_scroll: std::cell::Cell::new(0),
             highlight: None,
             created_this_session: HashSet::new(),
+            changed_by_others: HashSet::new(),
+            session: new_session(),
+            last_change: None,
+            watch_due: None,
             size,
             now: Instant::now(),
             give_up_after: GIVE_UP_AFTER,
@@ -257,6 +293,7 @@ impl App {
         app.repredict();
         let mut effects = Vec::new();
         app.reload_first_page(&mut effects);
+        app.watch(&mut effects);
         (app, effects)
     }
 
@@ -270,6 +307,8 @@ impl App {
             || !f.operations.is_empty()
             || f.delete.is_some()
             || f.inspect.is_some()
+            || f.undo.is_some()
+            || f.history.is_some()
     }
 
     /// Whether a write has run long enough for the status to offer Esc to cancel it.
@@ -285,12 +324,14 @@ impl App {
     }
 
     pub fn operation_running(&self) -> bool {
-        !self.in_flight.operations.is_empty() || self.in_flight.delete.is_some()
+        !self.in_flight.operations.is_empty()
+            || self.in_flight.delete.is_some()
+            || self.in_flight.undo.is_some()
     }
 
     /// When the app next wants a tick even without input.
     pub fn next_deadline(&self) -> Option<Instant> {
-        [self.preview_due, self.retry_at]
+        [self.preview_due, self.retry_at, self.watch_due]
             .into_iter()
             .flatten()
             .min()

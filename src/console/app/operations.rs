@@ -4,6 +4,22 @@
 use super::*;
 
 impl App {
+    /// Sends an undo: of `change`, or of this session's newest change not undone yet.
+    pub(super) fn start_undo(
+        &mut self,
+        change: Option<i64>,
+        from_history: bool,
+        effects: &mut Vec<Effect>,
+    ) {
+        let what = change.map_or_else(
+            || "undoing this session's last change".to_owned(),
+            |id| format!("undoing change #{id}"),
+        );
+        self.status = self.busy_status(what);
+        let id = self.send(Job::Undo(change), effects);
+        self.in_flight.undo = Some((id, from_history));
+    }
+
     // ---- operations ------------------------------------------------------------------------
 
     /// Sends an operation built from the form, or reports why the form cannot make one.

@@ -4,6 +4,15 @@
 use super::*;
 
 impl App {
+    /// Looks at the journal for other clients' changes (see [`Repository::watch_changes`]).
+    ///
+    /// [`Repository::watch_changes`]: crate::repository::Repository::watch_changes
+    pub(super) fn watch(&mut self, effects: &mut Vec<Effect>) {
+        self.watch_due = None;
+        let id = self.send(Job::Watch(self.last_change), effects);
+        self.in_flight.watch = Some(id);
+    }
+
     // ---- the table -------------------------------------------------------------------------
 
     pub(super) fn jump(&mut self, to: Towards, effects: &mut Vec<Effect>) {

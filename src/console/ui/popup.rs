@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::{spinner, theme, thousands};
-use crate::console::app::App;
+use crate::console::app::{App, HistoryView};
 use crate::console::keymap::{self, BINDINGS, Scope};
 use crate::domain::Profile;
 
@@ -103,8 +103,10 @@ pub fn help(app: &App, frame: &mut Frame, area: Rect) {
         left.extend(section(scope));
     }
     let mut right = section(Scope::Table);
-    right.push(Line::default());
-    right.extend(section(Scope::Popup));
+    for scope in [Scope::Popup, Scope::History] {
+        right.push(Line::default());
+        right.extend(section(scope));
+    }
     const LEFT_WIDTH: usize = 62;
     let two_columns = usize::from(area.width) >= LEFT_WIDTH + 52 + 4;
     let lines = if two_columns {
@@ -197,4 +199,66 @@ pub fn confirm_delete(profile: &Profile, frame: &mut Frame, area: Rect) {
         ]),
     ];
     show(frame, centered(area, 60, 5), " Delete ", lines);
+}
+
+/// A profile's history, newest first: the selected change can be undone.
+pub fn history(app: &App, view: &HistoryView, frame: &mut Frame, area: Rect) {
+    let mut lines = vec![Line::styled(
+        format!("History of {}", view.profile.summary()),
+        theme::title(),
+    )];
+    match &view.entries {
+        None => lines.push(Line::from(format!("{} reading the journal…", spinner(app)))),
+        Some(Err(error)) => lines.push(Line::styled(format!("✗ {error}"), theme::error())),
+        Some(Ok(entries)) if entries.is_empty() => {
+            lines.push(Line::styled("No changes recorded.", theme::dim()));
+        }
+        Some(Ok(entries)) => {
+            for (index, entry) in entries.iter().enumerate() {
+                let who = entry
+                    .os_user
+                    .as_deref()
+                    .or(entry.db_user.as_deref())
+                    .unwrap_or("-");
+                let reverts = entry
+                    .reverts
+                    .map(|id| format!(" (undoes #{id})"))
+                    .unwrap_or_default();
+                let mark = if index == view.selected { "›" } else { " " };
+                let text = format!(
+                    "{mark}#{:<6} {}  {:<7} {:<8} {}{reverts}",
+                    entry.id,
+                    entry.at.format("%Y-%m-%d %H:%M:%S"),
+                    entry.source,
+                    crate::domain::escape_for_terminal(who),
+                    crate::domain::escape_for_terminal(&entry.describe()),
+                );
+                let style = if index == view.selected {
+                    theme::selected_row(true)
+                } else {
+                    ratatui::style::Style::new()
+                };
+                lines.push(Line::styled(text, style));
+            }
+        }
+    }
+    lines.push(Line::default());
+    lines.push(Line::styled(
+        keymap::hint_line(Scope::History),
+        theme::dim(),
+    ));
+    let popup = full(area);
+    frame.render_widget(Clear, popup);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" History ")
+        .border_style(theme::focused_border());
+    let inner = block.inner(popup);
+    // Keep the selected line (one below the title) in view.
+    let selected_line = view.selected as u16 + 1;
+    let scroll = selected_line.saturating_sub(inner.height.saturating_sub(3));
+    frame.render_widget(
+        Paragraph::new(lines).block(block).scroll((scroll, 0)),
+        popup,
+    );
 }

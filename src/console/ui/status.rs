@@ -57,9 +57,10 @@ pub fn render_status(app: &App, frame: &mut Frame, area: Rect) {
             }
             Line::from(spans)
         }
-        Status::Deleted(profile) => {
-            Line::from(Span::raw(format!(" DELETED {}", profile.summary())))
-        }
+        Status::Deleted(profile) => Line::from(vec![
+            Span::raw(format!(" DELETED {}", profile.summary())),
+            Span::styled(" · Ctrl-Z brings it back", theme::dim()),
+        ]),
         Status::Failed(text) => Line::from(Span::styled(format!(" ✗ {text}"), theme::error())),
     };
     frame.render_widget(Paragraph::new(line), area);

@@ -211,6 +211,8 @@ fn row<'a>(
     let badge = match highlighted {
         Some(outcome) => theme::outcome_badge(outcome),
         None if created_here => "+",
+        // Changed by another client while the console was open.
+        None if app.changed_by_others.contains(&profile.id) => "EXT",
         None => "",
     };
     // The cursor is marked in text too, so it reads without colour or reverse video.

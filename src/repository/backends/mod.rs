@@ -116,6 +116,19 @@ pub(crate) trait Engine: Store + Connection {
         Ok(None)
     }
 
+    /// From now on, this session hears about other sessions' changes where the server can tell
+    /// it (PostgreSQL: `LISTEN profile_changes`).
+    fn listen_for_changes(&mut self) -> QueryResult<()> {
+        Ok(())
+    }
+
+    /// Whether the journal may have grown since the last call, as cheaply as the backend can
+    /// tell: PostgreSQL from notifications already received (no statement), SQLite from
+    /// `PRAGMA data_version` (changes other connections committed); `None`: cannot tell, look.
+    fn changes_pending(&mut self, _last_seen: &mut i64) -> QueryResult<Option<bool>> {
+        Ok(None)
+    }
+
     /// The server process serving this connection; 0 where there is none.
     fn server_pid(&mut self) -> i32 {
         0

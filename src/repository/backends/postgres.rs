@@ -206,6 +206,20 @@ impl_store!(
 );
 
 impl Engine for PgConnection {
+    fn listen_for_changes(&mut self) -> QueryResult<()> {
+        self.batch_execute("LISTEN profile_changes")
+    }
+
+    /// Notifications arrive with any statement's answer, and are read here without one.
+    fn changes_pending(&mut self, _last_seen: &mut i64) -> QueryResult<Option<bool>> {
+        let mut any = false;
+        for notification in self.notifications_iter() {
+            notification?;
+            any = true;
+        }
+        Ok(Some(any))
+    }
+
     /// Session settings the journal's trigger reads.
     fn apply_change_context(&mut self, ctx: &ChangeContext) -> QueryResult<()> {
         diesel::sql_query(

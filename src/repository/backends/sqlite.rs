@@ -216,6 +216,22 @@ fn enter_change_context(
 }
 
 impl Engine for SqliteConnection {
+    /// `PRAGMA data_version` moves when another connection commits (this one's own writes do not
+    /// move it, and need not be heard about).
+    fn changes_pending(&mut self, last_seen: &mut i64) -> QueryResult<Option<bool>> {
+        #[derive(QueryableByName)]
+        struct Version {
+            #[diesel(sql_type = BigInt)]
+            data_version: i64,
+        }
+        let now = diesel::sql_query("PRAGMA data_version")
+            .get_result::<Version>(self)?
+            .data_version;
+        let moved = now != *last_seen;
+        *last_seen = now;
+        Ok(Some(moved))
+    }
+
     /// Under an immediate transaction: two processes starting at once on a new file do not both
     /// migrate it.
     fn migrate(&mut self) -> Result<AppliedMigrationNames, MigrationError> {
