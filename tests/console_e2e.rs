@@ -231,9 +231,101 @@ fn ctrl_c_quits_from_the_form_and_restores_the_terminal(db: &TestDb) {
     assert!(!console.screen.lock().unwrap().screen().alternate_screen());
 }
 
+/// Runs the CLI against `db`, as another process would while the console is open.
+fn cli(db: &TestDb, args: &[&str]) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_profile-console"))
+        .arg("--database-url")
+        .arg(db.url())
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("run the CLI");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn row_by_id(db: &TestDb, id: i64) -> Option<profile_console::domain::Profile> {
+    db.repo()
+        .find(&profile_console::domain::Lookup::by_id(id), 1)
+        .unwrap()
+        .pop()
+}
+
+/// Ctrl-Z undoes a create, an update and a delete, newest first, in the database; h shows the
+/// history; another process's write appears in the open console without a key.
+fn undo_history_and_a_live_table(db: &TestDb) {
+    let mut console = Session::start(db);
+    console.wait_for("profiles");
+    console.send("Ada\tUndo\tF\t30\r");
+    console.wait_for("CREATED #1");
+    console.send("\x10");
+    console.send("\t\t\t\x1531");
+    console.send(F6);
+    console.wait_for("UPDATED #1");
+    // Undo the update, then the create.
+    console.send("\x1a");
+    console.wait_for("UNDONE change");
+    assert_eq!(row_by_id(db, 1).map(|p| p.age), Some(30));
+    console.send("\x1a");
+    console.wait_for("is gone again");
+    assert_eq!(row_by_id(db, 1), None);
+    // A delete, and Ctrl-Z brings it back with its id.
+    cli(
+        db,
+        &[
+            "get-or-create",
+            "--lookup",
+            "first_name=Bo",
+            "--lookup",
+            "last_name=Live",
+            "--default",
+            "gender=M",
+            "--default",
+            "age=7",
+        ],
+    );
+    console.wait_for("Live");
+    console.send(ESC);
+    console.send("g");
+    console.send("d");
+    console.send("y");
+    console.wait_for("Ctrl-Z brings it back");
+    console.send("\x1a");
+    console.wait_for("restored #2 Bo Live");
+    assert_eq!(
+        row_by_id(db, 2).map(|p| p.first_name),
+        Some("Bo".to_owned())
+    );
+    // Another process changes the row: the console shows it, badged, without a key.
+    cli(
+        db,
+        &[
+            "update-or-create",
+            "--lookup",
+            "id=2",
+            "--default",
+            "age=70",
+        ],
+    );
+    let screen = console.wait_for(" 70 2026");
+    assert!(screen.contains("EXT  2"), "{screen}");
+    // The history of the row, newest first.
+    console.send("h");
+    let screen = console.wait_for("History of #2");
+    assert!(screen.contains("updated #2: age 7 → 70"), "{screen}");
+    assert!(screen.contains("restored #2"), "{screen}");
+    console.send(ESC);
+    console.send("q");
+    assert!(console.wait_for_exit().success());
+}
+
 on_every_backend!(
     typing_a_profile_shows_created_fetched_updated_and_restores_the_terminal,
     ctrl_c_quits_from_the_form_and_restores_the_terminal,
+    undo_history_and_a_live_table,
 );
 
 #[test]
