@@ -4,7 +4,9 @@
 //! `PROFILE_CONSOLE_TEST_POSTGRES_URL` when reachable) and each workload, it measures operations
 //! per second (median of several runs, ours and the floor interleaved), the floor's, their ratio,
 //! and the statements per operation (on PostgreSQL each statement is one round trip once
-//! prepared). With `BENCH_JSON=FILE` it also writes the results as a JSON array.
+//! prepared). The "vs no journal" rows set our (journaled) writes against the floor on a database
+//! without the journal's triggers, measured in the same run: what the journal costs. With
+//! `BENCH_JSON=FILE` it also writes the results as a JSON array.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -236,8 +238,111 @@ fn run_backend(backend: &'static str, target: &DatabaseTarget, sizes: &Sizes) ->
         Some(floor_stmts),
     ));
 
+    results.extend(journal_cost(backend, target, sizes, &results));
     results.push(contention(backend, target));
     results
+}
+
+/// The journal's cost: ours (journaled, from the rows above) against the floor on a database of
+/// the same backend whose journal triggers are dropped, measured in the same run.
+fn journal_cost(
+    backend: &'static str,
+    target: &DatabaseTarget,
+    sizes: &Sizes,
+    measured: &[Result],
+) -> Vec<Result> {
+    let bare = match target {
+        DatabaseTarget::Sqlite(_) => Some(TestDb::sqlite()),
+        DatabaseTarget::Postgres(_) => TestDb::postgres(),
+        DatabaseTarget::Mysql(_) => TestDb::mysql(),
+    };
+    let Some(bare) = bare else {
+        return Vec::new();
+    };
+    drop(bare.repo());
+    let drop_journal = match target {
+        DatabaseTarget::Postgres(_) => "DROP TRIGGER profile_changes_journal ON profiles",
+        _ => {
+            "DROP TRIGGER profile_changes_insert; DROP TRIGGER profile_changes_update; \
+             DROP TRIGGER profile_changes_delete"
+        }
+    };
+    bare.execute_as_other_client(drop_journal)
+        .expect("drop the journal triggers");
+    let mut floor = establish(&bare.target).expect("floor connection");
+    let mut ids = Vec::new();
+    for i in 0..sizes.update {
+        let now = now_utc();
+        let id: i64 = on_floor!(&mut floor, |c| diesel::insert_into(profiles::table)
+            .values((
+                profiles::first_name.eq(format!("Bare{i}")),
+                profiles::last_name.eq("Bench"),
+                profiles::gender.eq("F"),
+                profiles::age.eq(30),
+                profiles::created_at.eq(now),
+                profiles::updated_at.eq(now),
+            ))
+            .execute(c)
+            .and_then(|_| profiles::table
+                .select(diesel::dsl::max(profiles::id))
+                .first::<Option<i64>>(c)))
+        .expect("setup")
+        .unwrap_or(0);
+        ids.push(id);
+    }
+    let rate = |ops: usize, mut work: Box<dyn FnMut(usize) + '_>| {
+        work(RUNS);
+        let rates = (0..RUNS)
+            .map(|run| {
+                let started = Instant::now();
+                work(run);
+                ops as f64 / started.elapsed().as_secs_f64()
+            })
+            .collect();
+        median(rates)
+    };
+    let miss_floor = rate(
+        sizes.miss,
+        Box::new(|run| {
+            for i in 0..sizes.miss {
+                floor_insert(&mut floor, &format!("Bare{run}x{i}"), "Floor");
+            }
+        }),
+    );
+    let update_floor = rate(
+        sizes.update,
+        Box::new(|run| {
+            for id in &ids {
+                floor_update(&mut floor, *id, 60 + (run % 2) as i32);
+            }
+        }),
+    );
+    let ours = |workload: &str| {
+        measured
+            .iter()
+            .find(|r| r.workload == workload)
+            .map_or((0.0, 0.0), |r| (r.ops_per_sec, r.statements_per_op))
+    };
+    let (miss, miss_stmts) = ours("miss");
+    let (update, update_stmts) = ours("update");
+    vec![
+        row(
+            backend,
+            "miss vs no journal",
+            miss,
+            Some(miss_floor),
+            miss_stmts,
+            None,
+        ),
+        row(
+            backend,
+            "update vs no journal",
+            update,
+            Some(update_floor),
+            update_stmts,
+            None,
+        ),
+    ]
 }
 
 /// Runs ours and the floor `RUNS` times each, interleaved; returns the median rates and the
@@ -468,7 +573,7 @@ fn floor_update(conn: &mut AnyConnection, id: i64, age: i32) {
 fn print_table(results: &[Result]) {
     println!();
     println!(
-        "{:<9} {:<11} {:>12} {:>12} {:>7} {:>13} {:>10} {:>10} {:>5} {:>6}",
+        "{:<9} {:<20} {:>12} {:>12} {:>7} {:>13} {:>10} {:>10} {:>5} {:>6}",
         "backend",
         "workload",
         "ops/s",
@@ -491,7 +596,7 @@ fn print_table(results: &[Result]) {
             .floor_statements_per_op
             .map_or("-".to_owned(), |s| format!("{s:.2}"));
         println!(
-            "{:<9} {:<11} {:>12.0} {:>12} {:>7} {:>13} {:>10.2} {:>10} {:>5} {:>6}",
+            "{:<9} {:<20} {:>12.0} {:>12} {:>7} {:>13} {:>10.2} {:>10} {:>5} {:>6}",
             r.backend,
             r.workload,
             r.ops_per_sec,
