@@ -29,8 +29,9 @@ CREATE TABLE profile_changes (
     reverts         BIGINT
 );
 CREATE INDEX profile_changes_profile_idx ON profile_changes (profile_id, id);
-CREATE INDEX profile_changes_session_idx ON profile_changes (session, id);
-CREATE INDEX profile_changes_reverts_idx ON profile_changes (reverts);
+-- Only this tool's changes carry a session, and only undos revert: the other changes skip these.
+CREATE INDEX profile_changes_session_idx ON profile_changes (session, id) WHERE session IS NOT NULL;
+CREATE INDEX profile_changes_reverts_idx ON profile_changes (reverts) WHERE reverts IS NOT NULL;
 
 CREATE FUNCTION profile_changes_journal() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE

@@ -1,7 +1,9 @@
 -- The change journal: every change to profiles, by this tool or any other client, recorded by
 -- triggers in the same transaction. An undo reads it (see docs/semantics.md, "History and undo").
 CREATE TABLE profile_changes (
-    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    -- Entries are never deleted, so plain rowids never repeat (AUTOINCREMENT would cost a write
+    -- to sqlite_sequence on every change).
+    id              INTEGER PRIMARY KEY,
     at              TEXT    NOT NULL,
     profile_id      INTEGER NOT NULL,
     action          TEXT    NOT NULL
@@ -25,8 +27,9 @@ CREATE TABLE profile_changes (
     reverts         INTEGER
 ) STRICT;
 CREATE INDEX profile_changes_profile_idx ON profile_changes (profile_id, id);
-CREATE INDEX profile_changes_session_idx ON profile_changes (session, id);
-CREATE INDEX profile_changes_reverts_idx ON profile_changes (reverts);
+-- Only this tool's changes carry a session, and only undos revert: the other changes skip these.
+CREATE INDEX profile_changes_session_idx ON profile_changes (session, id) WHERE session IS NOT NULL;
+CREATE INDEX profile_changes_reverts_idx ON profile_changes (reverts) WHERE reverts IS NOT NULL;
 
 -- Who is writing: this tool fills the one row inside each of its write transactions and empties
 -- it before committing (SQLite has one writer at a time, so no other writer sees it); any other
