@@ -6,7 +6,8 @@
 //! and the statements per operation (on PostgreSQL each statement is one round trip once
 //! prepared). The "vs no journal" rows set our (journaled) writes against the floor on a database
 //! without the journal's triggers, measured in the same run: what the journal costs. With
-//! `BENCH_JSON=FILE` it also writes the results as a JSON array.
+//! `BENCH_JSON=FILE` it also writes the results as a JSON array; `BENCH_BACKENDS=sqlite,mysql`
+//! runs only those.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -60,20 +61,29 @@ struct Sizes {
     update: usize,
 }
 
+/// Whether `BENCH_BACKENDS` (a comma-separated list; all when unset) asks for `backend`.
+fn wanted(backend: &str) -> bool {
+    std::env::var("BENCH_BACKENDS")
+        .map(|list| list.split(',').any(|name| name.trim() == backend))
+        .unwrap_or(true)
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; nothing else is expected.
     let mut results = Vec::new();
     let sqlite = TestDb::sqlite();
-    results.extend(run_backend(
-        "sqlite",
-        &sqlite.target,
-        &Sizes {
-            hit: 20_000,
-            miss: 1_000,
-            update: 1_000,
-        },
-    ));
-    match TestDb::postgres() {
+    if wanted("sqlite") {
+        results.extend(run_backend(
+            "sqlite",
+            &sqlite.target,
+            &Sizes {
+                hit: 20_000,
+                miss: 1_000,
+                update: 1_000,
+            },
+        ));
+    }
+    match TestDb::postgres().filter(|_| wanted("postgres")) {
         Some(pg) => results.extend(run_backend(
             "postgres",
             &pg.target,
@@ -85,7 +95,7 @@ fn main() {
         )),
         None => eprintln!("PostgreSQL not reachable: its rows are skipped"),
     }
-    match TestDb::mysql() {
+    match TestDb::mysql().filter(|_| wanted("mysql")) {
         Some(my) => results.extend(run_backend(
             "mysql",
             &my.target,
