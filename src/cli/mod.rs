@@ -3,6 +3,7 @@
 //! Exit status: 0 success; 2 invalid input or usage, nothing written; 3 more than one profile
 //! matches, nothing written; 1 any other failure.
 
+mod export;
 mod output;
 mod watchdog;
 
@@ -120,6 +121,29 @@ pub enum Command {
         /// Print what the undo did as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Write profiles out: the whole table or any view of it, streamed in constant memory.
+    Export {
+        /// Where to write (`-` or nothing: standard output); the format follows its extension
+        /// unless --format says.
+        #[arg(value_name = "FILE")]
+        file: Option<std::path::PathBuf>,
+        /// csv (with a header row), json (one array) or jsonl (an object a line).
+        #[arg(long, value_enum)]
+        format: Option<export::Format>,
+        /// Only profiles whose first or last name contains every word of TEXT (case and accents
+        /// ignored).
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
+        /// The console's filter: a gender and/or an age or age range, e.g. "F 20-40".
+        #[arg(long, value_name = "FILTER")]
+        filter: Option<String>,
+        /// id, first_name, last_name, gender, age, created_at or updated_at.
+        #[arg(long, default_value = "id", value_parser = clap::builder::ValueParser::new(|s: &str| s.parse::<SortColumn>()))]
+        sort: SortColumn,
+        /// Reverse the order.
+        #[arg(long)]
+        desc: bool,
     },
     /// Insert realistic demo profiles, in batches.
     Seed {
@@ -239,9 +263,16 @@ fn cut_message(text: &str) -> std::borrow::Cow<'_, str> {
     crate::domain::cut_to(text, 400)
 }
 
+/// A bad option value found after parsing (exit 2, nothing written).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct UsageError(String);
+
 /// 2 invalid input or usage, 3 several matches, 1 anything else.
 fn exit_code(err: &anyhow::Error) -> u8 {
-    let code = if let Some(err) = err.downcast_ref::<Error>() {
+    let code = if err.downcast_ref::<UsageError>().is_some() {
+        2
+    } else if let Some(err) = err.downcast_ref::<Error>() {
         err.exit_code()
     } else if let Some(err) = err.downcast_ref::<ConnectError>() {
         if err.invalid_target { 2 } else { 1 }
@@ -344,6 +375,34 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Undo { change, json } => {
             let undone = repo.undo(change)?;
             output::print_undone(&undone, json)
+        }
+        Command::Export {
+            file,
+            format,
+            search,
+            filter,
+            sort,
+            desc,
+        } => {
+            let parsed = crate::console::filter::parse_filter(filter.as_deref().unwrap_or(""))
+                .map_err(anyhow::Error::msg)
+                .map_err(|err| UsageError(err.to_string()))?;
+            let format = format
+                .or_else(|| file.as_deref().and_then(export::Format::of_path))
+                .unwrap_or(export::Format::Csv);
+            let view = PageRequest {
+                filter: ProfileFilter { search, ..parsed },
+                sort,
+                descending: desc,
+                ..PageRequest::default()
+            };
+            let (mut out, terminal) = export::open_output(file.as_deref())?;
+            let written = export::export(&mut repo, view, format, &mut out, terminal)?;
+            drop(out);
+            if let Some(path) = file.filter(|path| path != std::path::Path::new("-")) {
+                eprintln!("exported {written} profiles to {}", path.display());
+            }
+            Ok(())
         }
         Command::Seed { count } => {
             let started = Instant::now();
