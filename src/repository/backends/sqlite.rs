@@ -116,10 +116,11 @@ fn check_is_ours(conn: &mut SqliteConnection) -> Result<(), String> {
     ))
 }
 
-/// One search term on SQLite: the FTS5 trigram index over the folded names; short terms scan
-/// with LIKE, which stops early since they match often.
-fn sqlite_term_filter(term: &str, _walk: bool) -> Filter<Sqlite> {
-    if term.chars().count() >= TRIGRAM {
+/// One search term on SQLite: the FTS5 trigram index over the folded names; for a `walk` in id
+/// order and for short terms (which match often, so the scan stops early), LIKE on the folded
+/// names.
+fn sqlite_term_filter(term: &str, walk: bool) -> Filter<Sqlite> {
+    if !walk && term.chars().count() >= TRIGRAM {
         let phrase = format!("\"{}\"", fold(term).replace('"', "\"\""));
         Box::new(
             sql::<Bool>(
@@ -133,12 +134,24 @@ fn sqlite_term_filter(term: &str, _walk: bool) -> Filter<Sqlite> {
     }
 }
 
+/// Ids a search page in id order walks before it turns to the FTS5 index.
+const SEARCH_WALK: i64 = 20_000;
+
+/// A search page in id order walks first (see `walk`): the index answers a common term with every
+/// matching rowid, which at millions of rows costs more than finding a page along the ids.
+fn sqlite_search(
+    conn: &mut SqliteConnection,
+    request: &PageRequest,
+) -> QueryResult<Option<Vec<Profile>>> {
+    sqlite_filters::walk(conn, request, SEARCH_WALK)
+}
+
 impl_store!(
     SqliteConnection,
     Sqlite,
     sqlite_filters,
     term_filter = sqlite_term_filter,
-    search = sqlite_filters::no_search,
+    search = sqlite_search,
     split_keyset = true,
     equal_as_range = false,
     {
