@@ -232,7 +232,10 @@ impl Driver {
             let Effect::Send(request) = effect else {
                 continue;
             };
-            if matches!(request.job, Job::Count(_) | Job::Position(_)) {
+            if matches!(
+                request.job,
+                Job::Count(_) | Job::Position(_) | Job::Watch(_)
+            ) {
                 counts.push(*request);
             } else {
                 queue.extend(self.answer(*request));
@@ -275,10 +278,15 @@ impl Driver {
             let Effect::Send(request) = effect else {
                 continue;
             };
-            // Counts and prefetches (pages read past the window's edge) never hold up a frame
+            // Counts, positions, the live-table watch and prefetches (pages read past the
+            // window's edge) never hold up a frame
             // in the console: it draws what it has and takes them when they come.
             let prefetch = matches!(&request.job, Job::Page(page) if page.anchor.is_some() && !page.include_anchor);
-            if matches!(request.job, Job::Count(_) | Job::Position(_)) || prefetch {
+            if matches!(
+                request.job,
+                Job::Count(_) | Job::Position(_) | Job::Watch(_)
+            ) || prefetch
+            {
                 background.push(Effect::Send(request));
                 continue;
             }
