@@ -186,12 +186,6 @@ macro_rules! impl_store {
             use $crate::domain::fold;
             use $crate::repository::store::{SortKey, TRIGRAM, sort_keys};
 
-            /// The search hook for backends that need none: the usual page query serves.
-            #[allow(dead_code)]
-            pub(super) fn no_search(_: &mut $conn, _: &PageRequest) -> QueryResult<Option<Vec<Profile>>> {
-                Ok(None)
-            }
-
             /// A search page in id order, walked: a planner estimates substring matches poorly
             /// (a term matching 7,000 rows can be estimated at 140) and may then read thousands
             /// of rows through a name index, where walking the primary key finds a page of
@@ -199,7 +193,6 @@ macro_rules! impl_store {
             /// anchor with the cheap form of the term filter. The page in reading order when
             /// that filled it; `None` when it did not (a rare term: the name index is the way
             /// then) or when the page is not a search in id order.
-            #[allow(dead_code)]
             pub(super) fn walk(conn: &mut $conn, request: &PageRequest, ids: i64) -> QueryResult<Option<Vec<Profile>>> {
                 let searchable = request.filter.search_terms().next().is_some()
                     && request.filter.search_terms().all(|term| term.chars().count() >= TRIGRAM);
