@@ -10,7 +10,6 @@
 mod mysql;
 mod postgres;
 mod sqlite;
-mod sqlite_name_keys;
 
 use diesel::migration::MigrationSource;
 use diesel::mysql::MysqlConnection;
