@@ -65,14 +65,20 @@ pub(crate) trait Store: Sized {
         work: impl FnOnce(&mut Self) -> Result<T, Error>,
     ) -> Result<T, Error>;
     /// Runs `work`, a single writing statement, as its own transaction, and returns only after
-    /// its commit succeeded. PostgreSQL reports a failed autocommit as the statement's own error;
-    /// SQLite commits an autocommit statement when it is reset, whose error diesel never sees, so
-    /// there the statement runs inside an explicit transaction.
+    /// its commit succeeded. The servers report a failed autocommit as the statement's own
+    /// error, so by default the statement simply runs (an undo, which names itself per
+    /// transaction, takes a transaction); SQLite commits an autocommit statement when it is
+    /// reset, whose error diesel never sees, so there it runs inside an explicit transaction.
     fn write_statement<T>(
         &mut self,
         ctx: &ChangeContext,
         work: impl FnOnce(&mut Self) -> Result<T, Error>,
-    ) -> Result<T, Error>;
+    ) -> Result<T, Error> {
+        if ctx.action.is_some() {
+            return self.write_transaction(ctx, work);
+        }
+        work(self)
+    }
     /// Fails the current transaction with a serialization failure, as the server would (fault
     /// injection for tests: see `faults.rs`).
     fn fail_with_serialization_failure(&mut self) -> QueryResult<()>;

@@ -332,19 +332,6 @@ impl_store!(
             Ok(done)
         }
 
-        /// The server reports a failed autocommit as the statement's own error. (`delete`, two
-        /// statements here, makes its own transaction.)
-        fn write_statement<T>(
-            &mut self,
-            ctx: &ChangeContext,
-            work: impl FnOnce(&mut Self) -> Result<T, Error>,
-        ) -> Result<T, Error> {
-            if ctx.action.is_some() {
-                return self.write_transaction(ctx, work);
-            }
-            work(self)
-        }
-
         fn restore(&mut self, row: &Profile) -> QueryResult<()> {
             diesel::insert_into(profiles::table)
                 .values(RestoredRow::from(row))

@@ -159,17 +159,6 @@ impl_store!(
             })
         }
 
-        fn write_statement<T>(
-            &mut self,
-            ctx: &ChangeContext,
-            work: impl FnOnce(&mut Self) -> Result<T, Error>,
-        ) -> Result<T, Error> {
-            if ctx.action.is_some() {
-                return self.write_transaction(ctx, work);
-            }
-            work(self)
-        }
-
         /// The id is an identity column (`GENERATED ALWAYS`): putting an old one back says so.
         fn restore(&mut self, row: &Profile) -> QueryResult<()> {
             diesel::sql_query(
