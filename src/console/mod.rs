@@ -46,7 +46,7 @@ pub fn run(target: DatabaseTarget) -> anyhow::Result<()> {
         server.timeout() + crate::db::CLIENT_GRACE
     });
     let (events, inbox) = channel::<UiEvent>();
-    let session = app::new_session();
+    let session = crate::repository::new_session();
     let mut worker = Worker::spawn(target, session.clone(), events.clone())
         .context("starting the database worker")?;
     // SIGTERM stops the loop, which restores the terminal; a second one ends the process at once.

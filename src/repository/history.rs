@@ -5,7 +5,7 @@
 //! change is journaled like any other (as `reverted` or `restored`, naming the change it undid), so
 //! it can be undone in turn.
 
-use crate::domain::{Field, Lookup, Profile, ProfileValues, Value, now_utc};
+use crate::domain::{Field, Lookup, Profile, ProfileValues, now_utc};
 use crate::error::Error;
 
 use super::faults::Faults;
@@ -173,17 +173,12 @@ fn still_as_left<S: Store>(
 
 /// `fields` of `state`, as the values to write back.
 fn values_of(state: &RowState, fields: &[Field]) -> ProfileValues {
-    let text = |field: Field| {
-        fields.contains(&field).then(|| match state.value(field) {
-            Value::Text(text) => text,
-            Value::Int(n) => n.to_string(),
-        })
-    };
+    let take = |field: Field| fields.contains(&field);
     ProfileValues {
-        first_name: text(Field::FirstName),
-        last_name: text(Field::LastName),
-        gender: text(Field::Gender),
-        age: fields.contains(&Field::Age).then_some(state.age),
+        first_name: take(Field::FirstName).then(|| state.first_name.clone()),
+        last_name: take(Field::LastName).then(|| state.last_name.clone()),
+        gender: take(Field::Gender).then(|| state.gender.clone()),
+        age: take(Field::Age).then_some(state.age),
     }
 }
 

@@ -94,7 +94,7 @@ impl ChangeContext {
         ChangeContext {
             source,
             os_user: os_user(),
-            session: format!("{}-{:016x}", std::process::id(), rand::random::<u64>()),
+            session: new_session(),
             action: None,
             reverts: None,
         }
@@ -108,6 +108,11 @@ impl ChangeContext {
             ..self.clone()
         }
     }
+}
+
+/// A fresh mark for one writer's changes in the journal: the process and a random number.
+pub fn new_session() -> String {
+    format!("{}-{:016x}", std::process::id(), rand::random::<u64>())
 }
 
 /// The operating-system user: `USER` or `LOGNAME`, else the name of the effective user id (as

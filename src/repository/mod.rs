@@ -33,7 +33,9 @@ pub use backends::{AnyConnection, AppliedMigrationNames, establish, run_pending_
 pub use faults::{FAULTS_VAR, Faults};
 pub use history::Undone;
 pub use inspect::{AppliedMigration, SchemaItem, SchemaReport};
-pub use journal::{ChangeAction, ChangeContext, HistoryQuery, JournalEntry, RowState, Source};
+pub use journal::{
+    ChangeAction, ChangeContext, HistoryQuery, JournalEntry, RowState, Source, new_session,
+};
 pub use seed::{DemoProfiles, SeedReport};
 pub use statement_log::StatementLog;
 pub use views::{AroundRows, InspectReport, PreviewMatch, RowRef};

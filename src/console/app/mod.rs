@@ -116,11 +116,6 @@ pub struct HistoryView {
 /// How often the console looks for other clients' changes.
 pub const WATCH_EVERY: Duration = Duration::from_secs(1);
 
-/// A mark for this console's changes in the journal: the process and a random number.
-pub fn new_session() -> String {
-    format!("{}-{:016x}", std::process::id(), rand::random::<u64>())
-}
-
 /// The live preview of what the form's lookup matches.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Preview {
@@ -276,7 +271,7 @@ impl App {
             highlight: None,
             created_this_session: HashSet::new(),
             changed_by_others: HashSet::new(),
-            session: new_session(),
+            session: crate::repository::new_session(),
             last_change: None,
             watch_due: None,
             size,
