@@ -229,9 +229,28 @@ impl App {
         self.changed_by_others
             .extend(theirs.iter().map(|entry| entry.profile_id));
         if self.in_flight.page.is_none() && self.in_flight.around.is_none() {
-            self.reload_in_place(effects);
+            self.reload_rows_in_place(effects);
         }
-        self.request_count(effects);
+        // The journal says how many rows came and went: an exact count of the whole table
+        // follows from it, with no count over millions of rows; a filtered one is counted.
+        let net: i64 = theirs
+            .iter()
+            .map(|entry| match (&entry.old, &entry.new) {
+                (None, Some(_)) => 1,
+                (Some(_), None) => -1,
+                _ => 0,
+            })
+            .sum();
+        match self.table.total {
+            Some(total)
+                if self.table.filter.is_empty()
+                    && !self.table.total_is_estimate
+                    && self.in_flight.count.is_none() =>
+            {
+                self.table.total = Some(total + net);
+            }
+            _ => self.request_count(effects),
+        }
     }
 
     /// A new view the user asked for has loaded: an old error no longer describes the screen.

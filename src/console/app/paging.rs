@@ -75,6 +75,12 @@ impl App {
     }
 
     pub(super) fn reload_in_place(&mut self, effects: &mut Vec<Effect>) {
+        self.reload_rows_in_place(effects);
+        self.request_count(effects);
+    }
+
+    /// Reads the rows on screen again (from the first one shown), the cursor kept on its row.
+    pub(super) fn reload_rows_in_place(&mut self, effects: &mut Vec<Effect>) {
         let keep = self.table.selected().map(|p| p.id);
         let anchor = if self.table.at_start && self.table.top == 0 {
             None
@@ -87,7 +93,6 @@ impl App {
         if from_start {
             self.table.at_start = true;
         }
-        self.request_count(effects);
     }
 
     /// Loads the rows around `row` in the current order and filter, with the cursor on it.
