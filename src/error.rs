@@ -54,6 +54,11 @@ pub enum Error {
         existing: Box<Profile>,
     },
 
+    /// Not a failure: a transaction rolled back on purpose (a dry run, or an all-or-nothing import
+    /// with a rejected row). Never reaches people.
+    #[error("the transaction was rolled back on purpose")]
+    RolledBack,
+
     /// Another writer kept winning; the bounded retries ran out.
     #[error("{}", busy_sentence(*.attempts, .reason))]
     Busy { attempts: u32, reason: String },
@@ -137,6 +142,13 @@ impl Error {
             self,
             Error::Invalid(_) | Error::MissingForCreate(_) | Error::NoSuchProfile(_)
         )
+    }
+
+    /// A row of a bulk import the contract refuses (bad input, several matches, a name
+    /// conflict), as opposed to a failure of the database that ends the import.
+    pub fn is_row_rejection(&self) -> bool {
+        self.is_invalid_input()
+            || matches!(self, Error::MultipleMatches { .. } | Error::Conflict { .. })
     }
 
     /// Worth trying again after a short pause: serialization failures, deadlocks, a locked SQLite

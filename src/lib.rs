@@ -17,5 +17,6 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod repository;
+pub mod transfer;
 
 pub use error::Error;

@@ -1,9 +1,10 @@
 //! The scripting command line: clap subcommands over the repository, human text or `--json`.
 //!
 //! Exit status: 0 success; 2 invalid input or usage, nothing written; 3 more than one profile
-//! matches, nothing written; 1 any other failure.
+//! matches, nothing written; 4 an import rejected some rows (the others were imported); 130 an
+//! import was interrupted (Ctrl-C); 1 any other failure.
 
-mod export;
+mod import;
 mod output;
 mod watchdog;
 
@@ -130,7 +131,7 @@ pub enum Command {
         file: Option<std::path::PathBuf>,
         /// csv (with a header row), json (one array) or jsonl (an object a line).
         #[arg(long, value_enum)]
-        format: Option<export::Format>,
+        format: Option<crate::transfer::Format>,
         /// Only profiles whose first or last name contains every word of TEXT (case and accents
         /// ignored).
         #[arg(long, value_name = "TEXT")]
@@ -145,6 +146,10 @@ pub enum Command {
         #[arg(long)]
         desc: bool,
     },
+    /// Run every row of a CSV, JSON or JSON Lines file through get_or_create (or
+    /// update_or_create), in file order, with an outcome for each. Exit status 4 when some rows
+    /// were rejected (the others are imported).
+    Import(import::ImportArgs),
     /// Insert realistic demo profiles, in batches.
     Seed {
         /// How many new profiles to insert.
@@ -211,6 +216,10 @@ pub fn main() -> ExitCode {
     };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err) if err.downcast_ref::<Finished>().is_some() => ExitCode::from(
+            err.downcast_ref::<Finished>()
+                .map_or(1, |finished| finished.0),
+        ),
         Err(err) => {
             // One sentence, whatever RUST_BACKTRACE says: the cause is already in the message.
             eprintln!("error: {}", one_sentence(&err));
@@ -267,6 +276,11 @@ fn cut_message(text: &str) -> std::borrow::Cow<'_, str> {
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 struct UsageError(String);
+
+/// The command said what happened and ends with this status (an import with rejected rows).
+#[derive(Debug, thiserror::Error)]
+#[error("exit status {0}")]
+struct Finished(u8);
 
 /// 2 invalid input or usage, 3 several matches, 1 anything else.
 fn exit_code(err: &anyhow::Error) -> u8 {
@@ -388,22 +402,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .map_err(anyhow::Error::msg)
                 .map_err(|err| UsageError(err.to_string()))?;
             let format = format
-                .or_else(|| file.as_deref().and_then(export::Format::of_path))
-                .unwrap_or(export::Format::Csv);
+                .or_else(|| file.as_deref().and_then(crate::transfer::Format::of_path))
+                .unwrap_or(crate::transfer::Format::Csv);
             let view = PageRequest {
                 filter: ProfileFilter { search, ..parsed },
                 sort,
                 descending: desc,
                 ..PageRequest::default()
             };
-            let (mut out, terminal) = export::open_output(file.as_deref())?;
-            let written = export::export(&mut repo, view, format, &mut out, terminal)?;
+            let (mut out, terminal) = crate::transfer::export::open_output(file.as_deref())?;
+            let written =
+                crate::transfer::export::export(&mut repo, view, format, &mut out, terminal)?;
             drop(out);
             if let Some(path) = file.filter(|path| path != std::path::Path::new("-")) {
                 eprintln!("exported {written} profiles to {}", path.display());
             }
             Ok(())
         }
+        Command::Import(args) => import::run(&mut repo, args),
         Command::Seed { count } => {
             let started = Instant::now();
             let report = repo.seed(count, |_| {})?;

@@ -5,6 +5,7 @@
 //! `operations`.
 
 mod backends;
+mod bulk;
 mod faults;
 mod history;
 mod inspect;
@@ -30,6 +31,7 @@ use crate::domain::{
 use crate::error::Error;
 
 pub use backends::{AnyConnection, AppliedMigrationNames, establish, run_pending_migrations};
+pub use bulk::{BulkRequest, ImportCommit, ImportFeed, RowResult};
 pub use faults::{FAULTS_VAR, Faults};
 pub use history::Undone;
 pub use inspect::{AppliedMigration, SchemaItem, SchemaReport};
@@ -368,6 +370,55 @@ impl Repository {
         Ok(seeded)
     }
 
+    /// Runs an import: the feed's batches in order, each row exactly the operation it names
+    /// (see [`BulkRequest`] and `docs/semantics.md`, "Bulk import"), journaled as `import`.
+    /// Returns whether the writes were committed (with [`ImportCommit::EachBatch`], always;
+    /// otherwise as the feed decided). A failure of the database ends the import: with
+    /// `EachBatch`, the batches the feed heard about before stay committed.
+    pub fn import(
+        &mut self,
+        feed: &mut dyn ImportFeed,
+        commit: ImportCommit,
+    ) -> Result<bool, Error> {
+        let ctx = ChangeContext {
+            source: Source::Import,
+            ..(*self.context).clone()
+        };
+        let conn = self.connection()?;
+        apply_change_context(conn, &ctx)?;
+        with_connection!(conn, |conn| conn.bulk_load(true))?;
+        let faults = self.faults;
+        let imported = match commit {
+            ImportCommit::EachBatch => (|| {
+                while let Some(batch) = feed.next_batch() {
+                    let outcomes = retry::with_retries(|| {
+                        with_store!(self, |store| operations::write_transaction(
+                            store,
+                            faults,
+                            &ctx,
+                            |tx| bulk::run_batch(tx, &batch)
+                        ))
+                    })?;
+                    feed.outcomes(outcomes);
+                }
+                Ok(true)
+            })(),
+            ImportCommit::AtEnd => with_store!(self, |store| bulk::run_in_one_transaction(
+                store, feed, &ctx
+            )),
+        };
+        let context = Arc::clone(&self.context);
+        let restored = match self.connection() {
+            Ok(conn) => apply_change_context(conn, &context).and_then(|()| {
+                with_connection!(conn, |conn| conn.bulk_load(false)).map_err(Error::from)
+            }),
+            Err(err) => Err(err),
+        };
+        let imported = imported?;
+        restored?;
+        Ok(imported)
+    }
+
     /// The live connection, reopened if it was lost.
     fn connection(&mut self) -> Result<&mut AnyConnection, Error> {
         let conn = match self.conn.take() {
@@ -392,11 +443,22 @@ impl Repository {
 
     /// Forgets a lost connection (the next call reconnects), and names a full disk that SQLite
     /// reported only as an I/O error.
+    ///
+    /// On MySQL/MariaDB a deadlock or lock-wait failure also forgets the connection: the client
+    /// library (libmariadb) can lose step with the server when a cached prepared statement runs
+    /// again after its transaction was rolled back under it, and then waits forever for an answer
+    /// that never comes (seen in the 8-way races); a fresh connection costs a millisecond.
     fn forget_connection_if_lost<T>(&mut self, result: Result<T, Error>) -> Result<T, Error> {
         match result {
             Err(Error::ConnectionLost(err)) => {
                 self.conn = None;
                 Err(Error::ConnectionLost(err))
+            }
+            Err(err @ Error::Database(_))
+                if err.is_transient() && self.backend() == Backend::Mysql =>
+            {
+                self.conn = None;
+                Err(err)
             }
             Err(Error::Database(err))
                 if err.to_string().contains("disk I/O error")

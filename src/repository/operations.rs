@@ -49,16 +49,7 @@ pub(crate) fn get_or_create<S: Store>(
         };
     }
     // Step 5: no unique constraint covers the lookup; creators take turns and look again.
-    write_transaction(store, faults, ctx, |tx| {
-        tx.serialize_creators(lookup)?;
-        if let Some(found) = only_match(tx, lookup, |tx| tx.find(lookup, 2))? {
-            return Ok((found, Outcome::Fetched));
-        }
-        match insert(tx, &values)? {
-            Some(created) => Ok((created, Outcome::Created)),
-            None => fetch_winner(tx, lookup, &values),
-        }
-    })
+    write_transaction(store, faults, ctx, |tx| get_or_create_in(tx, request))
 }
 
 /// Step 4: the insert did nothing because the name was taken. A fresh statement sees the row that
@@ -81,30 +72,59 @@ pub(crate) fn update_or_create<S: Store>(
     faults: Faults,
     ctx: &ChangeContext,
 ) -> Result<(Profile, Outcome), Error> {
-    let lookup = &request.lookup;
     // Step 1: one transaction; the matched row stays locked until it commits.
-    write_transaction(store, faults, ctx, |tx| {
+    write_transaction(store, faults, ctx, |tx| update_or_create_in(tx, request))
+}
+
+/// update_or_create's steps, inside a write transaction the caller opened (and commits).
+pub(crate) fn update_or_create_in<S: Store>(
+    tx: &mut S,
+    request: &UpdateOrCreate,
+) -> Result<(Profile, Outcome), Error> {
+    let lookup = &request.lookup;
+    if let Some(found) = only_match(tx, lookup, |tx| tx.find_locked(lookup, 2))? {
+        return apply_defaults(tx, found, &request.defaults);
+    }
+    // Steps 2 and 4: create from lookup ∪ create values; defaults are not applied on top.
+    let values = values_to_create(lookup, request.create_values())?;
+    if !lookup.is_covered_by_unique_name() {
+        tx.serialize_creators(lookup)?;
         if let Some(found) = only_match(tx, lookup, |tx| tx.find_locked(lookup, 2))? {
             return apply_defaults(tx, found, &request.defaults);
         }
-        // Steps 2 and 4: create from lookup ∪ create values; defaults are not applied on top.
-        let values = values_to_create(lookup, request.create_values())?;
-        if !lookup.is_covered_by_unique_name() {
-            tx.serialize_creators(lookup)?;
-            if let Some(found) = only_match(tx, lookup, |tx| tx.find_locked(lookup, 2))? {
-                return apply_defaults(tx, found, &request.defaults);
-            }
+    }
+    if let Some(created) = insert(tx, &values)? {
+        return Ok((created, Outcome::Created));
+    }
+    // Step 5: lost the race to create; lock the winner and update it. (The insert did nothing,
+    // so the transaction is intact and a fresh statement sees the winner.)
+    match only_match(tx, lookup, |tx| tx.find_locked(lookup, 2))? {
+        Some(found) => apply_defaults(tx, found, &request.defaults),
+        None => Err(name_conflict(tx, &values)?),
+    }
+}
+
+/// get_or_create's steps, inside a write transaction the caller opened (and commits): the same
+/// outcomes as [`get_or_create`], which saves the transaction where one statement suffices.
+pub(crate) fn get_or_create_in<S: Store>(
+    tx: &mut S,
+    request: &GetOrCreate,
+) -> Result<(Profile, Outcome), Error> {
+    let lookup = &request.lookup;
+    if let Some(found) = only_match(tx, lookup, |tx| tx.find(lookup, 2))? {
+        return Ok((found, Outcome::Fetched));
+    }
+    let values = values_to_create(lookup, &request.defaults)?;
+    if !lookup.is_covered_by_unique_name() {
+        tx.serialize_creators(lookup)?;
+        if let Some(found) = only_match(tx, lookup, |tx| tx.find(lookup, 2))? {
+            return Ok((found, Outcome::Fetched));
         }
-        if let Some(created) = insert(tx, &values)? {
-            return Ok((created, Outcome::Created));
-        }
-        // Step 5: lost the race to create; lock the winner and update it. (The insert did nothing,
-        // so the transaction is intact and a fresh statement sees the winner.)
-        match only_match(tx, lookup, |tx| tx.find_locked(lookup, 2))? {
-            Some(found) => apply_defaults(tx, found, &request.defaults),
-            None => Err(name_conflict(tx, &values)?),
-        }
-    })
+    }
+    match insert(tx, &values)? {
+        Some(created) => Ok((created, Outcome::Created)),
+        None => fetch_winner(tx, lookup, &values),
+    }
 }
 
 /// [`Store::write_transaction`], failing a share of them just before the commit when faults are
@@ -135,25 +155,11 @@ fn apply_defaults<S: Store>(
     found: Profile,
     defaults: &ProfileValues,
 ) -> Result<(Profile, Outcome), Error> {
-    let changes: Vec<Change> = defaults
-        .fields()
-        .filter_map(|field| {
-            let new = defaults.get(field)?;
-            let old = found.value(field);
-            (old != new).then_some(Change { field, old, new })
-        })
-        .collect();
+    let changes = changes_to(&found, defaults);
     if changes.is_empty() {
         return Ok((found, Outcome::Unchanged));
     }
-    let changed = ProfileValues {
-        first_name: changed_text(&changes, Field::FirstName, &defaults.first_name),
-        last_name: changed_text(&changes, Field::LastName, &defaults.last_name),
-        gender: changed_text(&changes, Field::Gender, &defaults.gender),
-        age: defaults
-            .age
-            .filter(|_| changes.iter().any(|c| c.field == Field::Age)),
-    };
+    let changed = changed_values(&changes, defaults);
     // Step 7: renaming onto another profile's name fails, naming both rows.
     if changed.first_name.is_some() || changed.last_name.is_some() {
         let first = changed.first_name.as_deref().unwrap_or(&found.first_name);
@@ -176,6 +182,30 @@ fn apply_defaults<S: Store>(
             _,
         )) => Err(Error::RaceLost),
         Err(err) => Err(err.into()),
+    }
+}
+
+/// The defaults that differ from `found`'s values, as changes.
+pub(crate) fn changes_to(found: &Profile, defaults: &ProfileValues) -> Vec<Change> {
+    defaults
+        .fields()
+        .filter_map(|field| {
+            let new = defaults.get(field)?;
+            let old = found.value(field);
+            (old != new).then_some(Change { field, old, new })
+        })
+        .collect()
+}
+
+/// Only the values of `defaults` that `changes` names: what an update writes.
+pub(crate) fn changed_values(changes: &[Change], defaults: &ProfileValues) -> ProfileValues {
+    ProfileValues {
+        first_name: changed_text(changes, Field::FirstName, &defaults.first_name),
+        last_name: changed_text(changes, Field::LastName, &defaults.last_name),
+        gender: changed_text(changes, Field::Gender, &defaults.gender),
+        age: defaults
+            .age
+            .filter(|_| changes.iter().any(|c| c.field == Field::Age)),
     }
 }
 
@@ -208,7 +238,10 @@ pub(crate) fn only_match<S: Store>(
 }
 
 /// Validation rules 4 and 5: a miss on an id is an error, and every column needs a value.
-fn values_to_create(lookup: &Lookup, extra: &ProfileValues) -> Result<ProfileValues, Error> {
+pub(crate) fn values_to_create(
+    lookup: &Lookup,
+    extra: &ProfileValues,
+) -> Result<ProfileValues, Error> {
     if let Some(id) = lookup.id() {
         return Err(Error::NoSuchProfile(id));
     }
@@ -254,7 +287,7 @@ fn name_conflict<S: Store>(store: &mut S, values: &ProfileValues) -> Result<Erro
     })
 }
 
-fn describe_new(values: &ProfileValues) -> String {
+pub(crate) fn describe_new(values: &ProfileValues) -> String {
     let (first_name, last_name) = name_of(values);
     format!(
         "{first_name} {last_name} ({}, {})",

@@ -54,6 +54,19 @@ pub(crate) struct NewProfileRow<'a> {
     pub updated_at: NaiveDateTime,
 }
 
+impl<'a> From<&'a Profile> for NewProfileRow<'a> {
+    fn from(row: &'a Profile) -> Self {
+        NewProfileRow {
+            first_name: &row.first_name,
+            last_name: &row.last_name,
+            gender: &row.gender,
+            age: row.age,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
 /// A deleted row put back as it was: its id and timestamps included.
 #[derive(Debug, Insertable)]
 #[diesel(table_name = profiles)]
@@ -103,3 +116,40 @@ impl<'a> ProfileChangeset<'a> {
         }
     }
 }
+
+/// A profile read by a statement written as SQL text (the name-set reads of a bulk import).
+#[derive(QueryableByName)]
+pub(crate) struct ProfileRecord {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    first_name: String,
+    #[diesel(sql_type = Text)]
+    last_name: String,
+    #[diesel(sql_type = Text)]
+    gender: String,
+    #[diesel(sql_type = Integer)]
+    age: i32,
+    #[diesel(sql_type = Timestamp)]
+    created_at: NaiveDateTime,
+    #[diesel(sql_type = Timestamp)]
+    updated_at: NaiveDateTime,
+}
+
+impl From<ProfileRecord> for Profile {
+    fn from(row: ProfileRecord) -> Self {
+        Profile {
+            id: row.id,
+            first_name: row.first_name,
+            last_name: row.last_name,
+            gender: row.gender,
+            age: row.age,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// The columns a name-set read selects, in [`ProfileRecord`]'s order.
+pub(crate) const RECORD_COLUMNS: &str =
+    "p.id, p.first_name, p.last_name, p.gender, p.age, p.created_at, p.updated_at";

@@ -79,6 +79,12 @@ pub(crate) trait Store: Sized {
         }
         work(self)
     }
+    /// The rows whose name is one of `names` (any order), locked against other writers until the
+    /// transaction ends when `lock` is set: one statement, however many names.
+    fn find_names(&mut self, names: &[(&str, &str)], lock: bool) -> QueryResult<Vec<Profile>>;
+    /// Inserts `rows` (in a transaction the caller holds), skipping those whose name is taken;
+    /// returns how many went in. A few statements, however many rows.
+    fn insert_rows(&mut self, rows: &[NewProfileRow<'_>]) -> QueryResult<usize>;
     /// Fails the current transaction with a serialization failure, as the server would (fault
     /// injection for tests: see `faults.rs`).
     fn fail_with_serialization_failure(&mut self) -> QueryResult<()>;

@@ -29,7 +29,9 @@ use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, 
 use crate::error::Error;
 use crate::repository::inspect::{SchemaReport, Single};
 use crate::repository::journal::ChangeContext;
-use crate::repository::rows::{NewProfileRow, ProfileChangeset, RestoredRow};
+use crate::repository::rows::{
+    NewProfileRow, ProfileChangeset, ProfileRecord, RECORD_COLUMNS, RestoredRow,
+};
 use crate::repository::schema::{PROFILE_COLUMNS, profiles};
 use crate::repository::store::{
     Filter, INJECTED_FAILURE, Store, TRIGRAM, contains_pattern, impl_store, keys_contain, order_by,
@@ -236,6 +238,44 @@ impl_store!(
     split_keyset = true,
     equal_as_range = true,
     {
+        /// A row-constructor list, which the unique name index answers key by key.
+        fn find_names(&mut self, names: &[(&str, &str)], lock: bool) -> QueryResult<Vec<Profile>> {
+            let mut found = Vec::with_capacity(names.len());
+            for part in names.chunks(ROWS_PER_STATEMENT) {
+                let pairs = vec!["(?, ?)"; part.len()].join(", ");
+                let lock = if lock { " FOR UPDATE" } else { "" };
+                let mut query = diesel::sql_query(format!(
+                    "SELECT {RECORD_COLUMNS} FROM profiles p \
+                     WHERE (p.first_name, p.last_name) IN ({pairs}){lock}"
+                ))
+                .into_boxed::<Mysql>();
+                for (first_name, last_name) in part {
+                    query = query
+                        .bind::<Text, _>(*first_name)
+                        .bind::<Text, _>(*last_name);
+                }
+                found.extend(
+                    query
+                        .load::<ProfileRecord>(self)?
+                        .into_iter()
+                        .map(Profile::from),
+                );
+            }
+            Ok(found)
+        }
+
+        /// `INSERT IGNORE` counts only the rows that went in; the rows are validated beforehand,
+        /// so the only thing it ignores is a taken name.
+        fn insert_rows(&mut self, rows: &[NewProfileRow<'_>]) -> QueryResult<usize> {
+            let mut inserted = 0;
+            for batch in rows.chunks(ROWS_PER_STATEMENT) {
+                inserted += diesel::insert_or_ignore_into(profiles::table)
+                    .values(batch)
+                    .execute(self)?;
+            }
+            Ok(inserted)
+        }
+
         /// The insert succeeds, or fails with a duplicate name (1062), which means "taken". In
         /// strict mode a successful insert stored exactly the values given, so the row is those
         /// values and the id the insert generated (no read-back).

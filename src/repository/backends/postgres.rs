@@ -14,7 +14,7 @@ use diesel::connection::SimpleConnection;
 use diesel::dsl::sql;
 use diesel::pg::{Pg, PgConnection};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Integer, Text, Timestamp};
+use diesel::sql_types::{Array, BigInt, Bool, Integer, Text, Timestamp};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use super::{
@@ -25,7 +25,7 @@ use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, 
 use crate::error::Error;
 use crate::repository::inspect::{MIGRATIONS_SQL, SchemaReport, Single};
 use crate::repository::journal::ChangeContext;
-use crate::repository::rows::{NewProfileRow, ProfileChangeset};
+use crate::repository::rows::{NewProfileRow, ProfileChangeset, ProfileRecord};
 use crate::repository::schema::{PROFILE_COLUMNS, profiles};
 use crate::repository::store::{
     Filter, INJECTED_FAILURE, Store, contains_pattern, impl_store, keys_contain, order_by,
@@ -36,6 +36,17 @@ const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// Rows per INSERT when bulk loading: 6 values each stays far below the bind-parameter limit.
 const ROWS_PER_STATEMENT: usize = 1_000;
+
+/// The rows with any of the names in two arrays (`$1` first names, `$2` last names).
+const FIND_NAMES: &str = "SELECT p.id, p.first_name, p.last_name, p.gender, p.age, p.created_at, p.updated_at \
+     FROM unnest($1::text[], $2::text[]) AS k(first_name, last_name) \
+     JOIN profiles p ON p.first_name = k.first_name AND p.last_name = k.last_name";
+/// [`FIND_NAMES`], the rows locked until the transaction ends, in id order (so that two imports
+/// locking the same rows queue rather than deadlock).
+const FIND_NAMES_LOCKED: &str = "SELECT p.id, p.first_name, p.last_name, p.gender, p.age, p.created_at, p.updated_at \
+     FROM unnest($1::text[], $2::text[]) AS k(first_name, last_name) \
+     JOIN profiles p ON p.first_name = k.first_name AND p.last_name = k.last_name \
+     ORDER BY p.id FOR UPDATE OF p";
 
 /// Connects to `pg`, with the session the contract assumes.
 pub(super) fn establish(pg: &ServerTarget) -> Result<PgConnection, ConnectError> {
@@ -124,6 +135,29 @@ impl_store!(
     equal_as_range = false,
     {
         returning_writes!();
+
+        /// The names go as two arrays, so the statement is the same (and prepared once) for
+        /// any number of them; each is one probe of the unique name index.
+        fn find_names(&mut self, names: &[(&str, &str)], lock: bool) -> QueryResult<Vec<Profile>> {
+            let (firsts, lasts): (Vec<&str>, Vec<&str>) = names.iter().copied().unzip();
+            let sql = if lock { FIND_NAMES_LOCKED } else { FIND_NAMES };
+            let rows: Vec<ProfileRecord> = diesel::sql_query(sql)
+                .bind::<Array<Text>, _>(firsts)
+                .bind::<Array<Text>, _>(lasts)
+                .load(self)?;
+            Ok(rows.into_iter().map(Profile::from).collect())
+        }
+
+        fn insert_rows(&mut self, rows: &[NewProfileRow<'_>]) -> QueryResult<usize> {
+            let mut inserted = 0;
+            for batch in rows.chunks(ROWS_PER_STATEMENT) {
+                inserted += diesel::insert_into(profiles::table)
+                    .values(batch)
+                    .on_conflict_do_nothing()
+                    .execute(self)?;
+            }
+            Ok(inserted)
+        }
 
         fn find_locked(&mut self, lookup: &Lookup, limit: i64) -> QueryResult<Vec<Profile>> {
             profiles::table
@@ -274,16 +308,7 @@ impl Engine for PgConnection {
         rows: &[NewProfileRow<'_>],
         _ctx: &ChangeContext,
     ) -> QueryResult<usize> {
-        self.transaction(|conn| {
-            let mut inserted = 0;
-            for batch in rows.chunks(ROWS_PER_STATEMENT) {
-                inserted += diesel::insert_into(profiles::table)
-                    .values(batch)
-                    .on_conflict_do_nothing()
-                    .execute(conn)?;
-            }
-            Ok(inserted)
-        })
+        self.transaction(|conn| conn.insert_rows(rows))
     }
 
     /// `reltuples`, kept by VACUUM / ANALYZE (-1 before the first one).

@@ -28,7 +28,9 @@ use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, 
 use crate::error::Error;
 use crate::repository::inspect::{MIGRATIONS_SQL, SchemaItem, SchemaReport, Single};
 use crate::repository::journal::ChangeContext;
-use crate::repository::rows::{NewProfileRow, ProfileChangeset, RestoredRow};
+use crate::repository::rows::{
+    NewProfileRow, ProfileChangeset, ProfileRecord, RECORD_COLUMNS, RestoredRow,
+};
 use crate::repository::schema::profiles;
 use crate::repository::store::{
     Filter, INJECTED_FAILURE, Store, TRIGRAM, impl_store, keys_contain, order_by, returning_writes,
@@ -39,6 +41,20 @@ const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 /// How long a SQLite writer waits for the lock before "database is locked" (then the bounded retry
 /// takes over).
 const BUSY_TIMEOUT_MS: u32 = 5_000;
+
+/// What the journal's insert trigger (`profile_changes_insert`, migration 000004) records, for
+/// every row after an id, in id order: [`Store::insert_rows`] journals a batch with it.
+const JOURNAL_CREATED_AFTER: &str = "INSERT INTO profile_changes (at, profile_id, action, \
+        new_first_name, new_last_name, new_gender, new_age, new_created_at, new_updated_at, \
+        source, os_user, session, reverts) \
+    SELECT strftime('%Y-%m-%d %H:%M:%f', 'now'), p.id, coalesce(c.action, 'created'), \
+        p.first_name, p.last_name, p.gender, p.age, p.created_at, p.updated_at, \
+        coalesce(c.source, 'other'), c.os_user, c.session, c.reverts \
+    FROM profiles p JOIN profile_change_context c ON c.one = 1 \
+    WHERE p.id > ? ORDER BY p.id";
+
+/// Names per name-set read: two bind variables each, well inside SQLite's 32,766.
+const MAX_NAMES_PER_READ: usize = 5_000;
 
 /// Opens the file at `path` (shown as `shown` in errors).
 pub(super) fn establish(path: &Path, shown: String) -> Result<SqliteConnection, ConnectError> {
@@ -154,6 +170,78 @@ impl_store!(
     equal_as_range = false,
     {
         returning_writes!();
+
+        /// A row-value list the unique name index answers key by key (at most
+        /// [`MAX_NAMES_PER_READ`] names a statement: two bind variables each). The immediate
+        /// transaction already keeps other writers out, so `lock` needs nothing more.
+        fn find_names(&mut self, names: &[(&str, &str)], _lock: bool) -> QueryResult<Vec<Profile>> {
+            let mut found = Vec::with_capacity(names.len());
+            for part in names.chunks(MAX_NAMES_PER_READ) {
+                let pairs = vec!["(?, ?)"; part.len()].join(", ");
+                let mut query = diesel::sql_query(format!(
+                    "SELECT {RECORD_COLUMNS} FROM profiles p \
+                     WHERE (p.first_name, p.last_name) IN (VALUES {pairs})"
+                ))
+                .into_boxed::<Sqlite>();
+                for (first_name, last_name) in part {
+                    query = query
+                        .bind::<Text, _>(*first_name)
+                        .bind::<Text, _>(*last_name);
+                }
+                found.extend(
+                    query
+                        .load::<ProfileRecord>(self)?
+                        .into_iter()
+                        .map(Profile::from),
+                );
+            }
+            Ok(found)
+        }
+
+        /// One cached single-row statement per profile (no network, so batching buys nothing), with
+        /// its folded names (`domain::fold`, which the tests hold to the database's own fold). The
+        /// name-search index and the journal are filled once for all the rows, a statement each,
+        /// rather than by the insert triggers row by row (the same rows, the same entries, in id
+        /// order); the caller's immediate transaction keeps other writers out meanwhile, so no row
+        /// they write is missed, and none of them sees the triggers gone.
+        fn insert_rows(&mut self, rows: &[NewProfileRow<'_>]) -> QueryResult<usize> {
+            let triggers: Vec<Single> = diesel::sql_query(
+                "SELECT sql AS value FROM sqlite_master WHERE type = 'trigger' \
+                 AND name IN ('profiles_name_search_insert', 'profile_changes_insert')",
+            )
+            .load(self)?;
+            let last_id: i64 = profiles::table
+                .select(diesel::dsl::max(profiles::id))
+                .first::<Option<i64>>(self)?
+                .unwrap_or(0);
+            self.batch_execute(
+                "DROP TRIGGER profiles_name_search_insert; DROP TRIGGER profile_changes_insert;",
+            )?;
+            let mut inserted = 0;
+            for row in rows {
+                inserted += diesel::insert_into(profiles::table)
+                    .values((
+                        row,
+                        profiles::first_key.eq(fold(row.first_name)),
+                        profiles::last_key.eq(fold(row.last_name)),
+                    ))
+                    .on_conflict_do_nothing()
+                    .execute(self)?;
+            }
+            diesel::sql_query(
+                "INSERT INTO profiles_name_search (rowid, first_key, last_key) \
+                 SELECT id, first_key, last_key FROM profiles WHERE id > ?",
+            )
+            .bind::<BigInt, _>(last_id)
+            .execute(self)?;
+            diesel::sql_query(JOURNAL_CREATED_AFTER)
+                .bind::<BigInt, _>(last_id)
+                .execute(self)?;
+            for trigger in triggers {
+                self.batch_execute(&trigger.value)?;
+            }
+            Ok(inserted)
+        }
 
         /// The immediate transaction already holds the database's single write lock, so the rows read
         /// cannot change until it commits: no row lock is needed.
@@ -276,11 +364,6 @@ impl Engine for SqliteConnection {
         })
     }
 
-    /// One cached single-row statement per profile (no network, so batching buys nothing), with
-    /// its folded names (`domain::fold`, which the tests hold to the database's own fold). The
-    /// name-search index is filled once for the whole chunk, in one statement, rather than by the
-    /// insert trigger row by row; the transaction keeps other writers out meanwhile, so no row they
-    /// write is missed.
     fn insert_demo_chunk(
         &mut self,
         rows: &[NewProfileRow<'_>],
@@ -288,36 +371,7 @@ impl Engine for SqliteConnection {
     ) -> QueryResult<usize> {
         self.immediate_transaction(|conn| {
             enter_change_context(conn, Some(ctx))?;
-            let trigger = diesel::sql_query(
-                "SELECT sql AS value FROM sqlite_master \
-                 WHERE type = 'trigger' AND name = 'profiles_name_search_insert'",
-            )
-            .get_result::<Single>(conn)?
-            .value;
-            let last_id: Option<i64> = profiles::table
-                .select(diesel::dsl::max(profiles::id))
-                .first(conn)?;
-            conn.batch_execute("DROP TRIGGER profiles_name_search_insert")?;
-            // The rows go in with their folded names (the trigger that would compute them is
-            // set aside), rather than being written a second time to add them.
-            let mut inserted = 0;
-            for row in rows {
-                inserted += diesel::insert_into(profiles::table)
-                    .values((
-                        row,
-                        profiles::first_key.eq(fold(row.first_name)),
-                        profiles::last_key.eq(fold(row.last_name)),
-                    ))
-                    .on_conflict_do_nothing()
-                    .execute(conn)?;
-            }
-            diesel::sql_query(
-                "INSERT INTO profiles_name_search (rowid, first_key, last_key) \
-                 SELECT id, first_key, last_key FROM profiles WHERE id > ?",
-            )
-            .bind::<BigInt, _>(last_id.unwrap_or(0))
-            .execute(conn)?;
-            conn.batch_execute(&trigger)?;
+            let inserted = conn.insert_rows(rows)?;
             enter_change_context(conn, None)?;
             Ok(inserted)
         })

@@ -9,28 +9,10 @@ use anyhow::Context;
 use crate::domain::{PageRequest, Profile, Towards, escape_for_terminal};
 use crate::repository::Repository;
 
+use super::Format;
+
 /// Rows read per page.
 const PAGE: i64 = 1_000;
-
-/// The formats export writes (and import will read).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Csv,
-    Json,
-    Jsonl,
-}
-
-impl Format {
-    /// From a file's extension: `.csv`, `.json`, `.jsonl` / `.ndjson`.
-    pub fn of_path(path: &Path) -> Option<Format> {
-        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
-            "csv" => Some(Format::Csv),
-            "json" => Some(Format::Json),
-            "jsonl" | "ndjson" => Some(Format::Jsonl),
-            _ => None,
-        }
-    }
-}
 
 /// Writes every row `view` selects, in its order, to `out`; returns how many. Text that reaches a
 /// terminal is escaped; a file gets the values as stored.

@@ -1,0 +1,283 @@
+//! `cargo bench --bench import`: bulk import in the real binary, against the floor.
+//!
+//! For each backend (`BENCH_BACKENDS=sqlite,postgres,mysql` picks; all by default) it writes a
+//! CSV of `BENCH_ROWS` (default 1,000,000) new profiles with distinct names, then times
+//! `profile-console import` into an empty database (all created), the same file again (all
+//! fetched), and `profile-console seed` of as many rows, and reads each process's peak resident
+//! memory. The floor, measured in the same run on another empty database: the same rows by a bare
+//! loader (diesel multi-row INSERT … skipping taken names, 5,000 rows a transaction, the same
+//! schema and triggers), which reports no per-row outcome. `BENCH_JSON=FILE` also writes the
+//! results as JSON.
+//!
+//! Targets (issue 11): SQLite ≥ 100,000 new rows/s and ≥ 200,000 fetched rows/s, PostgreSQL
+//! ≥ 50,000 new rows/s, peak memory < 100 MB, `seed` of 1,000,000 rows < 10 s on SQLite.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::TestDb;
+use diesel::prelude::*;
+use profile_console::db::DatabaseTarget;
+use profile_console::repository::schema::profiles;
+use profile_console::repository::{AnyConnection, DemoProfiles, establish};
+
+#[derive(Clone, Debug, serde::Serialize)]
+struct Result {
+    backend: &'static str,
+    run: &'static str,
+    rows: u64,
+    seconds: f64,
+    rows_per_sec: f64,
+    peak_rss_mb: Option<f64>,
+    target_rows_per_sec: Option<f64>,
+    meets_target: Option<bool>,
+}
+
+fn wanted(backend: &str) -> bool {
+    std::env::var("BENCH_BACKENDS")
+        .map(|list| list.split(',').any(|name| name.trim() == backend))
+        .unwrap_or(true)
+}
+
+fn main() {
+    let rows: usize = std::env::var("BENCH_ROWS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let file = dir.path().join("profiles.csv");
+    let names = write_csv(&file, rows);
+    println!("{} rows in {}", names.len(), file.display());
+
+    let mut results = Vec::new();
+    type Fresh = fn() -> Option<TestDb>;
+    let backends: [(&'static str, Fresh, f64, Option<f64>); 3] = [
+        (
+            "sqlite",
+            || Some(TestDb::sqlite()),
+            100_000.0,
+            Some(200_000.0),
+        ),
+        ("postgres", TestDb::postgres, 50_000.0, None),
+        ("mysql", TestDb::mysql, 50_000.0, None),
+    ];
+    for (backend, fresh, new_target, fetched_target) in backends {
+        if !wanted(backend) {
+            continue;
+        }
+        let Some(db) = fresh() else { continue };
+        let new = run_binary(&db, &["import", file.to_str().expect("UTF-8 path")]);
+        results.push(result(
+            backend,
+            "import, all new",
+            rows,
+            new,
+            Some(new_target),
+        ));
+        let again = run_binary(&db, &["import", file.to_str().expect("UTF-8 path")]);
+        results.push(result(
+            backend,
+            "import again, all fetched",
+            rows,
+            again,
+            fetched_target,
+        ));
+        drop(db);
+
+        let Some(floor_db) = fresh() else { continue };
+        let floor = bare_loader(&floor_db.target, &file);
+        results.push(result(
+            backend,
+            "floor: bare multi-row insert",
+            rows,
+            (floor, None),
+            None,
+        ));
+        drop(floor_db);
+
+        let Some(seed_db) = fresh() else { continue };
+        let seeded = run_binary(&seed_db, &["seed", "--count", &rows.to_string()]);
+        let seed_target = (backend == "sqlite").then(|| rows as f64 / 10.0);
+        results.push(result(backend, "seed", rows, seeded, seed_target));
+    }
+
+    println!(
+        "\n{:<9} {:<30} {:>10} {:>8} {:>12} {:>9}  target",
+        "backend", "run", "rows", "s", "rows/s", "peak MB"
+    );
+    for r in &results {
+        println!(
+            "{:<9} {:<30} {:>10} {:>8.2} {:>12.0} {:>9}  {}",
+            r.backend,
+            r.run,
+            r.rows,
+            r.seconds,
+            r.rows_per_sec,
+            r.peak_rss_mb
+                .map_or("-".to_owned(), |mb| format!("{mb:.0}")),
+            match (r.target_rows_per_sec, r.meets_target) {
+                (Some(target), Some(true)) => format!("≥ {target:.0} rows/s: met"),
+                (Some(target), _) => format!("≥ {target:.0} rows/s: MISSED"),
+                _ => String::new(),
+            }
+        );
+    }
+    if let Ok(path) = std::env::var("BENCH_JSON") {
+        std::fs::write(&path, serde_json::to_string_pretty(&results).expect("JSON"))
+            .expect("write BENCH_JSON");
+    }
+}
+
+fn result(
+    backend: &'static str,
+    run: &'static str,
+    rows: usize,
+    (elapsed, rss): (Duration, Option<f64>),
+    target: Option<f64>,
+) -> Result {
+    let rows_per_sec = rows as f64 / elapsed.as_secs_f64();
+    Result {
+        backend,
+        run,
+        rows: rows as u64,
+        seconds: elapsed.as_secs_f64(),
+        rows_per_sec,
+        peak_rss_mb: rss,
+        target_rows_per_sec: target,
+        meets_target: target
+            .map(|target| rows_per_sec >= target && rss.is_none_or(|mb| mb < 100.0)),
+    }
+}
+
+/// `rows` demo profiles with distinct names, as CSV.
+fn write_csv(path: &Path, rows: usize) -> Vec<(String, String)> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("create the CSV"));
+    writeln!(out, "first_name,last_name,gender,age").expect("write");
+    let mut seen = HashSet::with_capacity(rows);
+    let mut names = Vec::with_capacity(rows);
+    for profile in DemoProfiles::new(rand::rng()) {
+        if names.len() == rows {
+            break;
+        }
+        // The demo names run out before a million: number the extra ones.
+        let mut last = profile.last_name.clone();
+        let mut n = 1;
+        while !seen.insert((profile.first_name.clone(), last.clone())) {
+            n += 1;
+            last = format!("{}-{n}", profile.last_name);
+            if last.chars().count() > 30 {
+                last = format!(
+                    "{}{n}",
+                    &profile.last_name[..profile.last_name.len().min(20)]
+                );
+            }
+        }
+        let mut csv = csv::Writer::from_writer(Vec::new());
+        csv.write_record([
+            profile.first_name.as_str(),
+            last.as_str(),
+            profile.gender.as_str(),
+            &profile.age.to_string(),
+        ])
+        .expect("CSV");
+        out.write_all(&csv.into_inner().expect("CSV"))
+            .expect("write");
+        names.push((profile.first_name, last));
+    }
+    out.flush().expect("flush");
+    names
+}
+
+/// Runs the binary on `db`; returns the wall time and the process's peak resident memory.
+fn run_binary(db: &TestDb, args: &[&str]) -> (Duration, Option<f64>) {
+    let started = Instant::now();
+    let child = Command::new(env!("CARGO_BIN_EXE_profile-console"))
+        .arg("--database-url")
+        .arg(db.url())
+        .args(args)
+        .env_remove("RUST_BACKTRACE")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn profile-console");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waiting for our own child, with valid pointers.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let elapsed = started.elapsed();
+    assert_eq!(waited, pid, "wait4");
+    let mut output = String::new();
+    if let Some(mut stdout) = child.stdout {
+        let _ = std::io::Read::read_to_string(&mut stdout, &mut output);
+    }
+    println!("{}: {}", args.join(" "), output.trim());
+    // ru_maxrss is in kilobytes on Linux.
+    (elapsed, Some(usage.ru_maxrss as f64 / 1024.0))
+}
+
+/// The floor: the file's rows by diesel multi-row inserts that skip taken names, 5,000 a
+/// transaction, without per-row outcomes.
+fn bare_loader(target: &DatabaseTarget, file: &Path) -> Duration {
+    // The schema first (the binary's own migrations).
+    drop(profile_console::repository::Repository::open(target.clone()).expect("open"));
+    let mut conn = establish(target).expect("connect");
+    let mut reader = csv::Reader::from_path(file).expect("read the CSV");
+    let rows: Vec<(String, String, String, i32)> = reader
+        .deserialize()
+        .map(|row| row.expect("a row"))
+        .collect();
+    let now = profile_console::domain::now_utc();
+    let started = Instant::now();
+    for chunk in rows.chunks(5_000) {
+        let values: Vec<_> = chunk
+            .iter()
+            .map(|(first, last, gender, age)| {
+                (
+                    profiles::first_name.eq(first),
+                    profiles::last_name.eq(last),
+                    profiles::gender.eq(gender),
+                    profiles::age.eq(*age),
+                    profiles::created_at.eq(now),
+                    profiles::updated_at.eq(now),
+                )
+            })
+            .collect();
+        match &mut conn {
+            AnyConnection::Sqlite(c) => c.immediate_transaction(|c| {
+                for row in &values {
+                    diesel::insert_into(profiles::table)
+                        .values(row.clone())
+                        .on_conflict_do_nothing()
+                        .execute(c)?;
+                }
+                diesel::QueryResult::Ok(())
+            }),
+            AnyConnection::Postgres(c) => c.transaction(|c| {
+                for part in values.chunks(1_000) {
+                    diesel::insert_into(profiles::table)
+                        .values(part.to_vec())
+                        .on_conflict_do_nothing()
+                        .execute(c)?;
+                }
+                diesel::QueryResult::Ok(())
+            }),
+            AnyConnection::Mysql(c) => c.transaction(|c| {
+                for part in values.chunks(1_000) {
+                    diesel::insert_or_ignore_into(profiles::table)
+                        .values(part.to_vec())
+                        .execute(c)?;
+                }
+                diesel::QueryResult::Ok(())
+            }),
+        }
+        .expect("insert");
+    }
+    started.elapsed()
+}

@@ -1,0 +1,330 @@
+//! Bulk get_or_create / update_or_create: a batch of requests run as if one after another, in
+//! order, through the operations of `operations.rs` (`docs/semantics.md`, "Bulk import").
+//!
+//! A batch whose lookups all name a profile by `(first_name, last_name)` (the usual import) goes
+//! set-based: one statement reads every row the batch names (locked, for update_or_create), the
+//! batch is played through in memory in file order, then one insert writes the new rows and each
+//! update is written by id. If another writer creates one of the batch's names meanwhile, the
+//! insert comes up short and the whole batch is tried again (it then finds that row), so the
+//! outcomes are those of running the rows one by one. Any other batch runs row by row through the
+//! operations themselves, inside the batch's transaction.
+
+use std::collections::HashMap;
+
+use crate::domain::{
+    GetOrCreate, Lookup, Outcome, Profile, ProfileValues, UpdateOrCreate, now_utc,
+};
+use crate::error::Error;
+
+use super::backends::Engine;
+use super::journal::ChangeContext;
+use super::operations::{
+    changed_values, changes_to, describe_new, get_or_create_in, update_or_create_in,
+    values_to_create,
+};
+use super::retry::with_retries;
+use super::rows::NewProfileRow;
+use super::store::Store;
+
+/// One row of an import: the operation and its validated input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BulkRequest {
+    GetOrCreate(GetOrCreate),
+    UpdateOrCreate(UpdateOrCreate),
+}
+
+impl BulkRequest {
+    pub fn lookup(&self) -> &Lookup {
+        match self {
+            BulkRequest::GetOrCreate(request) => &request.lookup,
+            BulkRequest::UpdateOrCreate(request) => &request.lookup,
+        }
+    }
+
+    /// What a created row takes beyond the lookup.
+    fn create_values(&self) -> &ProfileValues {
+        match self {
+            BulkRequest::GetOrCreate(request) => &request.defaults,
+            BulkRequest::UpdateOrCreate(request) => request.create_values(),
+        }
+    }
+
+    /// Whether the set-based path can run it: a lookup by name (no id), and no name among the
+    /// values it writes (so no row of the batch renames another's).
+    fn by_name(&self) -> Option<(&str, &str)> {
+        let lookup = self.lookup();
+        let writes_no_name =
+            |values: &ProfileValues| values.first_name.is_none() && values.last_name.is_none();
+        let plain = match self {
+            BulkRequest::GetOrCreate(request) => writes_no_name(&request.defaults),
+            BulkRequest::UpdateOrCreate(request) => {
+                writes_no_name(&request.defaults) && writes_no_name(request.create_values())
+            }
+        };
+        match (&lookup.values.first_name, &lookup.values.last_name) {
+            (Some(first), Some(last)) if plain && lookup.id.is_none() => Some((first, last)),
+            _ => None,
+        }
+    }
+}
+
+/// What one row did: the profile and the outcome, or why it was rejected.
+pub type RowResult = Result<(Profile, Outcome), Error>;
+
+/// Runs `requests` in order inside the caller's write transaction. A row the contract refuses
+/// (invalid, several matches, a name conflict) gets its error and the others go on; any other
+/// failure ends the batch, and the caller rolls it back.
+pub(crate) fn run_batch<S: Store>(
+    tx: &mut S,
+    requests: &[BulkRequest],
+) -> Result<Vec<RowResult>, Error> {
+    if requests.iter().all(|request| request.by_name().is_some()) {
+        return run_by_name(tx, requests);
+    }
+    requests
+        .iter()
+        .map(|request| {
+            let done = match request {
+                BulkRequest::GetOrCreate(request) => get_or_create_in(tx, request),
+                BulkRequest::UpdateOrCreate(request) => update_or_create_in(tx, request),
+            };
+            match done {
+                Err(err) if !err.is_row_rejection() => Err(err),
+                done => Ok(done),
+            }
+        })
+        .collect()
+}
+
+/// A name's row as the batch has it so far.
+struct Slot {
+    profile: Profile,
+    /// Created by this batch (its id is known once the insert has run).
+    new: bool,
+}
+
+/// A row's result before the new rows' ids are known.
+enum Played {
+    Done(Profile, Outcome),
+    Conflict { attempt: String, existing: Profile },
+    Rejected(Error),
+}
+
+fn run_by_name<S: Store>(tx: &mut S, requests: &[BulkRequest]) -> Result<Vec<RowResult>, Error> {
+    let names: Vec<(&str, &str)> = {
+        let mut seen = HashMap::with_capacity(requests.len());
+        requests
+            .iter()
+            .filter_map(BulkRequest::by_name)
+            .filter(|name| seen.insert(*name, ()).is_none())
+            .collect()
+    };
+    let lock = requests
+        .iter()
+        .any(|request| matches!(request, BulkRequest::UpdateOrCreate(_)));
+    let mut rows: HashMap<(String, String), Slot> = tx
+        .find_names(&names, lock)?
+        .into_iter()
+        .map(|profile| {
+            let name = (profile.first_name.clone(), profile.last_name.clone());
+            (
+                name,
+                Slot {
+                    profile,
+                    new: false,
+                },
+            )
+        })
+        .collect();
+
+    let now = now_utc();
+    let mut created: Vec<Profile> = Vec::new();
+    let mut updates: Vec<((String, String), ProfileValues)> = Vec::new();
+    let mut played = Vec::with_capacity(requests.len());
+    for request in requests {
+        let lookup = request.lookup();
+        let Some((first, last)) = request.by_name() else {
+            unreachable!("run_by_name runs only requests by name")
+        };
+        let name = (first.to_owned(), last.to_owned());
+        let slot = rows.get_mut(&name);
+        if let Some(slot) = slot.as_ref().filter(|slot| matches(lookup, &slot.profile)) {
+            let BulkRequest::UpdateOrCreate(update) = request else {
+                played.push(Played::Done(slot.profile.clone(), Outcome::Fetched));
+                continue;
+            };
+            let changes = changes_to(&slot.profile, &update.defaults);
+            if changes.is_empty() {
+                played.push(Played::Done(slot.profile.clone(), Outcome::Unchanged));
+                continue;
+            }
+            let changed = changed_values(&changes, &update.defaults);
+            let Some(slot) = rows.get_mut(&name) else {
+                unreachable!("the slot was just found")
+            };
+            apply(&mut slot.profile, &changed, now);
+            played.push(Played::Done(
+                slot.profile.clone(),
+                Outcome::Updated(changes),
+            ));
+            updates.push((name, changed));
+            continue;
+        }
+        // Not found: create from the lookup and the create values, as the operation would.
+        let values = match values_to_create(lookup, request.create_values()) {
+            Ok(values) => values,
+            Err(err) => {
+                played.push(Played::Rejected(err));
+                continue;
+            }
+        };
+        if let Some(slot) = slot {
+            // The name is taken by a row the lookup does not match.
+            played.push(Played::Conflict {
+                attempt: format!("creating {}", describe_new(&values)),
+                existing: slot.profile.clone(),
+            });
+            continue;
+        }
+        let profile = Profile {
+            id: 0,
+            first_name: name.0.clone(),
+            last_name: name.1.clone(),
+            gender: values.gender.clone().unwrap_or_default(),
+            age: values.age.unwrap_or_default(),
+            created_at: now,
+            updated_at: now,
+        };
+        created.push(profile.clone());
+        played.push(Played::Done(profile.clone(), Outcome::Created));
+        rows.insert(name, Slot { profile, new: true });
+    }
+
+    // The new rows, then the updates in file order (some of them update a new row).
+    let mut ids: HashMap<(String, String), i64> = HashMap::new();
+    if !created.is_empty() {
+        let new_rows: Vec<NewProfileRow<'_>> = created.iter().map(NewProfileRow::from).collect();
+        if tx.insert_rows(&new_rows)? != new_rows.len() {
+            // Another writer created one of these names since the read: start the batch over.
+            return Err(Error::RaceLost);
+        }
+        let new_names: Vec<(&str, &str)> = created
+            .iter()
+            .map(|row| (row.first_name.as_str(), row.last_name.as_str()))
+            .collect();
+        for row in tx.find_names(&new_names, false)? {
+            ids.insert((row.first_name, row.last_name), row.id);
+        }
+    }
+    let id_of = |profile: &Profile| {
+        if profile.id != 0 {
+            return profile.id;
+        }
+        let name = (profile.first_name.clone(), profile.last_name.clone());
+        ids.get(&name).copied().unwrap_or_default()
+    };
+    for (name, changed) in &updates {
+        let Some(slot) = rows.get(name) else { continue };
+        let id = if slot.new {
+            id_of(&slot.profile)
+        } else {
+            slot.profile.id
+        };
+        tx.update(id, changed, now)?;
+    }
+    Ok(played
+        .into_iter()
+        .map(|played| match played {
+            Played::Done(mut profile, outcome) => {
+                profile.id = id_of(&profile);
+                Ok((profile, outcome))
+            }
+            Played::Conflict {
+                attempt,
+                mut existing,
+            } => {
+                existing.id = id_of(&existing);
+                Err(Error::Conflict {
+                    attempt,
+                    existing: Box::new(existing),
+                })
+            }
+            Played::Rejected(err) => Err(err),
+        })
+        .collect())
+}
+
+/// Whether every field of `lookup` holds on `profile`.
+fn matches(lookup: &Lookup, profile: &Profile) -> bool {
+    lookup.fields().all(|field| {
+        lookup
+            .get(field)
+            .is_some_and(|value| value == profile.value(field))
+    })
+}
+
+/// `profile` after an update that writes `changed` at `at`.
+fn apply(profile: &mut Profile, changed: &ProfileValues, at: chrono::NaiveDateTime) {
+    if let Some(gender) = &changed.gender {
+        profile.gender.clone_from(gender);
+    }
+    if let Some(age) = changed.age {
+        profile.age = age;
+    }
+    profile.updated_at = at;
+}
+
+/// Where an import's rows come from and its outcomes go ([`super::Repository::import`]).
+pub trait ImportFeed {
+    /// The next batch of requests, in file order; `None` at the end, or to stop early (the
+    /// feed keeps its own reason: an interruption, an unreadable file).
+    fn next_batch(&mut self) -> Option<Vec<BulkRequest>>;
+    /// The outcomes of the batch just run, one per request, in order. With
+    /// [`ImportCommit::EachBatch`] they are committed; with [`ImportCommit::AtEnd`] they are
+    /// the outcomes the one transaction will have, if it commits.
+    fn outcomes(&mut self, outcomes: Vec<RowResult>);
+    /// With [`ImportCommit::AtEnd`], asked once the feed is done: commit (`true`) or roll
+    /// everything back.
+    fn commit_at_end(&self) -> bool;
+}
+
+/// How an import's writes commit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportCommit {
+    /// Each batch in its own transaction: what is reported done is stored, and an interrupted
+    /// import keeps the batches before.
+    EachBatch,
+    /// The whole import in one transaction, committed at the end if the feed says so (a dry run
+    /// never does; all-or-nothing does when no row was rejected). Other writers wait on the
+    /// rows it has touched (on SQLite, on the whole database) until it ends.
+    AtEnd,
+}
+
+/// [`ImportCommit::AtEnd`]: every batch inside one write transaction, each in a savepoint that a
+/// lost race rolls back and tries again; at the end, commit or roll back as the feed says.
+/// (No faults are injected here: a failed commit could not be tried again without reading the
+/// input again.)
+pub(crate) fn run_in_one_transaction<E: Engine>(
+    conn: &mut E,
+    feed: &mut dyn ImportFeed,
+    ctx: &ChangeContext,
+) -> Result<bool, Error> {
+    let done = conn.write_transaction(ctx, |tx| {
+        while let Some(batch) = feed.next_batch() {
+            let outcomes = with_retries(|| {
+                tx.transaction::<_, Error, _>(|savepoint| run_batch(savepoint, &batch))
+            })?;
+            feed.outcomes(outcomes);
+        }
+        if feed.commit_at_end() {
+            Ok(())
+        } else {
+            Err(Error::RolledBack)
+        }
+    });
+    match done {
+        Ok(()) => Ok(true),
+        Err(Error::RolledBack) => Ok(false),
+        Err(err) => Err(err),
+    }
+}

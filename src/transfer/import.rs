@@ -1,0 +1,834 @@
+//! Import: every record of a file run through get_or_create or update_or_create, in file order,
+//! with an outcome for each (`docs/semantics.md`, "Bulk import"). The repository runs the
+//! batches ([`Repository::import`]); this side reads and validates the records, and hands each
+//! row's outcome to a report, a rejects file, counters and whoever watches.
+
+use std::collections::HashSet;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::domain::{Field, GetOrCreate, Outcome, Profile, UpdateOrCreate};
+use crate::error::Error;
+use crate::repository::{BulkRequest, ImportCommit, ImportFeed, Repository, RowResult};
+
+use super::Format;
+use super::read::{Raw, ReadError, Record, Records, Values};
+
+/// Rows per batch (one transaction each, unless the import is all-or-nothing or a dry run).
+pub const DEFAULT_BATCH_ROWS: usize = 5_000;
+
+/// Which operation each row runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mode {
+    /// Fetch the row the lookup finds, or create it (the other columns are defaults).
+    #[default]
+    GetOrCreate,
+    /// Update the row the lookup finds with the other columns, or create it.
+    UpdateOrCreate,
+}
+
+/// What an import does, besides its input.
+#[derive(Clone, Debug)]
+pub struct ImportOptions {
+    pub format: Format,
+    pub mode: Mode,
+    /// The lookup columns (`first_name`, `last_name` unless told otherwise).
+    pub lookup: Vec<String>,
+    /// update_or_create: the columns used only to create (`None`: the defaults create too).
+    pub create_default_columns: Option<Vec<String>>,
+    /// Report the outcomes, write nothing.
+    pub dry_run: bool,
+    /// Write nothing if any row is rejected.
+    pub all_or_nothing: bool,
+    pub batch_rows: usize,
+    /// Where an interrupted import notes how far it got, so the next run of the same command
+    /// goes on from there (`None`: stdin, or a dry run).
+    pub checkpoint: Option<Checkpoint>,
+}
+
+impl ImportOptions {
+    pub fn new(format: Format) -> Self {
+        ImportOptions {
+            format,
+            mode: Mode::GetOrCreate,
+            lookup: vec!["first_name".to_owned(), "last_name".to_owned()],
+            create_default_columns: None,
+            dry_run: false,
+            all_or_nothing: false,
+            batch_rows: DEFAULT_BATCH_ROWS,
+            checkpoint: None,
+        }
+    }
+
+    fn commit(&self) -> ImportCommit {
+        if self.dry_run || self.all_or_nothing {
+            ImportCommit::AtEnd
+        } else {
+            ImportCommit::EachBatch
+        }
+    }
+}
+
+/// The counts of an import, and how it ended.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImportSummary {
+    pub rows: u64,
+    pub created: u64,
+    pub fetched: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub rejected: u64,
+    /// Rows an earlier, interrupted run of the same import had done: looked up, not written
+    /// again (reported as fetched or unchanged).
+    pub resumed: u64,
+    /// Whether the writes were stored (false for a dry run, or an all-or-nothing import with a
+    /// rejected row, or one in a single transaction that was interrupted).
+    pub committed: bool,
+    /// Stopped early by an interruption: the rows after `rows` were not read.
+    pub interrupted: bool,
+    /// The line of the last row done.
+    pub last_line: u64,
+    #[serde(serialize_with = "seconds")]
+    pub elapsed: Duration,
+}
+
+fn seconds<S: serde::Serializer>(elapsed: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_f64((elapsed.as_secs_f64() * 1000.0).round() / 1000.0)
+}
+
+impl ImportSummary {
+    /// `1,000 rows in 0.8 s: 600 created, 300 fetched, 100 rejected`.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        for (count, word) in [
+            (self.created, "created"),
+            (self.fetched, "fetched"),
+            (self.updated, "updated"),
+            (self.unchanged, "unchanged"),
+            (self.rejected, "rejected"),
+        ] {
+            if count > 0 {
+                parts.push(format!("{} {word}", thousands(count)));
+            }
+        }
+        if parts.is_empty() {
+            parts.push("nothing to do".to_owned());
+        }
+        let rows = if self.rows == 1 { "row" } else { "rows" };
+        format!(
+            "{} {rows} in {:.1} s: {}",
+            thousands(self.rows),
+            self.elapsed.as_secs_f64(),
+            parts.join(", ")
+        )
+    }
+}
+
+/// `1234567` as `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (at, c) in digits.chars().enumerate() {
+        if at > 0 && (digits.len() - at).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// One row's outcome, as the report and the watchers see it.
+#[derive(Debug)]
+pub struct RowReport<'a> {
+    pub line: u64,
+    pub result: &'a Result<(Profile, Outcome), String>,
+    pub raw: &'a Raw,
+}
+
+/// What went wrong with an import as a whole.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The options, the header or the file's structure: nothing (more) can be read.
+    #[error("{0}")]
+    Input(String),
+    /// The database failed; the batches reported done before it are stored (unless the
+    /// import ran in one transaction).
+    #[error(transparent)]
+    Database(#[from] Error),
+    /// The report or the rejects file could not be written.
+    #[error("{0}")]
+    Output(String),
+}
+
+impl ImportError {
+    /// 2 for bad input or options, 1 for anything else.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ImportError::Input(_) => 2,
+            ImportError::Database(err) if err.is_invalid_input() => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// Counts the bytes read through it, for a progress bar.
+pub struct CountingReader<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: Read> CountingReader<R> {
+    pub fn new(inner: R, read: Arc<AtomicU64>) -> Self {
+        CountingReader { inner, read }
+    }
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Which columns play which part.
+#[derive(Clone, Debug)]
+struct Columns {
+    lookup: Vec<Field>,
+    create_only: Option<Vec<Field>>,
+}
+
+/// Columns an import reads but does not write: the database sets them.
+pub const SET_BY_THE_DATABASE: [&str; 3] = ["id", "created_at", "updated_at"];
+
+impl Columns {
+    fn plan(options: &ImportOptions) -> Result<Columns, String> {
+        let field = |name: &str, what: &str| -> Result<Field, String> {
+            name.trim().parse::<Field>().map_err(|_| {
+                format!(
+                    "{what} names {:?}, which is not a column (id, first_name, last_name, gender, age)",
+                    name.trim()
+                )
+            })
+        };
+        let lookup = options
+            .lookup
+            .iter()
+            .map(|name| field(name, "--lookup"))
+            .collect::<Result<Vec<Field>, String>>()?;
+        if lookup.is_empty() {
+            return Err("--lookup needs at least one column".to_owned());
+        }
+        let create_only = match &options.create_default_columns {
+            None => None,
+            Some(_) if options.mode == Mode::GetOrCreate => {
+                return Err(
+                    "--create-default-columns is for --mode update-or-create (get_or_create \
+                     creates with the defaults)"
+                        .to_owned(),
+                );
+            }
+            Some(names) => Some(
+                names
+                    .iter()
+                    .map(|name| {
+                        let column = field(name, "--create-default-columns")?;
+                        if column == Field::Id || lookup.contains(&column) {
+                            return Err(format!(
+                                "--create-default-columns names {column}, which is {}",
+                                if column == Field::Id {
+                                    "set by the database"
+                                } else {
+                                    "a lookup column"
+                                }
+                            ));
+                        }
+                        Ok(column)
+                    })
+                    .collect::<Result<Vec<Field>, String>>()?,
+            ),
+        };
+        Ok(Columns {
+            lookup,
+            create_only,
+        })
+    }
+
+    /// A CSV header must name known columns, each once, the lookup columns among them.
+    fn check_header(&self, header: &[String]) -> Result<(), String> {
+        let mut seen = HashSet::new();
+        for name in header {
+            if !is_known(name) {
+                return Err(format!(
+                    "the header names {name:?}, which is not a column: expected first_name, \
+                     last_name, gender and age (id, created_at and updated_at are read and \
+                     left to the database)"
+                ));
+            }
+            if !seen.insert(name.as_str()) {
+                return Err(format!("the header names {name} twice"));
+            }
+        }
+        let missing: Vec<&str> = self
+            .lookup
+            .iter()
+            .map(|field| field.name())
+            .filter(|name| !seen.contains(name))
+            .collect();
+        if !missing.is_empty() {
+            return Err(format!(
+                "the header has no {} column, which the lookup needs (--lookup)",
+                missing.join(" or ")
+            ));
+        }
+        Ok(())
+    }
+
+    /// One record's request, validated by the rules every path uses.
+    fn request(&self, mode: Mode, values: &Values) -> Result<BulkRequest, String> {
+        let mut lookup = Vec::new();
+        let mut defaults = Vec::new();
+        let mut create = Vec::new();
+        for (name, value) in values {
+            if !is_known(name) {
+                return Err(format!("{name:?} is not a column"));
+            }
+            let Ok(field) = name.parse::<Field>() else {
+                continue; // created_at / updated_at
+            };
+            let value = value.as_deref().unwrap_or_default();
+            if self.lookup.contains(&field) {
+                if value.is_empty() {
+                    return Err(format!("{name} is empty, and it is a lookup column"));
+                }
+                lookup.push((name.as_str(), value));
+            } else if field == Field::Id || value.is_empty() {
+                // The database sets ids; an empty field gives no value.
+            } else if self
+                .create_only
+                .as_ref()
+                .is_some_and(|columns| columns.contains(&field))
+            {
+                create.push((name.as_str(), value));
+            } else {
+                defaults.push((name.as_str(), value));
+            }
+        }
+        if let Some(missing) = self
+            .lookup
+            .iter()
+            .find(|field| !lookup.iter().any(|(name, _)| *name == field.name()))
+        {
+            return Err(format!("has no {missing}, and it is a lookup column"));
+        }
+        let request = match mode {
+            Mode::GetOrCreate => {
+                GetOrCreate::parse(&lookup, &defaults).map(BulkRequest::GetOrCreate)
+            }
+            Mode::UpdateOrCreate => UpdateOrCreate::parse(
+                &lookup,
+                &defaults,
+                self.create_only.as_ref().map(|_| create.as_slice()),
+            )
+            .map(BulkRequest::UpdateOrCreate),
+        };
+        request.map_err(|invalid| invalid.to_string())
+    }
+}
+
+fn is_known(name: &str) -> bool {
+    name.parse::<Field>().is_ok() || SET_BY_THE_DATABASE.contains(&name)
+}
+
+/// Hears one row's outcome.
+pub type OnRow<'a> = Box<dyn FnMut(&RowReport<'_>) + 'a>;
+/// Hears the running summary.
+pub type OnBatch<'a> = Box<dyn FnMut(&ImportSummary) + 'a>;
+
+/// Where the outcomes go as they come: any of a report, a rejects file and a watcher.
+#[derive(Default)]
+pub struct Sinks<'a> {
+    pub report: Option<ReportWriter>,
+    pub rejects: Option<RejectsWriter>,
+    /// Hears every row's outcome (the console badges rows with it; the CLI lists rejections).
+    pub on_row: Option<OnRow<'a>>,
+    /// Hears the running summary after each batch.
+    pub on_batch: Option<OnBatch<'a>>,
+}
+
+/// Runs the import of `input`. Returns the summary, and the error that ended it early if one
+/// did (the summary then says how far it got). `stop` interrupts it after the current batch.
+pub fn import(
+    repo: &mut Repository,
+    input: Box<dyn Read>,
+    options: &ImportOptions,
+    mut sinks: Sinks<'_>,
+    stop: &AtomicBool,
+) -> (ImportSummary, Option<ImportError>) {
+    let started = Instant::now();
+    let fail = |err: ImportError| {
+        let summary = ImportSummary {
+            elapsed: started.elapsed(),
+            ..ImportSummary::default()
+        };
+        (summary, Some(err))
+    };
+    let columns = match Columns::plan(options) {
+        Ok(columns) => columns,
+        Err(problem) => return fail(ImportError::Input(problem)),
+    };
+    let records = match Records::open(input, options.format) {
+        Ok(records) => records,
+        Err(err) => return fail(ImportError::Input(err.to_string())),
+    };
+    if let Some(header) = records.header()
+        && let Err(problem) = columns.check_header(header)
+    {
+        return fail(ImportError::Input(format!("line 1: {problem}")));
+    }
+    if let (Some(rejects), Some(header)) = (&mut sinks.rejects, records.header_raw())
+        && let Err(err) = rejects.header(header)
+    {
+        return fail(err);
+    }
+    let resume_before = match &options.checkpoint {
+        Some(checkpoint) if !options.dry_run && !options.all_or_nothing => checkpoint.load(),
+        _ => 0,
+    };
+    let mut feed = Feed {
+        records,
+        columns,
+        options,
+        stop,
+        sinks,
+        batch: Vec::new(),
+        read: 0,
+        resume_before,
+        summary: ImportSummary::default(),
+        failure: None,
+        started,
+    };
+    let committed = repo.import(&mut feed, options.commit());
+    let mut summary = feed.summary;
+    summary.elapsed = started.elapsed();
+    let mut failure = feed.failure;
+    match committed {
+        Ok(committed) => summary.committed = committed,
+        Err(err) => {
+            summary.committed = options.commit() == ImportCommit::EachBatch;
+            failure = failure.or(Some(ImportError::Database(err)));
+        }
+    }
+    for finish in [
+        feed.sinks.report.as_mut().map(ReportWriter::finish),
+        feed.sinks.rejects.as_mut().map(RejectsWriter::finish),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if let Err(err) = finish {
+            failure = failure.or(Some(err));
+        }
+    }
+    if let Some(checkpoint) = &options.checkpoint
+        && summary.committed
+        && failure.is_none()
+        && !summary.interrupted
+    {
+        checkpoint.clear();
+    }
+    (summary, failure)
+}
+
+/// A row of the batch being run.
+struct Pending {
+    line: u64,
+    raw: Raw,
+    /// Validated, or why not.
+    request: Result<(), String>,
+    /// Done by an earlier, interrupted run: only looked up now.
+    resumed: Option<Mode>,
+}
+
+struct Feed<'o, 's> {
+    records: Records,
+    columns: Columns,
+    options: &'o ImportOptions,
+    stop: &'o AtomicBool,
+    sinks: Sinks<'s>,
+    batch: Vec<Pending>,
+    /// Records read so far.
+    read: u64,
+    resume_before: u64,
+    summary: ImportSummary,
+    failure: Option<ImportError>,
+    started: Instant,
+}
+
+impl ImportFeed for Feed<'_, '_> {
+    fn next_batch(&mut self) -> Option<Vec<BulkRequest>> {
+        if self.failure.is_some() {
+            return None;
+        }
+        if self.stop.load(Ordering::Relaxed) {
+            self.summary.interrupted = true;
+            return None;
+        }
+        self.batch.clear();
+        let mut requests = Vec::with_capacity(self.options.batch_rows);
+        while self.batch.len() < self.options.batch_rows {
+            let record: Record = match self.records.next_record() {
+                Ok(Some(record)) => record,
+                Ok(None) => break,
+                Err(err) => {
+                    self.failure = Some(read_failure(err));
+                    break;
+                }
+            };
+            self.read += 1;
+            let resumed = (self.read <= self.resume_before).then_some(self.options.mode);
+            let request = record
+                .values
+                .and_then(|values| self.columns.request(self.options.mode, &values))
+                .map(|request| match (request, resumed) {
+                    // Done before: look it up, write nothing (update_or_create's row already
+                    // holds what this one sets, unless a later row changed it again).
+                    (BulkRequest::UpdateOrCreate(update), Some(_)) => {
+                        BulkRequest::GetOrCreate(GetOrCreate {
+                            defaults: update.create_values().clone(),
+                            lookup: update.lookup,
+                        })
+                    }
+                    (request, _) => request,
+                });
+            self.batch.push(Pending {
+                line: record.line,
+                raw: record.raw,
+                request: request.map(|request| requests.push(request)),
+                resumed,
+            });
+        }
+        if self.batch.is_empty() {
+            return None;
+        }
+        Some(requests)
+    }
+
+    fn outcomes(&mut self, outcomes: Vec<RowResult>) {
+        let mut outcomes = outcomes.into_iter();
+        for pending in &self.batch {
+            let result: Result<(Profile, Outcome), String> = match &pending.request {
+                Err(reason) => Err(reason.clone()),
+                Ok(()) => match outcomes.next() {
+                    Some(Ok((profile, outcome))) => Ok((profile, outcome)),
+                    Some(Err(err)) => Err(err.to_string()),
+                    None => Err("no outcome (an internal error)".to_owned()),
+                },
+            };
+            let result = match (result, pending.resumed) {
+                (Ok((profile, Outcome::Fetched)), Some(Mode::UpdateOrCreate)) => {
+                    Ok((profile, Outcome::Unchanged))
+                }
+                (result, _) => result,
+            };
+            let summary = &mut self.summary;
+            summary.rows += 1;
+            summary.last_line = pending.line;
+            if pending.resumed.is_some() {
+                summary.resumed += 1;
+            }
+            match &result {
+                Ok((_, Outcome::Created)) => summary.created += 1,
+                Ok((_, Outcome::Fetched)) => summary.fetched += 1,
+                Ok((_, Outcome::Updated(_))) => summary.updated += 1,
+                Ok((_, Outcome::Unchanged)) => summary.unchanged += 1,
+                Err(_) => summary.rejected += 1,
+            }
+            let report = RowReport {
+                line: pending.line,
+                result: &result,
+                raw: &pending.raw,
+            };
+            let written = [
+                self.sinks
+                    .report
+                    .as_mut()
+                    .map(|report_writer| report_writer.row(&report)),
+                match (&mut self.sinks.rejects, &result) {
+                    (Some(rejects), Err(_)) => Some(rejects.row(&pending.raw)),
+                    _ => None,
+                },
+            ];
+            for written in written.into_iter().flatten() {
+                if let Err(err) = written {
+                    self.failure.get_or_insert(err);
+                }
+            }
+            if let Some(on_row) = &mut self.sinks.on_row {
+                on_row(&report);
+            }
+        }
+        self.summary.elapsed = self.started.elapsed();
+        if let Some(checkpoint) = &self.options.checkpoint
+            && self.options.commit() == ImportCommit::EachBatch
+        {
+            checkpoint.save(self.read);
+        }
+        if let Some(on_batch) = &mut self.sinks.on_batch {
+            on_batch(&self.summary);
+        }
+    }
+
+    fn commit_at_end(&self) -> bool {
+        let refused = self.options.all_or_nothing && self.summary.rejected > 0;
+        let stopped = self.summary.interrupted || self.failure.is_some();
+        !(self.options.dry_run || refused || stopped)
+    }
+}
+
+fn read_failure(err: ReadError) -> ImportError {
+    ImportError::Input(err.to_string())
+}
+
+/// The outcome of every row: CSV (`line,outcome,id,details`) or, for a `.json` / `.jsonl`
+/// path, JSON Lines.
+pub struct ReportWriter {
+    out: ReportOut,
+    path: PathBuf,
+}
+
+enum ReportOut {
+    Csv(Box<csv::Writer<Box<dyn Write>>>),
+    Lines(Box<dyn Write>),
+}
+
+impl ReportWriter {
+    pub fn create(path: &Path) -> Result<Self, ImportError> {
+        let file = create(path)?;
+        let out = match Format::of_path(path) {
+            Some(Format::Json | Format::Jsonl) => ReportOut::Lines(file),
+            _ => {
+                let mut csv = csv::Writer::from_writer(file);
+                csv.write_record(["line", "outcome", "id", "details"])
+                    .map_err(|err| output_error(path, &err))?;
+                ReportOut::Csv(Box::new(csv))
+            }
+        };
+        Ok(ReportWriter {
+            out,
+            path: path.to_owned(),
+        })
+    }
+
+    fn row(&mut self, row: &RowReport<'_>) -> Result<(), ImportError> {
+        let (outcome, id, details) = match row.result {
+            Ok((profile, outcome)) => (
+                outcome.name(),
+                Some(profile.id),
+                outcome
+                    .changes()
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            Err(reason) => ("rejected", None, reason.clone()),
+        };
+        let written = match &mut self.out {
+            ReportOut::Csv(csv) => csv
+                .write_record([
+                    row.line.to_string(),
+                    outcome.to_owned(),
+                    id.map(|id| id.to_string()).unwrap_or_default(),
+                    details,
+                ])
+                .map_err(|err| err.to_string()),
+            ReportOut::Lines(out) => {
+                let entry = ReportEntry {
+                    line: row.line,
+                    outcome,
+                    id,
+                    changes: row
+                        .result
+                        .as_ref()
+                        .map(|(_, outcome)| outcome.changes())
+                        .unwrap_or_default(),
+                    reason: row.result.as_ref().err(),
+                };
+                serde_json::to_string(&entry)
+                    .map_err(|err| err.to_string())
+                    .and_then(|entry| writeln!(out, "{entry}").map_err(|err| err.to_string()))
+            }
+        };
+        written.map_err(|err| output_error(&self.path, &err))
+    }
+
+    fn finish(&mut self) -> Result<(), ImportError> {
+        let flushed = match &mut self.out {
+            ReportOut::Csv(csv) => csv.flush(),
+            ReportOut::Lines(out) => out.flush(),
+        };
+        flushed.map_err(|err| output_error(&self.path, &err))
+    }
+}
+
+/// One line of a JSON Lines report.
+#[derive(serde::Serialize)]
+struct ReportEntry<'a> {
+    line: u64,
+    outcome: &'a str,
+    id: Option<i64>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    changes: &'a [crate::domain::Change],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a String>,
+}
+
+/// The rejected rows as they were read, in the input's format, to be fixed and imported again.
+pub struct RejectsWriter {
+    out: RejectsOut,
+    path: PathBuf,
+}
+
+enum RejectsOut {
+    Csv(Box<csv::Writer<Box<dyn Write>>>),
+    Lines(Box<dyn Write>),
+    Array { out: Box<dyn Write>, first: bool },
+}
+
+impl RejectsWriter {
+    pub fn create(path: &Path, format: Format) -> Result<Self, ImportError> {
+        let file = create(path)?;
+        let out = match format {
+            // A short or long row is written back as it was.
+            Format::Csv => RejectsOut::Csv(Box::new(
+                csv::WriterBuilder::new().flexible(true).from_writer(file),
+            )),
+            Format::Jsonl => RejectsOut::Lines(file),
+            Format::Json => RejectsOut::Array {
+                out: file,
+                first: true,
+            },
+        };
+        Ok(RejectsWriter {
+            out,
+            path: path.to_owned(),
+        })
+    }
+
+    fn header(&mut self, header: &csv::ByteRecord) -> Result<(), ImportError> {
+        if let RejectsOut::Csv(csv) = &mut self.out {
+            csv.write_byte_record(header)
+                .map_err(|err| output_error(&self.path, &err))?;
+        }
+        Ok(())
+    }
+
+    fn row(&mut self, raw: &Raw) -> Result<(), ImportError> {
+        let written = match (&mut self.out, raw) {
+            (RejectsOut::Csv(csv), Raw::Csv(record)) => {
+                csv.write_byte_record(record).map_err(|err| err.to_string())
+            }
+            (RejectsOut::Lines(out), Raw::Json(text)) => {
+                writeln!(out, "{text}").map_err(|err| err.to_string())
+            }
+            (RejectsOut::Array { out, first }, Raw::Json(text)) => {
+                let separator = if *first { "[\n" } else { ",\n" };
+                *first = false;
+                write!(out, "{separator}{text}").map_err(|err| err.to_string())
+            }
+            _ => Ok(()),
+        };
+        written.map_err(|err| output_error(&self.path, &err))
+    }
+
+    fn finish(&mut self) -> Result<(), ImportError> {
+        let flushed = match &mut self.out {
+            RejectsOut::Csv(csv) => csv.flush(),
+            RejectsOut::Lines(out) => out.flush(),
+            RejectsOut::Array { out, first } => {
+                let end = if *first { "[]\n" } else { "\n]\n" };
+                out.write_all(end.as_bytes()).and_then(|()| out.flush())
+            }
+        };
+        flushed.map_err(|err| output_error(&self.path, &err))
+    }
+}
+
+fn create(path: &Path) -> Result<Box<dyn Write>, ImportError> {
+    std::fs::File::create(path)
+        .map(|file| Box::new(std::io::BufWriter::new(file)) as Box<dyn Write>)
+        .map_err(|err| ImportError::Output(format!("cannot write {}: {err}", path.display())))
+}
+
+fn output_error(path: &Path, err: &dyn std::fmt::Display) -> ImportError {
+    ImportError::Output(format!("cannot write {}: {err}", path.display()))
+}
+
+/// Where an import notes how many records it has done, so that running the same import again
+/// (same file, unchanged; same database, mode and columns) goes on from there: the rows done
+/// are looked up, not written again. Kept in the user's data directory, removed when the import
+/// completes.
+#[derive(Clone, Debug)]
+pub struct Checkpoint {
+    path: PathBuf,
+}
+
+impl Checkpoint {
+    /// The checkpoint of importing `file` with `identity` (what else makes two imports the
+    /// same: database, mode, columns). `None` when `file` is not a regular file or there is no
+    /// data directory.
+    pub fn for_file(file: &Path, identity: &str) -> Option<Checkpoint> {
+        let metadata = std::fs::metadata(file)
+            .ok()
+            .filter(std::fs::Metadata::is_file)?;
+        let canonical = std::fs::canonicalize(file).ok()?;
+        let modified = metadata
+            .modified()
+            .ok()
+            .and_then(|at| at.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |since| since.as_nanos());
+        let key = format!(
+            "{}\u{1f}{}\u{1f}{modified}\u{1f}{identity}",
+            canonical.display(),
+            metadata.len()
+        );
+        let dir = dirs::data_dir()?.join("profile-console").join("imports");
+        Some(Checkpoint {
+            path: dir.join(format!("{:016x}", fnv1a(key.as_bytes()))),
+        })
+    }
+
+    /// The records an earlier run did (0: none).
+    pub fn load(&self) -> u64 {
+        std::fs::read_to_string(&self.path)
+            .ok()
+            .and_then(|text| text.trim().parse().ok())
+            .unwrap_or(0)
+    }
+
+    fn save(&self, records: u64) {
+        // Best effort: without it, a re-run does the rows again (get_or_create fetches them).
+        if let Some(dir) = self.path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let temporary = self.path.with_extension("tmp");
+        if std::fs::write(&temporary, records.to_string()).is_ok() {
+            let _ = std::fs::rename(&temporary, &self.path);
+        }
+    }
+
+    fn clear(&self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// FNV-1a, 64 bits: a stable name for a checkpoint file.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}

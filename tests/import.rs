@@ -1,0 +1,906 @@
+//! `profile-console import`: every row's outcome exactly as the operation run row by row, every
+//! format, bad input, dry runs, all-or-nothing, interruption and resumption, the round trip with
+//! export, and a race with other writers, on every backend.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::AtomicBool;
+
+use common::{TestDb, goc, uoc};
+use profile_console::domain::Outcome;
+use profile_console::repository::Repository;
+use profile_console::transfer::Format;
+use profile_console::transfer::import::{ImportOptions, Mode, Sinks, import};
+
+fn console(data_home: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_profile-console"));
+    command
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("DATABASE_URL")
+        .env("XDG_DATA_HOME", data_home);
+    command
+}
+
+/// A scratch directory for the files of one test (and its checkpoints).
+struct Files {
+    dir: tempfile::TempDir,
+}
+
+impl Files {
+    fn new() -> Files {
+        Files {
+            dir: tempfile::tempdir().expect("temporary directory"),
+        }
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).expect("write the input");
+        path
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.path(name)).expect("read the output")
+    }
+
+    fn run(&self, db: &TestDb, args: &[&str]) -> Output {
+        console(self.dir.path())
+            .arg("--database-url")
+            .arg(db.url())
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()
+            .expect("run profile-console")
+    }
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn count(db: &TestDb, table: &str) -> i64 {
+    db.values(&format!(
+        "SELECT CAST(COUNT(*) AS CHAR(20)) AS value FROM {table}"
+    ))[0]
+        .trim()
+        .parse()
+        .expect("a count")
+}
+
+/// `line,outcome,id,details` rows of a CSV report, without the header.
+fn report_rows(text: &str) -> Vec<Vec<String>> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    reader
+        .records()
+        .map(|record| {
+            record
+                .expect("a report row")
+                .iter()
+                .map(str::to_owned)
+                .collect()
+        })
+        .collect()
+}
+
+fn profiles(db: &TestDb) -> Vec<String> {
+    db.values(
+        "SELECT CONCAT(first_name, '|', last_name, '|', gender, '|', age) AS value \
+         FROM profiles ORDER BY id",
+    )
+}
+
+const PEOPLE: &str = "first_name,last_name,gender,age
+Argo,Saha,M,10
+Bea,Lind,F,30
+Argo,Saha,F,11
+Old,Timer,M,70
+";
+
+fn get_or_create_outcomes_row_by_row(db: &TestDb) {
+    let files = Files::new();
+    let mut repo = db.repo();
+    let (old, _) = repo
+        .get_or_create(&goc(
+            &[("first_name", "Old"), ("last_name", "Timer")],
+            &[("gender", "F"), ("age", "60")],
+        ))
+        .unwrap();
+    files.write("people.csv", PEOPLE);
+    let out = files.run(db, &["import", "people.csv", "--report", "report.csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("4 rows in") && stdout(&out).contains("2 created, 2 fetched"),
+        "{}",
+        stdout(&out)
+    );
+    let rows = report_rows(&files.read("report.csv"));
+    let outcomes: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|row| (row[0].as_str(), row[1].as_str()))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("2", "created"),
+            ("3", "created"),
+            ("4", "fetched"),
+            ("5", "fetched")
+        ]
+    );
+    // The in-file duplicate is the row the first one created; the existing row kept its values.
+    assert_eq!(rows[0][2], rows[2][2]);
+    assert_eq!(rows[3][2], old.id.to_string());
+    assert_eq!(
+        profiles(db),
+        ["Old|Timer|F|60", "Argo|Saha|M|10", "Bea|Lind|F|30"]
+    );
+    // Every write is journaled, as an import.
+    assert_eq!(
+        db.values("SELECT source AS value FROM profile_changes ORDER BY id"),
+        ["cli", "import", "import"]
+    );
+    // Again: everything is fetched, nothing written.
+    let again = files.run(db, &["import", "people.csv"]);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert!(stdout(&again).contains("4 fetched"), "{}", stdout(&again));
+    assert_eq!(count(db, "profile_changes"), 3);
+}
+
+fn update_or_create_reports_each_change(db: &TestDb) {
+    let files = Files::new();
+    files.write("people.csv", PEOPLE);
+    let out = files.run(
+        db,
+        &[
+            "import",
+            "people.csv",
+            "--mode",
+            "update-or-create",
+            "--report",
+            "report.jsonl",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = files
+        .read("report.jsonl")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("JSON"))
+        .collect();
+    let outcomes: Vec<&str> = lines
+        .iter()
+        .map(|line| line["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["created", "created", "updated", "created"]);
+    assert_eq!(
+        lines[2]["changes"],
+        serde_json::json!([
+            {"field": "gender", "old": "M", "new": "F"},
+            {"field": "age", "old": 10, "new": 11}
+        ])
+    );
+    assert_eq!(
+        profiles(db),
+        ["Argo|Saha|F|11", "Bea|Lind|F|30", "Old|Timer|M|70"]
+    );
+    // The journal holds the create and the update, in that order, as run one by one.
+    assert_eq!(
+        db.values(
+            "SELECT action AS value FROM profile_changes WHERE new_first_name = 'Argo' ORDER BY id"
+        ),
+        ["created", "updated"]
+    );
+
+    // Create-only columns: a found row gets only the defaults.
+    files.write(
+        "ages.csv",
+        "first_name,last_name,gender,age\nBea,Lind,M,31\nNew,Comer,X,5\n",
+    );
+    let out = files.run(
+        db,
+        &[
+            "import",
+            "ages.csv",
+            "--mode",
+            "update-or-create",
+            "--create-default-columns",
+            "gender",
+            "--report",
+            "r.csv",
+        ],
+    );
+    // New Comer cannot be created: create-defaults replace the defaults, so age has no value.
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let rows = report_rows(&files.read("r.csv"));
+    assert_eq!(
+        (rows[0][1].as_str(), rows[0][3].as_str()),
+        ("updated", "age 30 → 31")
+    );
+    assert_eq!(rows[1][1], "rejected");
+    assert!(rows[1][3].contains("age"), "{:?}", rows[1]);
+    assert!(profiles(db).contains(&"Bea|Lind|F|31".to_owned()));
+}
+
+fn invalid_rows_are_rejected_alone_and_can_be_fixed(db: &TestDb) {
+    let files = Files::new();
+    db.repo()
+        .get_or_create(&goc(
+            &[("first_name", "Taken"), ("last_name", "Name")],
+            &[("gender", "M"), ("age", "40")],
+        ))
+        .unwrap();
+    let input = "first_name,last_name,gender,age\n\
+        Good,One,F,20\n\
+        ,Nofirst,F,20\n\
+        Bad,Age,F,abc\n\
+        Too,Old,F,151\n\
+        Long,Gender,FF,20\n\
+        Ctrl,\"A\u{7}B\",M,20\n\
+        Bidi,\"X\u{202e}Y\",M,20\n\
+        No,Values,,\n\
+        Short,Row\n\
+        \"   \",Blank,M,3\n\
+        Good,Two,M,21\n";
+    files.write("in.csv", input);
+    let out = files.run(
+        db,
+        &[
+            "import",
+            "in.csv",
+            "--report",
+            "report.csv",
+            "--rejects",
+            "rejects.csv",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("2 created") && stdout(&out).contains("9 rejected"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains("line 4: rejected: age"),
+        "{}",
+        stderr(&out)
+    );
+    let rows = report_rows(&files.read("report.csv"));
+    assert_eq!(rows.len(), 11);
+    let rejected: Vec<&str> = rows
+        .iter()
+        .filter(|row| row[1] == "rejected")
+        .map(|row| row[0].as_str())
+        .collect();
+    assert_eq!(rejected, ["3", "4", "5", "6", "7", "8", "9", "10", "11"]);
+    assert!(
+        rows.iter()
+            .filter(|row| row[1] == "rejected")
+            .all(|row| !row[3].is_empty() && row[2].is_empty())
+    );
+    assert_eq!(count(db, "profiles"), 3);
+    // The rejects file is the rejected rows, as CSV with the header: fixed, it imports.
+    let rejects = files.read("rejects.csv");
+    assert!(
+        rejects.starts_with("first_name,last_name,gender,age\n"),
+        "{rejects}"
+    );
+    assert_eq!(
+        csv::Reader::from_reader(rejects.as_bytes())
+            .records()
+            .count(),
+        9
+    );
+    let fixed = "first_name,last_name,gender,age\nBad,Age,F,33\n";
+    files.write("fixed.csv", fixed);
+    assert_eq!(
+        files.run(db, &["import", "fixed.csv"]).status.code(),
+        Some(0)
+    );
+
+    // A name taken by a row the lookup does not match; a lookup matching several rows.
+    files.write(
+        "lookups.csv",
+        "first_name,last_name,gender,age\nTaken,Name,F,40\n",
+    );
+    let out = files.run(
+        db,
+        &[
+            "import",
+            "lookups.csv",
+            "--lookup",
+            "first_name,last_name,gender",
+            "--report",
+            "r.csv",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(4));
+    let rows = report_rows(&files.read("r.csv"));
+    assert!(
+        rows[0][3].contains("conflicts with #1 Taken Name"),
+        "{:?}",
+        rows[0]
+    );
+    files.write("several.csv", "gender,age\nF,20\n");
+    db.repo()
+        .get_or_create(&goc(
+            &[("first_name", "Twin"), ("last_name", "A")],
+            &[("gender", "F"), ("age", "20")],
+        ))
+        .unwrap();
+    let out = files.run(
+        db,
+        &[
+            "import",
+            "several.csv",
+            "--lookup",
+            "gender,age",
+            "--report",
+            "r2.csv",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let rows = report_rows(&files.read("r2.csv"));
+    assert!(rows[0][3].contains("2 profiles match"), "{:?}", rows[0]);
+}
+
+fn bad_files_and_options_write_nothing(db: &TestDb) {
+    let files = Files::new();
+    for (name, text, says) in [
+        (
+            "unknown.csv",
+            "first_name,last_name,colour\nA,B,red\n",
+            "\"colour\", which is not a column",
+        ),
+        (
+            "twice.csv",
+            "first_name,last_name,age,age\nA,B,1,2\n",
+            "age twice",
+        ),
+        ("nolast.csv", "first_name,age\nA,1\n", "no last_name column"),
+        ("empty.csv", "", "no header row"),
+        (
+            "broken.json",
+            "[{\"first_name\": \"A\"",
+            "ends inside an element",
+        ),
+        ("notarray.json", "{\"first_name\": \"A\"}", "one array"),
+    ] {
+        files.write(name, text);
+        let out = files.run(db, &["import", name]);
+        assert_eq!(out.status.code(), Some(2), "{name}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{name}: {}", stderr(&out));
+        assert_eq!(stderr(&out).lines().count(), 1, "{name}: {}", stderr(&out));
+    }
+    files.write("ok.csv", PEOPLE);
+    for args in [
+        &["import", "missing.csv"][..],
+        &["import", "ok.txt"],
+        &["import", "ok.csv", "--lookup", "colour"],
+        &["import", "ok.csv", "--create-default-columns", "age"],
+        &[
+            "import",
+            "ok.csv",
+            "--mode",
+            "update-or-create",
+            "--create-default-columns",
+            "first_name",
+        ],
+        &["import", "ok.csv", "--mode", "sideways"],
+    ] {
+        let out = files.run(db, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    }
+    assert_eq!(count(db, "profiles"), 0);
+}
+
+fn every_format_and_line_ending(db: &TestDb) {
+    let files = Files::new();
+    files.write(
+        "bom.csv",
+        "\u{feff}first_name,last_name,gender,age\r\n\"Ann, Jr\",\"Lee \"\"Li\"\"\",F,40\n\"Line\nBreak\",X,M,1\r\nBo,Ek,M,9\r\n",
+    );
+    files.write(
+        "people.json",
+        "\u{feff}[\n  {\"first_name\": \"Cy\", \"last_name\": \"Do\", \"gender\": \"M\", \"age\": 5},\r\n  {\"first_name\": \"Ann, Jr\", \"last_name\": \"Lee \\\"Li\\\"\", \"gender\": \"F\", \"age\": \"40\"},\n  {\"first_name\": \"Ed\", \"age\": 1}\n]\n",
+    );
+    files.write(
+        "people.jsonl",
+        "{\"first_name\": \"Di\", \"last_name\": \"Fo\", \"gender\": \"F\", \"age\": 7}\r\n\n{\"first_name\": \"Bo\", \"last_name\": \"Ek\", \"gender\": null, \"id\": 99}\nnot json\n",
+    );
+    let out = files.run(
+        db,
+        &[
+            "import",
+            "bom.csv",
+            "--report",
+            "bom-report.csv",
+            "--rejects",
+            "bom-rejects.csv",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    // The name with a line break is refused (a control character), and the line numbers count
+    // the line inside its quotes.
+    let lines: Vec<(String, String)> = report_rows(&files.read("bom-report.csv"))
+        .into_iter()
+        .map(|row| (row[0].clone(), row[1].clone()))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("2".into(), "created".into()),
+            ("3".into(), "rejected".into()),
+            ("5".into(), "created".into())
+        ]
+    );
+    assert_eq!(
+        files.read("bom-rejects.csv"),
+        "first_name,last_name,gender,age\n\"Line\nBreak\",X,M,1\n"
+    );
+    let out = files.run(db, &["import", "people.json", "--rejects", "bad.json"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("1 created, 1 fetched, 1 rejected"),
+        "{}",
+        stdout(&out)
+    );
+    let bad: serde_json::Value =
+        serde_json::from_str(&files.read("bad.json")).expect("a JSON array");
+    assert_eq!(bad, serde_json::json!([{"first_name": "Ed", "age": 1}]));
+    let out = files.run(
+        db,
+        &[
+            "import",
+            "people.jsonl",
+            "--rejects",
+            "bad.jsonl",
+            "--report",
+            "r.csv",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert_eq!(files.read("bad.jsonl"), "not json\n");
+    let lines: Vec<String> = report_rows(&files.read("r.csv"))
+        .into_iter()
+        .map(|row| row[0].clone())
+        .collect();
+    assert_eq!(lines, ["1", "3", "4"]);
+    // From standard input, the format given.
+    let mut child = console(files.dir.path())
+        .args([
+            "--database-url",
+            &db.url(),
+            "import",
+            "-",
+            "--format",
+            "jsonl",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::io::Write::write_all(
+        child.stdin.as_mut().expect("stdin"),
+        b"{\"first_name\": \"Pi\", \"last_name\": \"Pe\", \"gender\": \"X\", \"age\": 3}\n",
+    )
+    .expect("write stdin");
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(
+        profiles(db),
+        [
+            "Ann, Jr|Lee \"Li\"|F|40",
+            "Bo|Ek|M|9",
+            "Cy|Do|M|5",
+            "Di|Fo|F|7",
+            "Pi|Pe|X|3"
+        ]
+    );
+}
+
+fn dry_run_and_all_or_nothing_write_nothing(db: &TestDb) {
+    let files = Files::new();
+    files.write("people.csv", PEOPLE);
+    let dry = files.run(
+        db,
+        &[
+            "import",
+            "people.csv",
+            "--mode",
+            "update-or-create",
+            "--dry-run",
+            "--report",
+            "dry.csv",
+        ],
+    );
+    assert_eq!(dry.status.code(), Some(0), "{}", stderr(&dry));
+    assert!(
+        stdout(&dry).starts_with("dry run, nothing written"),
+        "{}",
+        stdout(&dry)
+    );
+    assert_eq!(
+        (count(db, "profiles"), count(db, "profile_changes")),
+        (0, 0)
+    );
+    let real = files.run(
+        db,
+        &[
+            "import",
+            "people.csv",
+            "--mode",
+            "update-or-create",
+            "--report",
+            "real.csv",
+        ],
+    );
+    assert_eq!(real.status.code(), Some(0));
+    let outcomes = |name: &str| -> Vec<String> {
+        report_rows(&files.read(name))
+            .into_iter()
+            .map(|row| format!("{} {} {}", row[0], row[1], row[3]))
+            .collect()
+    };
+    assert_eq!(outcomes("dry.csv"), outcomes("real.csv"));
+
+    files.write(
+        "mixed.csv",
+        "first_name,last_name,gender,age\nNew,One,F,1\nBad,Row,F,-1\n",
+    );
+    let out = files.run(db, &["import", "mixed.csv", "--all-or-nothing"]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(
+        stdout(&out).starts_with("nothing written"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(count(db, "profiles"), 3);
+    files.write(
+        "clean.csv",
+        "first_name,last_name,gender,age\nNew,One,F,1\n",
+    );
+    let out = files.run(db, &["import", "clean.csv", "--all-or-nothing"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(count(db, "profiles"), 4);
+}
+
+fn interrupted_import_resumes_without_writing_twice(db: &TestDb) {
+    let files = Files::new();
+    let rows = 4_000;
+    let mut text = String::from("first_name,last_name,gender,age\n");
+    for n in 0..rows {
+        text.push_str(&format!("Name{n},Resume,F,{}\n", n % 100));
+    }
+    files.write("big.csv", &text);
+    let args = [
+        "--database-url",
+        &db.url(),
+        "import",
+        "big.csv",
+        "--mode",
+        "update-or-create",
+        "--batch-size",
+        "1",
+    ];
+    // The database exists (migrated) before the import starts.
+    let mut repo = db.repo();
+    let mut child = console(files.dir.path())
+        .args(args)
+        .current_dir(files.dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let started = std::time::Instant::now();
+    while repo.count(&Default::default()).unwrap_or(0) < 20 {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("the import ended ({status}) before it was interrupted");
+        }
+        assert!(started.elapsed().as_secs() < 60, "the import never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // SAFETY: sending a signal to our own child process.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let out = child.wait_with_output().expect("wait");
+    let done = count(db, "profiles");
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(done < rows, "the import finished before the interruption");
+    assert!(
+        stdout(&out).contains("interrupted after line"),
+        "{}",
+        stdout(&out)
+    );
+
+    let again = console(files.dir.path())
+        .args(args)
+        .current_dir(files.dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert!(
+        stdout(&again).contains(&format!("{} unchanged", thousands(done))),
+        "{done} done before: {}",
+        stdout(&again)
+    );
+    assert_eq!(count(db, "profiles"), rows);
+    // Each row written once: one journal entry each.
+    assert_eq!(count(db, "profile_changes"), rows);
+    // A third run finds everything done: the checkpoint was cleared.
+    let third = console(files.dir.path())
+        .args(args)
+        .current_dir(files.dir.path())
+        .output()
+        .expect("run");
+    assert!(
+        stdout(&third).contains(&format!("{} unchanged", thousands(rows))),
+        "{}",
+        stdout(&third)
+    );
+}
+
+fn thousands(n: i64) -> String {
+    profile_console::transfer::import::thousands(n.unsigned_abs())
+}
+
+fn export_then_import_reproduces_every_row(db: &TestDb) {
+    let files = Files::new();
+    let mut repo = db.repo();
+    repo.seed(500, |_| {}).unwrap();
+    for format in ["csv", "json", "jsonl"] {
+        let name = format!("all.{format}");
+        let out = files.run(db, &["export", &name]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let copy = match db.target {
+            profile_console::db::DatabaseTarget::Sqlite(_) => TestDb::sqlite(),
+            profile_console::db::DatabaseTarget::Postgres(_) => TestDb::postgres().expect("server"),
+            profile_console::db::DatabaseTarget::Mysql(_) => TestDb::mysql().expect("server"),
+        };
+        let out = files.run(&copy, &["import", &name]);
+        assert_eq!(out.status.code(), Some(0), "{format}: {}", stderr(&out));
+        assert!(stdout(&out).contains("500 created"), "{}", stdout(&out));
+        let sorted = |db: &TestDb| {
+            let mut rows = profiles(db);
+            rows.sort();
+            rows
+        };
+        assert_eq!(sorted(&copy), sorted(db), "{format}");
+    }
+}
+
+/// The import's outcomes are those of running each row through the repository one by one, for
+/// lookups by name (the set-based path) and others (row by row), at any batch size.
+fn batches_give_the_outcomes_of_one_row_at_a_time(db: &TestDb) {
+    let names = ["Ana", "Bo", "Cy"];
+    let mut rows = Vec::new();
+    for n in 0..60u32 {
+        let first = names[(n * 7 % 3) as usize];
+        let last = names[(n * 5 % 3) as usize];
+        let gender = ["F", "M", "X", ""][(n % 4) as usize];
+        let age = if n % 9 == 0 {
+            String::from("x")
+        } else {
+            (n % 5).to_string()
+        };
+        rows.push([first.to_owned(), last.to_owned(), gender.to_owned(), age]);
+    }
+    for (mode, lookup) in [
+        (Mode::GetOrCreate, "first_name,last_name"),
+        (Mode::UpdateOrCreate, "first_name,last_name"),
+        (Mode::GetOrCreate, "first_name,last_name,gender"),
+        (Mode::UpdateOrCreate, "first_name"),
+        (Mode::GetOrCreate, "gender,age"),
+    ] {
+        let fresh = || match db.target {
+            profile_console::db::DatabaseTarget::Sqlite(_) => TestDb::sqlite(),
+            profile_console::db::DatabaseTarget::Postgres(_) => TestDb::postgres().expect("server"),
+            profile_console::db::DatabaseTarget::Mysql(_) => TestDb::mysql().expect("server"),
+        };
+        let one_by_one = fresh();
+        let mut repo = one_by_one.repo();
+        let lookup_columns: Vec<&str> = lookup.split(',').collect();
+        let expected: Vec<String> = rows
+            .iter()
+            .map(|row| {
+                if let Some(empty) = ["first_name", "last_name", "gender", "age"]
+                    .into_iter()
+                    .zip(row.iter())
+                    .find(|(column, value)| value.is_empty() && lookup_columns.contains(column))
+                {
+                    return format!("rejected: {} is empty, and it is a lookup column", empty.0);
+                }
+                let pairs: Vec<(&str, &str)> = ["first_name", "last_name", "gender", "age"]
+                    .into_iter()
+                    .zip(row.iter().map(String::as_str))
+                    .filter(|(_, value)| !value.is_empty())
+                    .collect();
+                let (lookup, defaults): (Vec<_>, Vec<_>) = pairs
+                    .into_iter()
+                    .partition(|(column, _)| lookup_columns.contains(column));
+                let done = match mode {
+                    Mode::GetOrCreate => {
+                        profile_console::domain::GetOrCreate::parse(&lookup, &defaults)
+                            .map_err(profile_console::Error::from)
+                            .and_then(|request| repo.get_or_create(&request))
+                    }
+                    Mode::UpdateOrCreate => {
+                        profile_console::domain::UpdateOrCreate::parse(&lookup, &defaults, None)
+                            .map_err(profile_console::Error::from)
+                            .and_then(|request| repo.update_or_create(&request))
+                    }
+                };
+                describe(done.map_err(|err| err.to_string()))
+            })
+            .collect();
+        for batch_rows in [1, 7, 1000] {
+            let batched = fresh();
+            let mut repo = batched.repo();
+            let mut csv_text = String::from("first_name,last_name,gender,age\n");
+            for row in &rows {
+                csv_text.push_str(&row.join(","));
+                csv_text.push('\n');
+            }
+            let mut options = ImportOptions::new(Format::Csv);
+            options.mode = mode;
+            options.lookup = lookup_columns.iter().map(|c| (*c).to_owned()).collect();
+            options.batch_rows = batch_rows;
+            let mut got = Vec::new();
+            let sinks = Sinks {
+                on_row: Some(Box::new(
+                    |row: &profile_console::transfer::import::RowReport<'_>| {
+                        got.push(describe(row.result.clone()));
+                    },
+                )),
+                ..Sinks::default()
+            };
+            let (_, failure) = import(
+                &mut repo,
+                Box::new(std::io::Cursor::new(csv_text)),
+                &options,
+                sinks,
+                &AtomicBool::new(false),
+            );
+            assert!(failure.is_none(), "{failure:?}");
+            assert_eq!(got, expected, "{mode:?} by {lookup}, {batch_rows} a batch");
+            assert_eq!(
+                profiles(&batched),
+                profiles(&one_by_one),
+                "{mode:?} by {lookup}"
+            );
+        }
+    }
+}
+
+/// An outcome in words, without ids (a failed insert may use up an id on one path and not on
+/// the other).
+fn describe(result: Result<(profile_console::domain::Profile, Outcome), String>) -> String {
+    let text = match result {
+        Ok((profile, outcome)) => format!("{} {}", outcome.name(), outcome.describe(&profile)),
+        Err(reason) => format!("rejected: {reason}"),
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '#' {
+            while chars.peek().is_some_and(char::is_ascii_digit) {
+                chars.next();
+            }
+        }
+    }
+    out
+}
+
+/// An import and other writers on the same names at once: each name is created exactly once,
+/// and every outcome says so truthfully.
+fn import_races_other_writers_safely(db: &TestDb) {
+    let keys = 300;
+    let mut text = String::from("first_name,last_name,gender,age\n");
+    for n in 0..keys {
+        text.push_str(&format!("Racer{n},Import,F,{}\n", n % 90));
+    }
+    let mut others: Vec<Repository> = (0..4).map(|_| db.repo()).collect();
+    let mut importer = db.repo();
+    let created = std::sync::atomic::AtomicUsize::new(0);
+    let barrier = std::sync::Barrier::new(others.len() + 1);
+    std::thread::scope(|scope| {
+        let (created, barrier) = (&created, &barrier);
+        for (thread, repo) in others.iter_mut().enumerate() {
+            scope.spawn(move || {
+                barrier.wait();
+                for step in 0..keys {
+                    let n = (step * 7 + thread * 31) % keys;
+                    let first = format!("Racer{n}");
+                    let request = if thread % 2 == 0 {
+                        let (_, outcome) = repo
+                            .get_or_create(&goc(
+                                &[("first_name", &first), ("last_name", "Import")],
+                                &[("gender", "M"), ("age", "1")],
+                            ))
+                            .expect("get_or_create");
+                        outcome
+                    } else {
+                        let (_, outcome) = repo
+                            .update_or_create(&uoc(
+                                &[("first_name", &first), ("last_name", "Import")],
+                                &[("age", "2")],
+                                Some(&[("gender", "M"), ("age", "2")]),
+                            ))
+                            .expect("update_or_create");
+                        outcome
+                    };
+                    if request == Outcome::Created {
+                        created.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+        scope.spawn(move || {
+            let mut options = ImportOptions::new(Format::Csv);
+            options.mode = Mode::UpdateOrCreate;
+            options.batch_rows = 25;
+            let sinks = Sinks {
+                on_row: Some(Box::new(
+                    |row: &profile_console::transfer::import::RowReport<'_>| match row.result {
+                        Ok((_, Outcome::Created)) => {
+                            created.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                        Ok(_) => {}
+                        Err(reason) => panic!("line {}: {reason}", row.line),
+                    },
+                )),
+                ..Sinks::default()
+            };
+            barrier.wait();
+            let (summary, failure) = import(
+                &mut importer,
+                Box::new(std::io::Cursor::new(text)),
+                &options,
+                sinks,
+                &AtomicBool::new(false),
+            );
+            assert!(failure.is_none(), "{failure:?}");
+            assert_eq!(summary.rows, keys as u64);
+        });
+    });
+    assert_eq!(created.into_inner(), keys, "each name created exactly once");
+    assert_eq!(count(db, "profiles"), keys as i64);
+    let per_name: HashMap<String, usize> = db
+        .values("SELECT first_name AS value FROM profiles")
+        .into_iter()
+        .fold(HashMap::new(), |mut seen, name| {
+            *seen.entry(name).or_default() += 1;
+            seen
+        });
+    assert!(per_name.values().all(|n| *n == 1));
+}
+
+on_every_backend!(
+    get_or_create_outcomes_row_by_row,
+    update_or_create_reports_each_change,
+    invalid_rows_are_rejected_alone_and_can_be_fixed,
+    bad_files_and_options_write_nothing,
+    every_format_and_line_ending,
+    dry_run_and_all_or_nothing_write_nothing,
+    interrupted_import_resumes_without_writing_twice,
+    export_then_import_reproduces_every_row,
+    batches_give_the_outcomes_of_one_row_at_a_time,
+    import_races_other_writers_safely,
+);
