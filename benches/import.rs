@@ -195,6 +195,8 @@ fn write_csv(path: &Path, rows: usize) -> Vec<(String, String)> {
 }
 
 /// Runs the binary on `db`; returns the wall time and the process's peak resident memory.
+// The child is waited for by `wait4`, which also reports its peak memory.
+#[allow(clippy::zombie_processes)]
 fn run_binary(db: &TestDb, args: &[&str]) -> (Duration, Option<f64>) {
     let started = Instant::now();
     let child = Command::new(env!("CARGO_BIN_EXE_profile-console"))
@@ -253,7 +255,7 @@ fn bare_loader(target: &DatabaseTarget, file: &Path) -> Duration {
             AnyConnection::Sqlite(c) => c.immediate_transaction(|c| {
                 for row in &values {
                     diesel::insert_into(profiles::table)
-                        .values(row.clone())
+                        .values(*row)
                         .on_conflict_do_nothing()
                         .execute(c)?;
                 }
