@@ -79,7 +79,7 @@ fn load(app: &mut App, effects: &[Effect], rows: Vec<Profile>) {
                 respond(app, id, Reply::Page(Ok(rows.clone())));
             }
             Job::Count(_) => {
-                respond(app, id, Reply::Count(Ok(rows.len() as i64)));
+                respond(app, id, Reply::Count(Ok((rows.len() as i64, 0))));
             }
             _ => {}
         }
@@ -727,7 +727,7 @@ fn a_big_table_shows_the_servers_estimate_until_the_exact_count_arrives() {
         (app.table.total, app.table.total_is_estimate),
         (Some(1_000_123), true)
     );
-    respond(&mut app, count, Reply::Count(Ok(1_000_000)));
+    respond(&mut app, count, Reply::Count(Ok((1_000_000, 0))));
     assert_eq!(
         (app.table.total, app.table.total_is_estimate),
         (Some(1_000_000), false)
@@ -751,7 +751,7 @@ fn a_small_or_late_estimate_is_not_shown() {
         app.table.total, None,
         "a small table is counted exactly in a moment"
     );
-    respond(&mut app, count, Reply::Count(Ok(7)));
+    respond(&mut app, count, Reply::Count(Ok((7, 0))));
     assert_eq!(app.table.total, Some(7));
 }
 
@@ -933,4 +933,142 @@ fn h_shows_the_rows_history_and_esc_closes_it() {
     assert!(matches!(app.overlay, Overlay::History(_)));
     press(&mut app, KeyCode::Esc);
     assert!(matches!(app.overlay, Overlay::None), "{:?}", app.overlay);
+}
+
+#[test]
+fn x_exports_the_view_and_i_imports_a_file_off_the_ui_thread_and_esc_stops_them() {
+    use profile_console::console::transfer::{TransferEvent, TransferKind};
+    let (mut app, _) = new_app();
+    press(&mut app, KeyCode::Esc); // to the table
+    assert_eq!(app.focus, Focus::Table);
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "saha");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('3')); // sort by last name
+
+    // x: a prompt with a file name ready; Enter starts the export of this view.
+    press(&mut app, KeyCode::Char('x'));
+    let Overlay::Prompt { input, .. } = &app.overlay else {
+        panic!("x opens a prompt, not {:?}", app.overlay)
+    };
+    assert!(input.value().starts_with("profiles-") && input.value().ends_with(".csv"));
+    for _ in 0..40 {
+        press(&mut app, KeyCode::Backspace);
+    }
+    type_text(&mut app, "out.jsonl");
+    let effects = press(&mut app, KeyCode::Enter);
+    let request = effects
+        .iter()
+        .find_map(|effect| match effect {
+            Effect::StartTransfer(request) => Some(request.clone()),
+            _ => None,
+        })
+        .expect("the export starts");
+    assert_eq!(request.kind, TransferKind::Export);
+    assert_eq!(request.path, std::path::PathBuf::from("out.jsonl"));
+    assert_eq!(request.view.filter.search.as_deref(), Some("saha"));
+    assert_eq!(request.view.sort, SortColumn::LastName);
+    assert!(app.transfer.is_some() && app.busy());
+
+    // While it runs the table still answers, a second one is refused, Esc asks it to stop.
+    let effects = press(&mut app, KeyCode::Char('j'));
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::StartTransfer(_)))
+    );
+    press(&mut app, KeyCode::Char('I'));
+    assert!(matches!(app.status, Status::Failed(_)), "{:?}", app.status);
+    app.update(Action::Transfer(TransferEvent::Progress {
+        rows: 1000,
+        fraction: Some(0.5),
+    }));
+    assert_eq!(app.transfer.as_ref().map(|run| run.rows), Some(1000));
+    press(&mut app, KeyCode::Esc);
+    assert!(request.stop.load(std::sync::atomic::Ordering::Relaxed));
+    app.update(Action::Transfer(TransferEvent::Done(Err(
+        "export stopped".into()
+    ))));
+    assert!(app.transfer.is_none());
+    assert!(matches!(&app.status, Status::Failed(text) if text == "export stopped"));
+
+    // I: an empty prompt; the import's end refreshes the table and reports the counts.
+    press(&mut app, KeyCode::Char('I'));
+    type_text(&mut app, "people.csv");
+    let effects = press(&mut app, KeyCode::Enter);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::StartTransfer(r) if r.kind == TransferKind::Import))
+    );
+    let effects = app.update(Action::Transfer(TransferEvent::Done(Ok(
+        "imported people.csv: 2 rows in 0.0 s: 2 created".into(),
+    ))));
+    assert!(!jobs(&effects).is_empty(), "the table is read again");
+    assert!(matches!(&app.status, Status::Info(text) if text.contains("2 created")));
+    assert!(
+        app.log
+            .iter()
+            .any(|entry| entry.title == "import of people.csv")
+    );
+}
+
+/// Another client's burst (an import) that the last count already holds is not counted again as
+/// the watch catches up on it; what comes after the count is.
+#[test]
+fn the_live_count_does_not_count_twice_what_the_count_already_holds() {
+    use profile_console::repository::{ChangeAction, JournalEntry, RowState};
+    let (mut app, effects) = new_app();
+    let count = jobs(&effects)
+        .into_iter()
+        .find(|(_, job)| matches!(job, Job::Count(_)))
+        .map(|(id, _)| id)
+        .expect("a count");
+    let watch = jobs(&effects)
+        .into_iter()
+        .find(|(_, job)| matches!(job, Job::Watch(_)))
+        .map(|(id, _)| id)
+        .expect("the watch starts");
+    respond(&mut app, watch, Reply::Watched(Ok((Vec::new(), 100))));
+    // Counted while entries 101..=130 were committed: the count holds them.
+    respond(&mut app, count, Reply::Count(Ok((530, 130))));
+    let at = NaiveDate::from_ymd_opt(2026, 1, 2)
+        .and_then(|d| d.and_hms_opt(3, 4, 5))
+        .unwrap();
+    let created = |id: i64| JournalEntry {
+        id,
+        at,
+        profile_id: id,
+        action: ChangeAction::Created,
+        old: None,
+        new: Some(RowState {
+            first_name: format!("N{id}"),
+            last_name: "Import".into(),
+            gender: "F".into(),
+            age: 1,
+            created_at: at,
+            updated_at: at,
+        }),
+        source: "import".into(),
+        db_user: None,
+        os_user: None,
+        session: Some("another".into()),
+        reverts: None,
+    };
+    let effects = app.update(Action::Tick(Instant::now() + Duration::from_secs(3)));
+    let watch = jobs(&effects)
+        .into_iter()
+        .find(|(_, job)| matches!(job, Job::Watch(_)))
+        .map(|(id, _)| id)
+        .expect("the watch again");
+    respond(
+        &mut app,
+        watch,
+        Reply::Watched(Ok(((101..=135).map(created).collect(), 135))),
+    );
+    assert_eq!(
+        app.table.total,
+        Some(535),
+        "only 131..=135 are new to the count"
+    );
 }

@@ -82,7 +82,7 @@ fn app_with(rows: Vec<Profile>, width: u16, height: u16) -> App {
     for (id, job) in requests(&effects) {
         match job {
             Job::Page(_) => respond(&mut app, id, Reply::Page(Ok(rows.clone()))),
-            Job::Count(_) => respond(&mut app, id, Reply::Count(Ok(rows.len() as i64))),
+            Job::Count(_) => respond(&mut app, id, Reply::Count(Ok((rows.len() as i64, 0)))),
             _ => vec![],
         };
     }

@@ -13,6 +13,8 @@ use super::worker::Response;
 pub enum UiEvent {
     Terminal(Event),
     Response(Response),
+    /// How an export or import is getting on.
+    Transfer(super::transfer::TransferEvent),
     /// The terminal can no longer be read (it is gone): the console ends.
     InputClosed(String),
     /// SIGTERM: restore the terminal and end.

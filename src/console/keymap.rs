@@ -57,6 +57,12 @@ pub enum Command {
     ShowHistory,
     /// Undo the change selected in the history.
     Revert,
+    /// Write the table's view (search, filter, order) to a file.
+    Export,
+    /// Run a file's rows through get_or_create.
+    Import,
+    /// Stop the export or import running.
+    CancelTransfer,
 }
 
 /// Where a binding applies.
@@ -78,6 +84,8 @@ pub enum Scope {
     Always,
     /// In a profile's history.
     History,
+    /// While an export or import runs (before the other keys).
+    Transfer,
 }
 
 impl Scope {
@@ -89,9 +97,10 @@ impl Scope {
             Scope::Running => "While an operation runs",
             Scope::Popup => "In help, inspect and the log",
             Scope::Confirm => "Asked to confirm",
-            Scope::Prompt => "In a prompt (search, filter, go to id)",
+            Scope::Prompt => "In a prompt (search, filter, go to id, file)",
             Scope::Always => "Always",
             Scope::History => "In a profile's history",
+            Scope::Transfer => "While an export or import runs",
         }
     }
 }
@@ -417,9 +426,23 @@ pub const BINDINGS: &[Binding] = &[
     ),
     bind(
         S::Table,
+        &[ch('x')],
+        C::Export,
+        "export this view to a file",
+        Some("export"),
+    ),
+    bind(
+        S::Table,
         &[ch('I')],
-        C::ToggleInspect,
-        "inspect the database",
+        C::Import,
+        "import a file (get_or_create)",
+        Some("import"),
+    ),
+    bind(
+        S::Transfer,
+        &[plain(K::Esc)],
+        C::CancelTransfer,
+        "stop it (an import keeps what is done)",
         None,
     ),
     bind(S::Table, &[ch('?')], C::ToggleHelp, "help", None),

@@ -18,6 +18,7 @@ pub mod keymap;
 pub mod prediction;
 pub mod table;
 mod terminal;
+pub mod transfer;
 pub mod ui;
 pub mod worker;
 
@@ -47,6 +48,10 @@ pub fn run(target: DatabaseTarget) -> anyhow::Result<()> {
     });
     let (events, inbox) = channel::<UiEvent>();
     let session = crate::repository::new_session();
+    let transfers = Transfers {
+        target: target.clone(),
+        events: events.clone(),
+    };
     let mut worker = Worker::spawn(target, session.clone(), events.clone())
         .context("starting the database worker")?;
     // SIGTERM stops the loop, which restores the terminal; a second one ends the process at once.
@@ -59,6 +64,7 @@ pub fn run(target: DatabaseTarget) -> anyhow::Result<()> {
             event_loop(
                 &mut term,
                 &mut worker,
+                &transfers,
                 &inbox,
                 (database, backend, give_up_after, session),
                 started,
@@ -68,9 +74,16 @@ pub fn run(target: DatabaseTarget) -> anyhow::Result<()> {
     result
 }
 
+/// What starting an export or import needs: the database, and where its news goes.
+struct Transfers {
+    target: DatabaseTarget,
+    events: std::sync::mpsc::Sender<UiEvent>,
+}
+
 fn event_loop(
     term: &mut terminal::Term,
     worker: &mut Worker,
+    transfers: &Transfers,
     inbox: &std::sync::mpsc::Receiver<UiEvent>,
     (database, backend, give_up_after, session): (String, crate::db::Backend, Duration, String),
     started: Instant,
@@ -80,7 +93,7 @@ fn event_loop(
     app.give_up_after = give_up_after;
     app.session = session;
     let mut startup = terminal::StartupLog::from_env(started);
-    if apply(effects, worker) {
+    if apply(effects, worker, transfers) {
         return Ok(());
     }
     loop {
@@ -111,6 +124,7 @@ fn event_loop(
                 UiEvent::Response(response) => {
                     effects.extend(app.update(Action::Response(response)));
                 }
+                UiEvent::Transfer(event) => effects.extend(app.update(Action::Transfer(event))),
                 UiEvent::InputClosed(reason) => {
                     anyhow::bail!("the terminal can no longer be read: {reason}")
                 }
@@ -118,14 +132,14 @@ fn event_loop(
             }
         }
         effects.extend(app.update(Action::Tick(Instant::now())));
-        if apply(effects, worker) {
+        if apply(effects, worker, transfers) {
             return Ok(());
         }
     }
 }
 
 /// Carries out effects; true when the app asked to quit.
-fn apply(effects: Vec<Effect>, worker: &mut Worker) -> bool {
+fn apply(effects: Vec<Effect>, worker: &mut Worker, transfers: &Transfers) -> bool {
     for effect in effects {
         match effect {
             Effect::Send(request) => {
@@ -140,6 +154,9 @@ fn apply(effects: Vec<Effect>, worker: &mut Worker) -> bool {
                 if let Ok(fresh) = worker.replacement() {
                     *worker = fresh;
                 }
+            }
+            Effect::StartTransfer(request) => {
+                transfer::spawn(transfers.target.clone(), *request, transfers.events.clone());
             }
             Effect::Quit => return true,
         }

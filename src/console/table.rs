@@ -48,6 +48,8 @@ pub struct TableView {
     pub total: Option<i64>,
     /// `total` is the server's estimate; the exact count is on its way.
     pub total_is_estimate: bool,
+    /// The newest journal entry the exact count already holds.
+    pub counted_up_to: i64,
     /// Rows visible on screen, as last laid out.
     pub height: usize,
     /// Where the window sits, for the position readout; `None` until known (after a jump to a

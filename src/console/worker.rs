@@ -95,7 +95,9 @@ pub struct Request {
 pub enum Reply {
     Page(Result<Vec<Profile>, Error>),
     Around(Result<AroundRows, Error>),
-    Count(Result<i64, Error>),
+    /// The count, and the newest journal entry when counting began: the count holds every
+    /// change up to it.
+    Count(Result<(i64, i64), Error>),
     Position(Result<i64, Error>),
     Estimate(Result<Option<i64>, Error>),
     Preview(Result<PreviewMatch, Error>),
@@ -271,7 +273,12 @@ pub fn run(repo: &mut Repository, job: Job) -> Reply {
             before,
             after,
         } => Reply::Around(repo.around(&request, anchor, before, after)),
-        Job::Count(filter) => Reply::Count(repo.count(&filter)),
+        Job::Count(filter) => Reply::Count(
+            // The journal's newest entry first: every change up to it is in the count (a change
+            // after it may be too; the live count then skips only those up to it).
+            repo.last_change_id()
+                .and_then(|newest| repo.count(&filter).map(|count| (count, newest))),
+        ),
         Job::Position(request) => Reply::Position(repo.count_before(&request)),
         Job::EstimateCount => Reply::Estimate(repo.estimated_count()),
         Job::Preview(lookup) => Reply::Preview(repo.preview(lookup)),

@@ -23,6 +23,19 @@ pub fn export(
     out: &mut dyn Write,
     to_terminal: bool,
 ) -> anyhow::Result<u64> {
+    export_until(repo, view, format, out, to_terminal, &mut |_| true)
+}
+
+/// [`export`], telling `keep_going` the rows written after each page; it stops (with what is
+/// written so far) when that says `false`.
+pub fn export_until(
+    repo: &mut Repository,
+    view: PageRequest,
+    format: Format,
+    out: &mut dyn Write,
+    to_terminal: bool,
+    keep_going: &mut dyn FnMut(u64) -> bool,
+) -> anyhow::Result<u64> {
     let shown = |text: &str| -> String {
         if to_terminal {
             escape_for_terminal(text).into_owned()
@@ -34,7 +47,7 @@ pub fn export(
         Format::Csv => {
             let mut csv = csv::Writer::from_writer(&mut *out);
             csv.write_record(COLUMNS)?;
-            let written = each_row(repo, view, |profile| {
+            let written = each_row(repo, view, keep_going, |profile| {
                 csv.write_record([
                     profile.id.to_string(),
                     shown(&profile.first_name),
@@ -55,7 +68,7 @@ pub fn export(
                 out.write_all(b"[")?;
             }
             let mut first = true;
-            let written = each_row(repo, view, |profile| {
+            let written = each_row(repo, view, keep_going, |profile| {
                 let mut line = serde_json::to_string(profile)?;
                 if to_terminal {
                     line = crate::domain::escape_json_for_terminal(line);
@@ -100,6 +113,7 @@ fn timestamp(at: chrono::NaiveDateTime) -> String {
 fn each_row(
     repo: &mut Repository,
     view: PageRequest,
+    keep_going: &mut dyn FnMut(u64) -> bool,
     mut write: impl FnMut(&Profile) -> anyhow::Result<()>,
 ) -> anyhow::Result<u64> {
     let mut written = 0u64;
@@ -116,7 +130,7 @@ fn each_row(
             write(profile)?;
             written += 1;
         }
-        if (page.len() as i64) < PAGE {
+        if (page.len() as i64) < PAGE || !keep_going(written) {
             return Ok(written);
         }
         anchor = page.last().cloned();

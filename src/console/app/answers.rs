@@ -233,8 +233,12 @@ impl App {
         }
         // The journal says how many rows came and went: an exact count of the whole table
         // follows from it, with no count over millions of rows; a filtered one is counted.
+        // Entries the last count already holds (the watch may still be catching up on a burst,
+        // such as an import, that the count saw whole) are not counted twice.
+        let counted_up_to = self.table.counted_up_to;
         let net: i64 = theirs
             .iter()
+            .filter(|entry| entry.id > counted_up_to)
             .map(|entry| match (&entry.old, &entry.new) {
                 (None, Some(_)) => 1,
                 (Some(_), None) => -1,
@@ -347,15 +351,16 @@ impl App {
         }
     }
 
-    fn on_count(&mut self, id: RequestId, result: Result<i64, Error>) {
+    fn on_count(&mut self, id: RequestId, result: Result<(i64, i64), Error>) {
         if self.in_flight.count != Some(id) {
             return;
         }
         self.in_flight.count = None;
         match result {
-            Ok(count) => {
+            Ok((count, counted_up_to)) => {
                 self.table.total = Some(count);
                 self.table.total_is_estimate = false;
+                self.table.counted_up_to = counted_up_to;
             }
             Err(err) => self.fail_loading("could not count profiles", &err),
         }

@@ -80,6 +80,12 @@ impl App {
                 return;
             }
         }
+        if self.transfer.is_some()
+            && keymap::command_for(Scope::Transfer, &key) == Some(Command::CancelTransfer)
+        {
+            self.run_command(Command::CancelTransfer, effects);
+            return;
+        }
         // Only once the status offers it: an Esc typed right after Enter still means "table".
         let running = self
             .cancel_offered()
@@ -275,6 +281,45 @@ impl App {
                     before: self.table.filter.clone(),
                 };
             }
+            Command::Export | Command::Import if self.transfer.is_some() => {
+                self.status = Status::Failed(
+                    "an export or import is running; Esc stops it, or wait for it to end".into(),
+                );
+            }
+            Command::Export => {
+                let name = format!("profiles-{}.csv", Local::now().format("%Y%m%d-%H%M%S"));
+                self.overlay = Overlay::Prompt {
+                    kind: PromptKind::Export,
+                    input: Input::new(name),
+                    before: self.table.filter.clone(),
+                };
+            }
+            Command::Import => {
+                self.overlay = Overlay::Prompt {
+                    kind: PromptKind::Import,
+                    input: Input::default(),
+                    before: self.table.filter.clone(),
+                };
+            }
+            Command::CancelTransfer => {
+                if let Some(run) = &self.transfer {
+                    run.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                    self.status = Status::Info(format!(
+                        "stopping the {} of {} after the current {}…",
+                        if run.kind == TransferKind::Export {
+                            "export"
+                        } else {
+                            "import"
+                        },
+                        run.path,
+                        if run.kind == TransferKind::Export {
+                            "page"
+                        } else {
+                            "batch"
+                        },
+                    ));
+                }
+            }
             Command::UndoLast => self.start_undo(None, false, effects),
             Command::ShowHistory => {
                 if let Some(profile) = self.table.selected().cloned() {
@@ -328,6 +373,19 @@ impl App {
                         ));
                     }
                 }
+            }
+            Some(Command::Accept) if matches!(kind, PromptKind::Export | PromptKind::Import) => {
+                let path = input.value().trim();
+                if path.is_empty() {
+                    self.status = Status::Failed("no file named; nothing done".into());
+                    return;
+                }
+                let kind = if kind == PromptKind::Export {
+                    TransferKind::Export
+                } else {
+                    TransferKind::Import
+                };
+                self.start_transfer(kind, path.to_owned(), effects);
             }
             Some(Command::Accept) => {
                 if kind == PromptKind::Filter {

@@ -22,6 +22,7 @@ use super::form::{EditPlan, FieldRole, Form};
 use super::keymap::{self, Command, Scope};
 use super::prediction::{Note, predict};
 use super::table::{PageIntent, TableView};
+use super::transfer::{TransferEvent, TransferKind, TransferRequest};
 use super::ui::layout;
 use super::worker::{
     InspectReport, Job, JournalEntry, PreviewMatch, Reply, Request, RequestId, Response, RowRef,
@@ -59,6 +60,8 @@ const LOG_LIMIT: usize = 200;
 pub enum Action {
     Terminal(TermEvent),
     Response(Response),
+    /// How an export or import is getting on.
+    Transfer(TransferEvent),
     Tick(Instant),
 }
 
@@ -70,6 +73,8 @@ pub enum Effect {
     CancelOnServer,
     /// Stop waiting for the worker: a new one takes over; the old one's answers never arrive.
     ReplaceWorker,
+    /// Start an export or import on a thread of its own.
+    StartTransfer(Box<TransferRequest>),
     Quit,
 }
 
@@ -85,6 +90,10 @@ pub enum PromptKind {
     Filter,
     /// Go to a profile by its id.
     GoTo,
+    /// The file to export the view to.
+    Export,
+    /// The file to import.
+    Import,
 }
 
 #[derive(Clone, Debug)]
@@ -102,6 +111,18 @@ pub enum Overlay {
         input: Input,
         before: ProfileFilter,
     },
+}
+
+/// An export or import under way.
+#[derive(Clone, Debug)]
+pub struct TransferRun {
+    pub kind: TransferKind,
+    pub path: String,
+    pub rows: u64,
+    /// The share done, when it is known.
+    pub fraction: Option<f64>,
+    /// Set by Esc; the transfer stops at its next page or batch.
+    pub stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// The history pop-up: a profile's journal, and the entry the cursor is on.
@@ -240,6 +261,8 @@ pub struct App {
     pub give_up_after: Duration,
     /// Advances while anything is in flight; drives the spinner.
     pub spinner: usize,
+    /// The export or import running, if one is.
+    pub transfer: Option<TransferRun>,
     preview_due: Option<Instant>,
     /// When to read the table again after the database was out of reach.
     retry_at: Option<Instant>,
@@ -278,6 +301,7 @@ impl App {
             now: Instant::now(),
             give_up_after: GIVE_UP_AFTER,
             spinner: 0,
+            transfer: None,
             preview_due: None,
             retry_at: None,
             offline: false,
@@ -295,7 +319,8 @@ impl App {
     /// Whether a database answer is awaited (the spinner turns).
     pub fn busy(&self) -> bool {
         let f = &self.in_flight;
-        f.page.is_some()
+        self.transfer.is_some()
+            || f.page.is_some()
             || f.around.is_some()
             || f.count.is_some()
             || f.preview.is_some()
@@ -337,6 +362,7 @@ impl App {
         match action {
             Action::Terminal(event) => self.on_terminal(event, &mut effects),
             Action::Response(response) => self.on_response(response, &mut effects),
+            Action::Transfer(event) => self.on_transfer(event, &mut effects),
             Action::Tick(now) => self.on_tick(now, &mut effects),
         }
         effects

@@ -181,3 +181,74 @@ impl App {
         }
     }
 }
+
+impl App {
+    // ---- export and import -----------------------------------------------------------------
+
+    /// Starts exporting the table's view to `path`, or importing `path`, off the UI thread.
+    pub(super) fn start_transfer(
+        &mut self,
+        kind: TransferKind,
+        path: String,
+        effects: &mut Vec<Effect>,
+    ) {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let view = crate::domain::PageRequest {
+            filter: self.table.filter.clone(),
+            sort: self.table.sort,
+            descending: self.table.descending,
+            ..crate::domain::PageRequest::default()
+        };
+        effects.push(Effect::StartTransfer(Box::new(TransferRequest {
+            kind,
+            path: std::path::PathBuf::from(&path),
+            view,
+            stop: std::sync::Arc::clone(&stop),
+        })));
+        self.status = Status::Info(format!("{} {path}… (Esc stops)", kind.verb()));
+        self.transfer = Some(TransferRun {
+            kind,
+            path,
+            rows: 0,
+            fraction: None,
+            stop,
+        });
+    }
+
+    pub(super) fn on_transfer(&mut self, event: TransferEvent, effects: &mut Vec<Effect>) {
+        match event {
+            TransferEvent::Progress { rows, fraction } => {
+                if let Some(run) = &mut self.transfer {
+                    run.rows = rows;
+                    run.fraction = fraction;
+                }
+            }
+            TransferEvent::Done(result) => {
+                let Some(run) = self.transfer.take() else {
+                    return;
+                };
+                let title = format!(
+                    "{} {}",
+                    if run.kind == TransferKind::Export {
+                        "export to"
+                    } else {
+                        "import of"
+                    },
+                    run.path
+                );
+                let text = match &result {
+                    Ok(text) | Err(text) => text.clone(),
+                };
+                self.push_log(title, text.clone(), Duration::ZERO, Vec::new());
+                if run.kind == TransferKind::Import {
+                    // Show what it wrote (the live view badges the rows as others' changes).
+                    self.refresh(effects);
+                }
+                self.status = match result {
+                    Ok(text) => Status::Info(text),
+                    Err(text) => Status::Failed(text),
+                };
+            }
+        }
+    }
+}

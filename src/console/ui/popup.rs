@@ -98,7 +98,12 @@ pub fn help(app: &App, frame: &mut Frame, area: Rect) {
     ));
     left.push(Line::styled("Mouse", theme::title()));
     left.push(Line::from("  click a field or a row; the wheel scrolls"));
-    for scope in [Scope::Running, Scope::Confirm, Scope::Prompt] {
+    for scope in [
+        Scope::Running,
+        Scope::Transfer,
+        Scope::Confirm,
+        Scope::Prompt,
+    ] {
         left.push(Line::default());
         left.extend(section(scope));
     }

@@ -3,13 +3,19 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{LineGauge, Paragraph};
 
 use super::{millis, spinner, theme};
-use crate::console::app::{App, Overlay, PromptKind, SHOW_ELAPSED_AFTER, Status, outcome_text};
+use crate::console::app::{
+    App, Overlay, PromptKind, SHOW_ELAPSED_AFTER, Status, TransferRun, outcome_text,
+};
 use crate::console::keymap::{self, Scope};
 
 pub fn render_status(app: &App, frame: &mut Frame, area: Rect) {
+    if let Some(run) = &app.transfer {
+        render_transfer(app, run, frame, area);
+        return;
+    }
     let line = match &app.status {
         Status::Info(text) => Line::from(Span::raw(format!(" {text}"))),
         Status::Busy(text, since) => {
@@ -66,6 +72,29 @@ pub fn render_status(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
+/// A gauge while an export or import runs (a spinner when its share is unknown).
+fn render_transfer(app: &App, run: &TransferRun, frame: &mut Frame, area: Rect) {
+    let rows = crate::transfer::import::thousands(run.rows);
+    let label = format!(
+        " {} {} · {rows} rows · Esc stops ",
+        run.kind.verb(),
+        crate::domain::escape_for_terminal(&run.path)
+    );
+    match run.fraction {
+        Some(ratio) => frame.render_widget(
+            LineGauge::default()
+                .ratio(ratio.clamp(0.0, 1.0))
+                .label(label)
+                .filled_style(theme::key()),
+            area,
+        ),
+        None => frame.render_widget(
+            Paragraph::new(Line::from(Span::raw(format!(" {}{label}", spinner(app))))),
+            area,
+        ),
+    }
+}
+
 pub fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
     let line = match &app.overlay {
         Overlay::Prompt { kind, input, .. } => {
@@ -76,6 +105,11 @@ pub fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
                     "e.g. F 20-40 · empty clears",
                 ),
                 PromptKind::GoTo => (" go to id: ", "e.g. 1234"),
+                PromptKind::Export => (" export this view to: ", "a .csv, .json or .jsonl file"),
+                PromptKind::Import => (
+                    " import file: ",
+                    ".csv (with a header), .json or .jsonl · get_or_create by name",
+                ),
             };
             let keys = format!("   ({about} · {})", keymap::hint_line(Scope::Prompt));
             let line = Line::from(vec![
