@@ -760,7 +760,7 @@ fn batches_give_the_outcomes_of_one_row_at_a_time(db: &TestDb) {
             let mut options = ImportOptions::new(Format::Csv);
             options.mode = mode;
             options.lookup = lookup_columns.iter().map(|c| (*c).to_owned()).collect();
-            options.batch_rows = batch_rows;
+            options.batch_rows = Some(batch_rows);
             let mut got = Vec::new();
             let sinks = Sinks {
                 on_row: Some(Box::new(
@@ -855,7 +855,7 @@ fn import_races_other_writers_safely(db: &TestDb) {
         scope.spawn(move || {
             let mut options = ImportOptions::new(Format::Csv);
             options.mode = Mode::UpdateOrCreate;
-            options.batch_rows = 25;
+            options.batch_rows = Some(25);
             let sinks = Sinks {
                 on_row: Some(Box::new(
                     |row: &profile_console::transfer::import::RowReport<'_>| match row.result {

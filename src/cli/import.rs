@@ -65,10 +65,9 @@ pub struct ImportArgs {
     /// Write nothing at all if any row is rejected (runs in one transaction).
     #[arg(long)]
     pub all_or_nothing: bool,
-    /// Rows per transaction.
-    #[arg(long, value_name = "ROWS", default_value_t = crate::transfer::import::DEFAULT_BATCH_ROWS as u64,
-          value_parser = clap::value_parser!(u64).range(1..=100_000))]
-    pub batch_size: u64,
+    /// Rows per transaction (default 50,000 on SQLite, 5,000 on a server).
+    #[arg(long, value_name = "ROWS", value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub batch_size: Option<u64>,
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
@@ -112,7 +111,9 @@ pub fn run(repo: &mut Repository, args: ImportArgs) -> anyhow::Result<()> {
         create_default_columns: args.create_default_columns.clone(),
         dry_run: args.dry_run,
         all_or_nothing: args.all_or_nothing,
-        batch_rows: usize::try_from(args.batch_size).unwrap_or(1),
+        batch_rows: args
+            .batch_size
+            .map(|rows| usize::try_from(rows).unwrap_or(1)),
         checkpoint,
     };
     let sinks_report = args

@@ -204,16 +204,10 @@ fn run_by_name<S: Store>(tx: &mut S, requests: &[BulkRequest]) -> Result<Vec<Row
     let mut ids: HashMap<(String, String), i64> = HashMap::new();
     if !created.is_empty() {
         let new_rows: Vec<NewProfileRow<'_>> = created.iter().map(NewProfileRow::from).collect();
-        if tx.insert_rows(&new_rows)? != new_rows.len() {
-            // Another writer created one of these names since the read: start the batch over.
-            return Err(Error::RaceLost);
-        }
-        let new_names: Vec<(&str, &str)> = created
-            .iter()
-            .map(|row| (row.first_name.as_str(), row.last_name.as_str()))
-            .collect();
-        for row in tx.find_names(&new_names, false)? {
-            ids.insert((row.first_name, row.last_name), row.id);
+        // None: another writer created one of these names since the read: start over.
+        let new_ids = tx.insert_rows_for_ids(&new_rows)?.ok_or(Error::RaceLost)?;
+        for (row, id) in created.iter().zip(new_ids) {
+            ids.insert((row.first_name.clone(), row.last_name.clone()), id);
         }
     }
     let id_of = |profile: &Profile| {

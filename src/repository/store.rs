@@ -85,6 +85,30 @@ pub(crate) trait Store: Sized {
     /// Inserts `rows` (in a transaction the caller holds), skipping those whose name is taken;
     /// returns how many went in. A few statements, however many rows.
     fn insert_rows(&mut self, rows: &[NewProfileRow<'_>]) -> QueryResult<usize>;
+    /// Inserts `rows` as [`Store::insert_rows`] does and returns their ids, in order, when every
+    /// one went in; `None` when some name was taken (the caller then rolls back). By default the
+    /// ids are read back by name; backends that can return them from the insert do.
+    fn insert_rows_for_ids(&mut self, rows: &[NewProfileRow<'_>]) -> QueryResult<Option<Vec<i64>>> {
+        if self.insert_rows(rows)? != rows.len() {
+            return Ok(None);
+        }
+        let names: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|row| (row.first_name, row.last_name))
+            .collect();
+        let ids: std::collections::HashMap<(String, String), i64> = self
+            .find_names(&names, false)?
+            .into_iter()
+            .map(|profile| ((profile.first_name, profile.last_name), profile.id))
+            .collect();
+        Ok(rows
+            .iter()
+            .map(|row| {
+                ids.get(&(row.first_name.to_owned(), row.last_name.to_owned()))
+                    .copied()
+            })
+            .collect())
+    }
     /// Fails the current transaction with a serialization failure, as the server would (fault
     /// injection for tests: see `faults.rs`).
     fn fail_with_serialization_failure(&mut self) -> QueryResult<()>;

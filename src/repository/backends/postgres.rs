@@ -148,6 +148,36 @@ impl_store!(
             Ok(rows.into_iter().map(Profile::from).collect())
         }
 
+        /// The ids come back from the inserts themselves (`RETURNING`).
+        fn insert_rows_for_ids(
+            &mut self,
+            rows: &[NewProfileRow<'_>],
+        ) -> QueryResult<Option<Vec<i64>>> {
+            let mut ids = std::collections::HashMap::with_capacity(rows.len());
+            for batch in rows.chunks(ROWS_PER_STATEMENT) {
+                let inserted: Vec<(i64, String, String)> = diesel::insert_into(profiles::table)
+                    .values(batch)
+                    .on_conflict_do_nothing()
+                    .returning((profiles::id, profiles::first_name, profiles::last_name))
+                    .get_results(self)?;
+                if inserted.len() != batch.len() {
+                    return Ok(None);
+                }
+                ids.extend(
+                    inserted
+                        .into_iter()
+                        .map(|(id, first, last)| ((first, last), id)),
+                );
+            }
+            Ok(rows
+                .iter()
+                .map(|row| {
+                    ids.get(&(row.first_name.to_owned(), row.last_name.to_owned()))
+                        .copied()
+                })
+                .collect())
+        }
+
         fn insert_rows(&mut self, rows: &[NewProfileRow<'_>]) -> QueryResult<usize> {
             let mut inserted = 0;
             for batch in rows.chunks(ROWS_PER_STATEMENT) {
