@@ -656,6 +656,15 @@ fn interrupted_import_resumes_without_writing_twice(db: &TestDb) {
     );
 }
 
+/// A fresh, empty database on `db`'s backend.
+fn another_like(db: &TestDb) -> TestDb {
+    match db.target {
+        profile_console::db::DatabaseTarget::Sqlite(_) => TestDb::sqlite(),
+        profile_console::db::DatabaseTarget::Postgres(_) => TestDb::postgres().expect("server"),
+        profile_console::db::DatabaseTarget::Mysql(_) => TestDb::mysql().expect("server"),
+    }
+}
+
 fn thousands(n: i64) -> String {
     profile_console::transfer::import::thousands(n.unsigned_abs())
 }
@@ -668,11 +677,7 @@ fn export_then_import_reproduces_every_row(db: &TestDb) {
         let name = format!("all.{format}");
         let out = files.run(db, &["export", &name]);
         assert!(out.status.success(), "{}", stderr(&out));
-        let copy = match db.target {
-            profile_console::db::DatabaseTarget::Sqlite(_) => TestDb::sqlite(),
-            profile_console::db::DatabaseTarget::Postgres(_) => TestDb::postgres().expect("server"),
-            profile_console::db::DatabaseTarget::Mysql(_) => TestDb::mysql().expect("server"),
-        };
+        let copy = another_like(db);
         let out = files.run(&copy, &["import", &name]);
         assert_eq!(out.status.code(), Some(0), "{format}: {}", stderr(&out));
         assert!(stdout(&out).contains("500 created"), "{}", stdout(&out));
@@ -708,11 +713,7 @@ fn batches_give_the_outcomes_of_one_row_at_a_time(db: &TestDb) {
         (Mode::UpdateOrCreate, "first_name"),
         (Mode::GetOrCreate, "gender,age"),
     ] {
-        let fresh = || match db.target {
-            profile_console::db::DatabaseTarget::Sqlite(_) => TestDb::sqlite(),
-            profile_console::db::DatabaseTarget::Postgres(_) => TestDb::postgres().expect("server"),
-            profile_console::db::DatabaseTarget::Mysql(_) => TestDb::mysql().expect("server"),
-        };
+        let fresh = || another_like(db);
         let one_by_one = fresh();
         let mut repo = one_by_one.repo();
         let lookup_columns: Vec<&str> = lookup.split(',').collect();

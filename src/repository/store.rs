@@ -92,22 +92,7 @@ pub(crate) trait Store: Sized {
         if self.insert_rows(rows)? != rows.len() {
             return Ok(None);
         }
-        let names: Vec<(&str, &str)> = rows
-            .iter()
-            .map(|row| (row.first_name, row.last_name))
-            .collect();
-        let ids: std::collections::HashMap<(String, String), i64> = self
-            .find_names(&names, false)?
-            .into_iter()
-            .map(|profile| ((profile.first_name, profile.last_name), profile.id))
-            .collect();
-        Ok(rows
-            .iter()
-            .map(|row| {
-                ids.get(&(row.first_name.to_owned(), row.last_name.to_owned()))
-                    .copied()
-            })
-            .collect())
+        ids_by_name(self, rows)
     }
     /// Fails the current transaction with a serialization failure, as the server would (fault
     /// injection for tests: see `faults.rs`).
@@ -115,6 +100,29 @@ pub(crate) trait Store: Sized {
     /// Inside a write transaction: makes concurrent creators of rows matching `lookup` take turns
     /// until the transaction ends, for lookups no unique constraint covers.
     fn serialize_creators(&mut self, lookup: &Lookup) -> QueryResult<()>;
+}
+
+/// The ids of `rows`, read back by name (`None` if one is missing).
+pub(crate) fn ids_by_name<S: Store>(
+    store: &mut S,
+    rows: &[NewProfileRow<'_>],
+) -> QueryResult<Option<Vec<i64>>> {
+    let names: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|row| (row.first_name, row.last_name))
+        .collect();
+    let ids: std::collections::HashMap<(String, String), i64> = store
+        .find_names(&names, false)?
+        .into_iter()
+        .map(|profile| ((profile.first_name, profile.last_name), profile.id))
+        .collect();
+    Ok(rows
+        .iter()
+        .map(|row| {
+            ids.get(&(row.first_name.to_owned(), row.last_name.to_owned()))
+                .copied()
+        })
+        .collect())
 }
 
 /// The message of an injected serialization failure.
