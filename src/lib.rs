@@ -4,8 +4,10 @@
 //! Module map, outside in:
 //! - [`cli`]: clap subcommands; no subcommand opens the [`console`].
 //! - [`console`]: the full-screen ratatui app (state machine, key table, render functions, DB worker).
-//! - [`repository`]: the only place that speaks SQL; race-safety lives in `repository/operations.rs`.
-//! - [`db`]: choosing, opening and migrating a database (SQLite or PostgreSQL).
+//! - [`transfer`]: files in and out (import with an outcome per row, export of any view).
+//! - [`repository`]: the only place that speaks SQL; race-safety lives in `repository/operations.rs`,
+//!   an import's batches in `repository/bulk.rs`.
+//! - [`db`]: choosing, opening and migrating a database (SQLite, PostgreSQL, MySQL/MariaDB).
 //! - [`domain`]: profiles, validated input, outcomes. No database, no terminal.
 //! - [`error`]: the typed error every layer below the command line returns.
 
