@@ -9,7 +9,7 @@
 //! outcomes are those of running the rows one by one. Any other batch runs row by row through the
 //! operations themselves, inside the batch's transaction.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::domain::{
     GetOrCreate, Lookup, Outcome, Profile, ProfileValues, UpdateOrCreate, now_utc,
@@ -112,11 +112,11 @@ enum Played {
 
 fn run_by_name<S: Store>(tx: &mut S, requests: &[BulkRequest]) -> Result<Vec<RowResult>, Error> {
     let names: Vec<(&str, &str)> = {
-        let mut seen = HashMap::with_capacity(requests.len());
+        let mut seen = HashSet::with_capacity(requests.len());
         requests
             .iter()
             .filter_map(BulkRequest::by_name)
-            .filter(|name| seen.insert(*name, ()).is_none())
+            .filter(|name| seen.insert(*name))
             .collect()
     };
     let lock = requests
