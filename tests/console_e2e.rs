@@ -322,10 +322,57 @@ fn undo_history_and_a_live_table(db: &TestDb) {
     assert!(console.wait_for_exit().success());
 }
 
+/// `x` writes the table's view to a file; `I` runs a file through get_or_create and says what
+/// each row did; the table shows the new rows.
+fn export_and_import_from_the_console(db: &TestDb) {
+    let files = tempfile::tempdir().unwrap();
+    let exported = files.path().join("view.csv");
+    let input = files.path().join("people.csv");
+    std::fs::write(
+        &input,
+        "first_name,last_name,gender,age\nAda,Import,F,30\nBo,Import,M,40\nAda,Import,F,31\n",
+    )
+    .unwrap();
+    cli(
+        db,
+        &[
+            "get-or-create",
+            "--lookup",
+            "first_name=Old",
+            "--lookup",
+            "last_name=Row",
+            "--default",
+            "gender=X",
+            "--default",
+            "age=9",
+        ],
+    );
+    let mut console = Session::start(db);
+    console.wait_for("Row");
+    console.send(ESC);
+    console.send("I");
+    console.send(input.to_str().unwrap());
+    console.send("\r");
+    console.wait_for("2 created, 1 fetched");
+    let screen = console.wait_for("Bo");
+    assert!(screen.contains("3 profiles"), "{screen}");
+    console.send("x");
+    console.send("\x15");
+    console.send(exported.to_str().unwrap());
+    console.send("\r");
+    console.wait_for("exported 3 profiles");
+    let written = std::fs::read_to_string(&exported).unwrap();
+    assert_eq!(written.lines().count(), 4, "{written}");
+    assert!(written.contains(",Ada,Import,F,30,"), "{written}");
+    console.send("q");
+    assert!(console.wait_for_exit().success());
+}
+
 on_every_backend!(
     typing_a_profile_shows_created_fetched_updated_and_restores_the_terminal,
     ctrl_c_quits_from_the_form_and_restores_the_terminal,
     undo_history_and_a_live_table,
+    export_and_import_from_the_console,
 );
 
 #[test]
