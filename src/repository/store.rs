@@ -111,18 +111,50 @@ pub(crate) fn ids_by_name<S: Store>(
         .iter()
         .map(|row| (row.first_name, row.last_name))
         .collect();
-    let ids: std::collections::HashMap<(String, String), i64> = store
+    let ids = store
         .find_names(&names, false)?
         .into_iter()
         .map(|profile| ((profile.first_name, profile.last_name), profile.id))
         .collect();
-    Ok(rows
-        .iter()
+    Ok(ids_in_order(rows, &ids))
+}
+
+/// Each row's id from a name → id map, in the rows' order (`None` if one is missing).
+pub(crate) fn ids_in_order(
+    rows: &[NewProfileRow<'_>],
+    ids: &std::collections::HashMap<(String, String), i64>,
+) -> Option<Vec<i64>> {
+    rows.iter()
         .map(|row| {
             ids.get(&(row.first_name.to_owned(), row.last_name.to_owned()))
                 .copied()
         })
-        .collect())
+        .collect()
+}
+
+/// Loads the profiles whose `(first_name, last_name)` is one of `$names`, `$per` names a
+/// statement, each statement `$sql` with `$pairs` (`(?, ?), (?, ?), …`) in it: the name-set read
+/// of SQLite and MySQL, which bind each name (PostgreSQL binds two arrays instead).
+macro_rules! load_name_pairs {
+    ($conn:expr, $db:ty, $names:expr, $per:expr, |$pairs:ident| $sql:expr) => {{
+        let mut found = Vec::with_capacity($names.len());
+        for part in $names.chunks($per) {
+            let $pairs = vec!["(?, ?)"; part.len()].join(", ");
+            let mut query = diesel::sql_query($sql).into_boxed::<$db>();
+            for (first_name, last_name) in part {
+                query = query
+                    .bind::<Text, _>(*first_name)
+                    .bind::<Text, _>(*last_name);
+            }
+            found.extend(
+                query
+                    .load::<$crate::repository::rows::ProfileRecord>($conn)?
+                    .into_iter()
+                    .map(Profile::from),
+            );
+        }
+        Ok(found)
+    }};
 }
 
 /// The message of an injected serialization failure.
@@ -655,4 +687,4 @@ macro_rules! returning_writes {
     };
 }
 
-pub(crate) use {impl_store, order_by, returning_writes};
+pub(crate) use {impl_store, load_name_pairs, order_by, returning_writes};

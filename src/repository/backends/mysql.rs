@@ -29,12 +29,11 @@ use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, 
 use crate::error::Error;
 use crate::repository::inspect::{SchemaReport, Single};
 use crate::repository::journal::ChangeContext;
-use crate::repository::rows::{
-    NewProfileRow, ProfileChangeset, ProfileRecord, RECORD_COLUMNS, RestoredRow,
-};
+use crate::repository::rows::{NewProfileRow, ProfileChangeset, RECORD_COLUMNS, RestoredRow};
 use crate::repository::schema::{PROFILE_COLUMNS, profiles};
 use crate::repository::store::{
-    Filter, INJECTED_FAILURE, Store, TRIGRAM, contains_pattern, impl_store, keys_contain, order_by,
+    Filter, INJECTED_FAILURE, Store, TRIGRAM, contains_pattern, impl_store, keys_contain,
+    load_name_pairs, order_by,
 };
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/mysql");
@@ -240,28 +239,11 @@ impl_store!(
     {
         /// A row-constructor list, which the unique name index answers key by key.
         fn find_names(&mut self, names: &[(&str, &str)], lock: bool) -> QueryResult<Vec<Profile>> {
-            let mut found = Vec::with_capacity(names.len());
-            for part in names.chunks(ROWS_PER_STATEMENT) {
-                let pairs = vec!["(?, ?)"; part.len()].join(", ");
-                let lock = if lock { " FOR UPDATE" } else { "" };
-                let mut query = diesel::sql_query(format!(
-                    "SELECT {RECORD_COLUMNS} FROM profiles p \
-                     WHERE (p.first_name, p.last_name) IN ({pairs}){lock}"
-                ))
-                .into_boxed::<Mysql>();
-                for (first_name, last_name) in part {
-                    query = query
-                        .bind::<Text, _>(*first_name)
-                        .bind::<Text, _>(*last_name);
-                }
-                found.extend(
-                    query
-                        .load::<ProfileRecord>(self)?
-                        .into_iter()
-                        .map(Profile::from),
-                );
-            }
-            Ok(found)
+            let lock = if lock { " FOR UPDATE" } else { "" };
+            load_name_pairs!(self, Mysql, names, ROWS_PER_STATEMENT, |pairs| format!(
+                "SELECT {RECORD_COLUMNS} FROM profiles p \
+                 WHERE (p.first_name, p.last_name) IN ({pairs}){lock}"
+            ))
         }
 
         /// `INSERT IGNORE` counts only the rows that went in; the rows are validated beforehand,

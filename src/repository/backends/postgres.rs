@@ -169,13 +169,7 @@ impl_store!(
                         .map(|(id, first, last)| ((first, last), id)),
                 );
             }
-            Ok(rows
-                .iter()
-                .map(|row| {
-                    ids.get(&(row.first_name.to_owned(), row.last_name.to_owned()))
-                        .copied()
-                })
-                .collect())
+            Ok(crate::repository::store::ids_in_order(rows, &ids))
         }
 
         fn insert_rows(&mut self, rows: &[NewProfileRow<'_>]) -> QueryResult<usize> {

@@ -28,12 +28,11 @@ use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, 
 use crate::error::Error;
 use crate::repository::inspect::{MIGRATIONS_SQL, SchemaItem, SchemaReport, Single};
 use crate::repository::journal::ChangeContext;
-use crate::repository::rows::{
-    NewProfileRow, ProfileChangeset, ProfileRecord, RECORD_COLUMNS, RestoredRow,
-};
+use crate::repository::rows::{NewProfileRow, ProfileChangeset, RECORD_COLUMNS, RestoredRow};
 use crate::repository::schema::profiles;
 use crate::repository::store::{
-    Filter, INJECTED_FAILURE, Store, TRIGRAM, impl_store, keys_contain, order_by, returning_writes,
+    Filter, INJECTED_FAILURE, Store, TRIGRAM, impl_store, keys_contain, load_name_pairs, order_by,
+    returning_writes,
 };
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -182,30 +181,13 @@ impl_store!(
         /// [`MAX_NAMES_PER_READ`] names a statement: two bind variables each). The immediate
         /// transaction already keeps other writers out, so `lock` needs nothing more.
         fn find_names(&mut self, names: &[(&str, &str)], _lock: bool) -> QueryResult<Vec<Profile>> {
-            let mut found = Vec::with_capacity(names.len());
-            for part in names.chunks(MAX_NAMES_PER_READ) {
-                let pairs = vec!["(?, ?)"; part.len()].join(", ");
-                let mut query = diesel::sql_query(format!(
-                    "SELECT {RECORD_COLUMNS} FROM profiles p \
-                     WHERE (p.first_name, p.last_name) IN (VALUES {pairs})"
-                ))
-                .into_boxed::<Sqlite>();
-                for (first_name, last_name) in part {
-                    query = query
-                        .bind::<Text, _>(*first_name)
-                        .bind::<Text, _>(*last_name);
-                }
-                found.extend(
-                    query
-                        .load::<ProfileRecord>(self)?
-                        .into_iter()
-                        .map(Profile::from),
-                );
-            }
-            Ok(found)
+            load_name_pairs!(self, Sqlite, names, MAX_NAMES_PER_READ, |pairs| format!(
+                "SELECT {RECORD_COLUMNS} FROM profiles p \
+                 WHERE (p.first_name, p.last_name) IN (VALUES {pairs})"
+            ))
         }
 
-        /// See [`insert_returning_ids`].
+        /// See [`insert_counting`].
         fn insert_rows(&mut self, rows: &[NewProfileRow<'_>]) -> QueryResult<usize> {
             insert_counting(self, rows)
         }
