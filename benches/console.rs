@@ -25,7 +25,7 @@ use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use profile_console::console::app::{Action, App, Effect};
 use profile_console::console::ui;
 use profile_console::console::worker::{self, Job, Request, Response};
-use profile_console::db::DatabaseTarget;
+use profile_console::db::{DatabaseTarget, SqliteFile};
 use profile_console::domain::ProfileFilter;
 use profile_console::repository::Repository;
 use ratatui::Terminal;
@@ -324,7 +324,7 @@ impl Driver {
 /// scrolling far.
 fn real_binary(target: &DatabaseTarget) -> Vec<String> {
     let url = match target {
-        DatabaseTarget::Sqlite(path) => path.display().to_string(),
+        DatabaseTarget::Sqlite(SqliteFile { path, .. }) => path.display().to_string(),
         DatabaseTarget::Postgres(pg) => pg.conninfo(),
         DatabaseTarget::Mysql(my) => my.mysql_url(),
     };
@@ -451,7 +451,7 @@ fn sqlite_database(rows: i64) -> DatabaseTarget {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
     std::fs::create_dir_all(&dir).expect("bench data directory");
     let path = dir.join(format!("profiles-{rows}.db"));
-    let target = DatabaseTarget::Sqlite(path.clone());
+    let target = DatabaseTarget::sqlite(path.clone());
     if fresh()
         || Repository::open(target.clone())
             .and_then(|mut r| r.count(&ProfileFilter::default()))

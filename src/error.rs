@@ -70,6 +70,11 @@ pub enum Error {
     )]
     DiskFull { reason: String },
 
+    /// The database was opened read-only (`--read-only`) and refused a write, or cannot be opened
+    /// read-only as it is.
+    #[error("the database is open read-only (--read-only): {reason}")]
+    ReadOnly { reason: String },
+
     /// Someone (Esc in the console) cancelled the statement on the server.
     #[error("cancelled on the server before it finished; nothing was written")]
     Cancelled,
@@ -118,7 +123,21 @@ impl From<DieselError> for Error {
                     "max_statement_time",
                     "maximum statement execution time",
                 ];
-                if message.contains("database or disk is full") {
+                // SQLite opened mode=ro; PostgreSQL's 25006 read_only_sql_transaction; MySQL and
+                // MariaDB's ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION.
+                let read_only = [
+                    "attempt to write a readonly database",
+                    "in a read-only transaction",
+                    "in a READ ONLY transaction",
+                ];
+                if read_only.iter().any(|words| message.contains(words)) {
+                    Error::ReadOnly {
+                        reason: format!(
+                            "the database refused the write ({}); nothing was written",
+                            reason()
+                        ),
+                    }
+                } else if message.contains("database or disk is full") {
                     Error::DiskFull { reason: reason() }
                 } else if timed_out.iter().any(|words| message.contains(words)) {
                     Error::TimedOut { reason: reason() }
@@ -142,6 +161,11 @@ impl Error {
             self,
             Error::Invalid(_) | Error::MissingForCreate(_) | Error::NoSuchProfile(_)
         )
+    }
+
+    /// Exit status 2 for the command line: refused as asked (a read-only database), not failed.
+    fn is_refusal(&self) -> bool {
+        matches!(self, Error::ReadOnly { .. })
     }
 
     /// A row of a bulk import the contract refuses (bad input, several matches, a name
@@ -171,7 +195,7 @@ impl Error {
     /// Exit status for the command line: 2 invalid input, 3 several matches, 1 anything else.
     pub fn exit_code(&self) -> i32 {
         match self {
-            _ if self.is_invalid_input() => 2,
+            _ if self.is_invalid_input() || self.is_refusal() => 2,
             Error::MultipleMatches { .. } => 3,
             _ => 1,
         }

@@ -239,7 +239,7 @@ fn an_unreachable_server_is_reported_with_the_password_masked() {
 #[test]
 fn a_sqlite_path_in_a_missing_directory_is_reported() {
     let dir = tempfile::tempdir().unwrap();
-    let target = DatabaseTarget::Sqlite(dir.path().join("missing").join("x.db"));
+    let target = DatabaseTarget::sqlite(dir.path().join("missing").join("x.db"));
     let err = Repository::open(target).err().expect("missing directory");
     assert!(matches!(err, Error::Connect(ConnectError { .. })), "{err}");
     assert!(err.to_string().contains("does not exist"), "{err}");
@@ -259,7 +259,7 @@ fn a_sqlite_path_in_a_read_only_directory_is_reported() {
         let _ = std::fs::remove_file(&probe);
         locked = "/proc".into();
     }
-    let err = Repository::open(DatabaseTarget::Sqlite(locked.join("profiles-test.db")))
+    let err = Repository::open(DatabaseTarget::sqlite(locked.join("profiles-test.db")))
         .err()
         .expect("read-only directory");
     let text = err.to_string();
@@ -279,7 +279,7 @@ fn a_file_that_is_not_a_database_is_reported_and_left_untouched() {
         b"this is not a SQLite file, just text that is long enough to be read",
     )
     .unwrap();
-    let err = Repository::open(DatabaseTarget::Sqlite(path.clone()))
+    let err = Repository::open(DatabaseTarget::sqlite(path.clone()))
         .err()
         .expect("garbage file");
     assert!(err.to_string().contains("SQLite"), "{err}");

@@ -1072,3 +1072,55 @@ fn the_live_count_does_not_count_twice_what_the_count_already_holds() {
         "only 131..=135 are new to the count"
     );
 }
+
+#[test]
+fn read_only_write_keys_say_why_and_send_nothing_while_reads_and_the_preview_go_on() {
+    let (mut app, effects) = new_app();
+    load(&mut app, &effects, vec![profile(1, "Ada", "Byron")]);
+    app.set_read_only(true);
+    type_text(&mut app, "Zed");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "Quux");
+    for key in [KeyCode::Enter, KeyCode::F(5), KeyCode::F(6)] {
+        let effects = press(&mut app, key);
+        assert!(
+            !jobs(&effects)
+                .iter()
+                .any(|(_, job)| matches!(job, Job::GetOrCreate(_) | Job::UpdateOrCreate(_))),
+            "{key:?} sent a write"
+        );
+        assert!(
+            matches!(&app.status, Status::Failed(text) if text.contains("read-only")),
+            "{key:?}: {:?}",
+            app.status
+        );
+    }
+    // The table: delete, undo and import are refused too; moving and searching are not.
+    press(&mut app, KeyCode::Esc);
+    for (key, control) in [
+        (KeyCode::Char('d'), false),
+        (KeyCode::Char('z'), true),
+        (KeyCode::Char('I'), false),
+    ] {
+        let effects = if control {
+            ctrl(&mut app, 'z')
+        } else {
+            press(&mut app, key)
+        };
+        assert!(
+            !jobs(&effects)
+                .iter()
+                .any(|(_, job)| matches!(job, Job::Delete(_) | Job::Undo(_))),
+            "{key:?} sent a write"
+        );
+        assert!(
+            matches!(app.overlay, Overlay::None),
+            "{key:?} opened {:?}",
+            app.overlay
+        );
+        assert!(matches!(&app.status, Status::Failed(text) if text.contains("read-only")));
+    }
+    let effects = press(&mut app, KeyCode::Char('/'));
+    assert!(jobs(&effects).is_empty());
+    assert!(!matches!(app.overlay, Overlay::None), "search opens");
+}

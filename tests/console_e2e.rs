@@ -368,11 +368,54 @@ fn export_and_import_from_the_console(db: &TestDb) {
     assert!(console.wait_for_exit().success());
 }
 
+/// `--read-only`: READ-ONLY in the header, F5 and `d` say why they do nothing, the table and
+/// export work, and the database is unchanged.
+fn read_only_console_refuses_writes_and_still_browses(db: &TestDb) {
+    cli(
+        db,
+        &[
+            "get-or-create",
+            "--lookup",
+            "first_name=Old",
+            "--lookup",
+            "last_name=Row",
+            "--default",
+            "gender=X",
+            "--default",
+            "age=9",
+        ],
+    );
+    let files = tempfile::tempdir().unwrap();
+    let exported = files.path().join("view.csv");
+    let mut console = Session::start_with(db, &["--read-only"]);
+    let screen = console.wait_for("Row");
+    assert!(screen.contains("READ-ONLY"), "{screen}");
+    console.send("New\tPerson\tM\t20");
+    console.send("\x1b[15~"); // F5
+    console.wait_for("get_or_create would write");
+    console.send(ESC);
+    console.send("d");
+    console.wait_for("delete would write");
+    console.send("x");
+    console.send("\x15");
+    console.send(exported.to_str().unwrap());
+    console.send("\r");
+    console.wait_for("exported 1 profile");
+    console.send("q");
+    assert!(console.wait_for_exit().success());
+    assert_eq!(
+        db.values("SELECT first_name AS value FROM profiles"),
+        ["Old"],
+        "the read-only console wrote"
+    );
+}
+
 on_every_backend!(
     typing_a_profile_shows_created_fetched_updated_and_restores_the_terminal,
     ctrl_c_quits_from_the_form_and_restores_the_terminal,
     undo_history_and_a_live_table,
     export_and_import_from_the_console,
+    read_only_console_refuses_writes_and_still_browses,
 );
 
 #[test]

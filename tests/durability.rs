@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{TestDb, goc};
-use profile_console::db::DatabaseTarget;
+use profile_console::db::{DatabaseTarget, SqliteFile};
 use profile_console::repository::Repository;
 
 const CALLS: usize = 60;
@@ -115,7 +115,7 @@ fn hammer(
 
 /// Every reported success is in the database.
 fn assert_stored(path: &Path, reported: &[(usize, String)]) {
-    let mut repo = Repository::open(DatabaseTarget::Sqlite(path.to_owned())).expect("reopen");
+    let mut repo = Repository::open(DatabaseTarget::sqlite(path.to_owned())).expect("reopen");
     for (call, said) in reported {
         let word = said.split_whitespace().next().unwrap_or_default();
         let found = match call % 3 {
@@ -195,7 +195,7 @@ fn migrated_file(dir: &Path) -> PathBuf {
 #[test]
 fn every_reported_write_is_stored_when_a_file_size_limit_stops_the_commit() {
     let db = TestDb::sqlite();
-    let DatabaseTarget::Sqlite(path) = &db.target else {
+    let DatabaseTarget::Sqlite(SqliteFile { path, .. }) = &db.target else {
         unreachable!()
     };
     let path = migrated_file(path.parent().unwrap());

@@ -6,7 +6,7 @@ use common::{TestDb, goc};
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use profile_console::Error;
-use profile_console::db::DatabaseTarget;
+use profile_console::db::{DatabaseTarget, SqliteFile};
 
 #[test]
 fn a_lost_postgres_connection_is_reported_and_the_next_operation_reconnects() {
@@ -37,7 +37,7 @@ fn a_lost_postgres_connection_is_reported_and_the_next_operation_reconnects() {
 fn a_locked_sqlite_file_is_waited_for_not_failed() {
     let db = TestDb::sqlite();
     let mut repo = db.repo();
-    let DatabaseTarget::Sqlite(path) = &db.target else {
+    let DatabaseTarget::Sqlite(SqliteFile { path, .. }) = &db.target else {
         unreachable!()
     };
     // Another client holds the single write lock for a moment.

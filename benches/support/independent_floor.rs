@@ -11,7 +11,7 @@ use std::ffi::CString;
 use std::process::Command;
 use std::time::Instant;
 
-use profile_console::db::{DatabaseTarget, ServerTarget};
+use profile_console::db::{DatabaseTarget, ServerTarget, SqliteFile};
 
 const SELECT: &str = "SELECT id, first_name, last_name, gender, age, created_at, updated_at \
                       FROM profiles WHERE first_name = ?1 AND last_name = ?2";
@@ -19,7 +19,7 @@ const SELECT: &str = "SELECT id, first_name, last_name, gender, age, created_at,
 /// Lookups per second of `names` (each an existing `(first_name, last_name)`) on `target`.
 pub fn hit_rate(target: &DatabaseTarget, names: &[(String, String)]) -> Option<f64> {
     match target {
-        DatabaseTarget::Sqlite(path) => sqlite(path.to_str()?, names),
+        DatabaseTarget::Sqlite(SqliteFile { path, .. }) => sqlite(path.to_str()?, names),
         DatabaseTarget::Postgres(server) => pgbench(server, names.len()),
         DatabaseTarget::Mysql(server) => mysqlslap(server, &names[0]),
     }

@@ -4,6 +4,7 @@
 //! matches, nothing written; 4 an import rejected some rows (the others were imported); 130 an
 //! import was interrupted (Ctrl-C); 1 any other failure.
 
+mod docs;
 mod import;
 mod output;
 mod watchdog;
@@ -41,6 +42,12 @@ pub struct Cli {
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
 
+    /// Open the database so that the database itself refuses writes (a read-only SQLite open, a
+    /// read-only session on a server): browsing, list, info, export and history work; commands
+    /// that write exit with status 2.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -54,6 +61,7 @@ pub enum Command {
         /// A value used only when creating (repeatable).
         #[arg(long = "default", value_name = "FIELD=VALUE", value_parser = parse_pair)]
         defaults: Vec<(String, String)>,
+        /// Print the profile and the outcome as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -68,6 +76,7 @@ pub enum Command {
         /// with no defaults".
         #[arg(long = "create-default", value_name = "FIELD=VALUE", value_parser = parse_optional_pair)]
         create_defaults: Vec<Option<(String, String)>>,
+        /// Print the profile and the outcome (with the changed fields) as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -82,8 +91,10 @@ pub enum Command {
         /// Reverse the order.
         #[arg(long)]
         desc: bool,
+        /// At most this many profiles (1 to 100,000).
         #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(i64).range(1..=100_000))]
         limit: i64,
+        /// Print the profiles as a JSON array.
         #[arg(long)]
         json: bool,
     },
@@ -107,6 +118,7 @@ pub enum Command {
         /// "2026-11-27 09:30:00").
         #[arg(long, value_name = "TIME", value_parser = parse_time)]
         since: Option<chrono::NaiveDateTime>,
+        /// At most this many entries (1 to 100,000).
         #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..=100_000))]
         limit: i64,
         /// Print the entries as a JSON array.
@@ -160,6 +172,40 @@ pub enum Command {
     Migrate,
     /// Say which database is in use, and what it holds.
     Info,
+    /// Print a shell completion script: `source <(profile-console completions bash)`.
+    Completions {
+        /// bash, zsh, fish, powershell or elvish.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `profile-console man | man -l -`.
+    Man {
+        /// Write profile-console.1 and one page per command (profile-console-import.1, …) into
+        /// this directory instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
+    },
+}
+
+impl Command {
+    /// The command's name if it writes to the database (refused on a read-only one).
+    fn writes(&self) -> Option<&'static str> {
+        match self {
+            Command::GetOrCreate { .. } => Some("get-or-create"),
+            Command::UpdateOrCreate { .. } => Some("update-or-create"),
+            Command::Delete { .. } => Some("delete"),
+            Command::Undo { .. } => Some("undo"),
+            Command::Import(_) => Some("import"),
+            Command::Seed { .. } => Some("seed"),
+            Command::Migrate => Some("migrate"),
+            Command::List { .. }
+            | Command::History { .. }
+            | Command::Export { .. }
+            | Command::Info
+            | Command::Completions { .. }
+            | Command::Man { .. } => None,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -297,11 +343,39 @@ fn exit_code(err: &anyhow::Error) -> u8 {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    // What needs no database.
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            docs::completions(*shell, &mut std::io::stdout().lock());
+            return Ok(());
+        }
+        Some(Command::Man { dir: None }) => {
+            return Ok(docs::man_page(&mut std::io::stdout().lock())?);
+        }
+        Some(Command::Man { dir: Some(dir) }) => {
+            for path in docs::man_pages_to(dir)
+                .with_context(|| format!("writing the man pages into {}", dir.display()))?
+            {
+                println!("wrote {}", path.display());
+            }
+            return Ok(());
+        }
+        _ => {}
+    }
     let (target, source) = DatabaseTarget::choose(cli.database_url.as_deref())?;
-    let target = target.with_timeout(Duration::from_secs(cli.timeout));
+    let target = target
+        .with_timeout(Duration::from_secs(cli.timeout))
+        .with_read_only(cli.read_only);
     let Some(command) = cli.command else {
         return crate::console::run(target);
     };
+    if let Some(name) = command.writes().filter(|_| cli.read_only) {
+        return Err(UsageError(format!(
+            "`{name}` writes to the database, which is open read-only (--read-only); nothing was \
+             written: run it without --read-only"
+        ))
+        .into());
+    }
     if let Some(server) = target.server() {
         let (shown, timeout, backend) = (server.to_string(), server.timeout(), server.backend());
         watchdog::start(timeout + crate::db::CLIENT_GRACE, move |waited| {
@@ -441,6 +515,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Info => print_info(&mut repo, source),
+        Command::Completions { .. } | Command::Man { .. } => Ok(()),
     }
 }
 

@@ -65,6 +65,72 @@ pub enum Command {
     CancelTransfer,
 }
 
+impl Command {
+    /// Its name in the configuration file's `[keys.…]` tables.
+    pub fn name(self) -> String {
+        let name = match self {
+            Command::Quit => "quit",
+            Command::RunGetOrCreate => "get_or_create",
+            Command::RunUpdateOrCreate => "update_or_create",
+            Command::ToggleHelp => "help",
+            Command::ToggleInspect => "inspect",
+            Command::ToggleLog => "log",
+            Command::Refresh => "refresh",
+            Command::FocusForm => "form",
+            Command::FocusTable => "table",
+            Command::NextField => "next_field",
+            Command::PreviousField => "previous_field",
+            Command::CycleRole => "cycle_role",
+            Command::ClearForm => "clear_form",
+            Command::RecallEntry => "recall_entry",
+            Command::Down => "down",
+            Command::Up => "up",
+            Command::PageDown => "page_down",
+            Command::PageUp => "page_up",
+            Command::First => "first",
+            Command::Last => "last",
+            Command::NextSort => "next_sort",
+            Command::ReverseSort => "reverse_sort",
+            Command::SortBy(column) => return format!("sort_by_{}", column.name()),
+            Command::GoTo => "go_to",
+            Command::Search => "search",
+            Command::Filter => "filter",
+            Command::EditRow => "edit",
+            Command::Delete => "delete",
+            Command::CancelOperation => "cancel",
+            Command::ScrollDown => "scroll_down",
+            Command::ScrollUp => "scroll_up",
+            Command::ScrollPageDown => "scroll_page_down",
+            Command::ScrollPageUp => "scroll_page_up",
+            Command::ScrollTop => "scroll_top",
+            Command::ScrollBottom => "scroll_bottom",
+            Command::ClosePopup => "close",
+            Command::Confirm => "confirm",
+            Command::Accept => "accept",
+            Command::CancelPrompt => "cancel",
+            Command::UndoLast => "undo",
+            Command::ShowHistory => "history",
+            Command::Revert => "revert",
+            Command::Export => "export",
+            Command::Import => "import",
+            Command::CancelTransfer => "cancel",
+        };
+        name.to_owned()
+    }
+
+    /// What the command writes, if it writes to the database (refused when it is read-only).
+    pub fn writes(self) -> Option<&'static str> {
+        match self {
+            Command::RunGetOrCreate => Some("get_or_create"),
+            Command::RunUpdateOrCreate => Some("update_or_create"),
+            Command::Delete => Some("delete"),
+            Command::UndoLast | Command::Revert => Some("undo"),
+            Command::Import => Some("import"),
+            _ => None,
+        }
+    }
+}
+
 /// Where a binding applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope {
@@ -89,6 +155,66 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// Every scope, in the order help and the configuration list them.
+    pub const ALL: [Scope; 10] = [
+        Scope::Global,
+        Scope::Form,
+        Scope::Table,
+        Scope::Running,
+        Scope::Transfer,
+        Scope::Popup,
+        Scope::History,
+        Scope::Confirm,
+        Scope::Prompt,
+        Scope::Always,
+    ];
+
+    /// Its name in the configuration file: `[keys.table]`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scope::Global => "global",
+            Scope::Form => "form",
+            Scope::Table => "table",
+            Scope::Running => "running",
+            Scope::Popup => "popup",
+            Scope::Confirm => "confirm",
+            Scope::Prompt => "prompt",
+            Scope::Always => "always",
+            Scope::History => "history",
+            Scope::Transfer => "transfer",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|scope| scope.name() == name)
+    }
+
+    /// Whether the global keys also work here.
+    fn sees_global(self) -> bool {
+        matches!(
+            self,
+            Scope::Global | Scope::Form | Scope::Table | Scope::Running
+        )
+    }
+
+    /// Whether plain characters are typed as text wherever these keys work.
+    fn types_text(self) -> bool {
+        matches!(
+            self,
+            Scope::Form | Scope::Prompt | Scope::Global | Scope::Always
+        )
+    }
+
+    /// Whether a key could mean a command of each scope at the same place. (Running and
+    /// Transfer keys come first on purpose: Esc cancels there and leaves the form elsewhere.)
+    fn overlaps(self, other: Scope) -> bool {
+        self == other
+            || self == Scope::Always
+            || other == Scope::Always
+            || (self == Scope::Global && matches!(other, Scope::Form | Scope::Table))
+            || (other == Scope::Global && matches!(self, Scope::Form | Scope::Table))
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             Scope::Global => "Anywhere",
@@ -149,11 +275,107 @@ impl Key {
             KeyCode::End => "End".to_owned(),
             other => format!("{other:?}"),
         };
+        let base = if self.modifiers.contains(KeyModifiers::ALT) {
+            format!("Alt-{base}")
+        } else {
+            base
+        };
         if self.modifiers.contains(KeyModifiers::CONTROL) {
             format!("Ctrl-{}", base.to_uppercase())
         } else {
             base
         }
+    }
+
+    /// Reads a key as the configuration file writes it: `q`, `G`, `?`, `Enter`, `Esc`, `Tab`,
+    /// `Shift-Tab`, `Up`, `PgDn`, `Home`, `Delete`, `Backspace`, `Space`, `F5`, `Ctrl-r`,
+    /// `Alt-x` (names in any case).
+    pub fn parse(text: &str) -> Result<Key, String> {
+        let bad = || {
+            format!(
+                "{text:?} is not a key: write a character (q, G, ?), a name (Enter, Esc, Tab, \
+                 Shift-Tab, Up, Down, Left, Right, PgUp, PgDn, Home, End, Delete, Backspace, \
+                 Insert, Space, F1-F12) or Ctrl-/Alt- and one of them"
+            )
+        };
+        let mut chars = text.chars();
+        if let (Some(c), None) = (chars.next(), chars.next()) {
+            return Ok(ch(c));
+        }
+        let lower = text.to_ascii_lowercase();
+        for (prefix, modifier) in [
+            ("ctrl-", KeyModifiers::CONTROL),
+            ("ctrl+", KeyModifiers::CONTROL),
+            ("c-", KeyModifiers::CONTROL),
+            ("alt-", KeyModifiers::ALT),
+            ("alt+", KeyModifiers::ALT),
+            ("m-", KeyModifiers::ALT),
+        ] {
+            if lower.starts_with(prefix) && text.len() > prefix.len() {
+                let mut key = Key::parse(&text[prefix.len()..]).map_err(|_| bad())?;
+                if modifier == KeyModifiers::CONTROL
+                    && let KeyCode::Char(c) = key.code
+                {
+                    key.code = KeyCode::Char(c.to_ascii_lowercase());
+                }
+                key.modifiers |= modifier;
+                return Ok(key);
+            }
+        }
+        let code = match lower.as_str() {
+            "enter" | "return" => KeyCode::Enter,
+            "esc" | "escape" => KeyCode::Esc,
+            "tab" => KeyCode::Tab,
+            "shift-tab" | "backtab" => KeyCode::BackTab,
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "pgup" | "pageup" => KeyCode::PageUp,
+            "pgdn" | "pagedown" => KeyCode::PageDown,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "delete" | "del" => KeyCode::Delete,
+            "backspace" => KeyCode::Backspace,
+            "insert" | "ins" => KeyCode::Insert,
+            "space" => KeyCode::Char(' '),
+            f if f.starts_with('f') => match f[1..].parse::<u8>() {
+                Ok(n @ 1..=12) => KeyCode::F(n),
+                _ => return Err(bad()),
+            },
+            _ => return Err(bad()),
+        };
+        Ok(plain(code))
+    }
+
+    /// How the configuration file writes the key ([`Key::parse`] reads it back).
+    pub fn name(self) -> String {
+        let base = match self.code {
+            KeyCode::Char(' ') => "Space".to_owned(),
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::F(n) => format!("F{n}"),
+            KeyCode::Up => "Up".to_owned(),
+            KeyCode::Down => "Down".to_owned(),
+            KeyCode::Left => "Left".to_owned(),
+            KeyCode::Right => "Right".to_owned(),
+            KeyCode::BackTab => "Shift-Tab".to_owned(),
+            KeyCode::PageUp => "PgUp".to_owned(),
+            KeyCode::PageDown => "PgDn".to_owned(),
+            other => format!("{other:?}"),
+        };
+        let mut name = String::new();
+        if self.modifiers.contains(KeyModifiers::CONTROL) {
+            name.push_str("Ctrl-");
+        }
+        if self.modifiers.contains(KeyModifiers::ALT) {
+            name.push_str("Alt-");
+        }
+        name + &base
+    }
+
+    /// A plain character, which a field or prompt takes as typed text.
+    fn is_typed_text(self) -> bool {
+        matches!(self.code, KeyCode::Char(_)) && (self.modifiers - KeyModifiers::SHIFT).is_empty()
     }
 
     fn matches(self, event: &KeyEvent) -> bool {
@@ -499,14 +721,14 @@ pub const BINDINGS: &[Binding] = &[
     bind(S::Always, &[ctrl('c')], C::Quit, "quit", None),
     bind(
         S::Popup,
-        &[ch('j'), plain(K::Down)],
+        &[plain(K::Down), ch('j')],
         C::ScrollDown,
         "scroll down",
         None,
     ),
     bind(
         S::Popup,
-        &[ch('k'), plain(K::Up)],
+        &[plain(K::Up), ch('k')],
         C::ScrollUp,
         "scroll up",
         None,
@@ -597,57 +819,164 @@ pub const BINDINGS: &[Binding] = &[
     ),
 ];
 
-/// The command a key asks for in `scope` (its own bindings first, then the global ones).
-/// The command `event` means while an operation runs, if it means one there.
-pub fn running_command(event: &KeyEvent) -> Option<Command> {
-    BINDINGS
-        .iter()
-        .filter(|binding| binding.scope == Scope::Running)
-        .find(|binding| binding.keys.iter().any(|key| key.matches(event)))
-        .map(|binding| binding.command)
+/// The key table in use: the built-in [`BINDINGS`] with any keys the configuration file
+/// remapped. Key handling, the hint bar and help all read it, so they always agree.
+#[derive(Clone, Debug)]
+pub struct Keymap {
+    bindings: Vec<Bound>,
 }
 
-pub fn command_for(scope: Scope, event: &KeyEvent) -> Option<Command> {
-    // Pop-ups, confirmations and prompts take their own keys only.
-    let global = matches!(
-        scope,
-        Scope::Global | Scope::Form | Scope::Table | Scope::Running
-    )
-    .then_some(Scope::Global);
-    BINDINGS
-        .iter()
-        .filter(|binding| binding.scope == scope)
-        .chain(
-            BINDINGS
+/// One line of the key table in use.
+#[derive(Clone, Debug)]
+pub struct Bound {
+    pub scope: Scope,
+    pub keys: Vec<Key>,
+    pub command: Command,
+    pub help: &'static str,
+    pub hint: Option<&'static str>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        Keymap {
+            bindings: BINDINGS
                 .iter()
-                .filter(|binding| Some(binding.scope) == global),
-        )
-        .find(|binding| binding.keys.iter().any(|key| key.matches(event)))
-        .map(|binding| binding.command)
+                .map(|binding| Bound {
+                    scope: binding.scope,
+                    keys: binding.keys.to_vec(),
+                    command: binding.command,
+                    help: binding.help,
+                    hint: binding.hint,
+                })
+                .collect(),
+        }
+    }
 }
 
-/// The bindings the hint bar shows in `scope`, in table order.
-pub fn hints(scope: Scope) -> impl Iterator<Item = &'static Binding> {
-    let with_global = matches!(scope, Scope::Form | Scope::Table);
-    BINDINGS.iter().filter(move |binding| {
-        binding.hint.is_some()
-            && (binding.scope == scope || (with_global && binding.scope == Scope::Global))
-    })
-}
+impl Keymap {
+    /// Every binding, in table order.
+    pub fn bindings(&self) -> &[Bound] {
+        &self.bindings
+    }
 
-/// "Enter done · Esc cancel": the hints of `scope`, as a prompt or confirmation shows them.
-pub fn hint_line(scope: Scope) -> String {
-    hints(scope)
-        .map(|binding| {
-            let key = binding.keys.first().map(|k| k.label()).unwrap_or_default();
-            format!("{key} {}", binding.hint.unwrap_or(binding.help))
+    /// The command `event` means while an operation runs, if it means one there.
+    pub fn running_command(&self, event: &KeyEvent) -> Option<Command> {
+        self.bindings
+            .iter()
+            .filter(|binding| binding.scope == Scope::Running)
+            .find(|binding| binding.keys.iter().any(|key| key.matches(event)))
+            .map(|binding| binding.command)
+    }
+
+    /// The command a key asks for in `scope` (its own bindings first, then the global ones).
+    pub fn command_for(&self, scope: Scope, event: &KeyEvent) -> Option<Command> {
+        // Pop-ups, confirmations and prompts take their own keys only.
+        let global = scope.sees_global().then_some(Scope::Global);
+        self.bindings
+            .iter()
+            .filter(|binding| binding.scope == scope)
+            .chain(
+                self.bindings
+                    .iter()
+                    .filter(|binding| Some(binding.scope) == global),
+            )
+            .find(|binding| binding.keys.iter().any(|key| key.matches(event)))
+            .map(|binding| binding.command)
+    }
+
+    /// The bindings the hint bar shows in `scope`, in table order.
+    pub fn hints(&self, scope: Scope) -> impl Iterator<Item = &Bound> {
+        let with_global = matches!(scope, Scope::Form | Scope::Table);
+        self.bindings.iter().filter(move |binding| {
+            binding.hint.is_some()
+                && (binding.scope == scope || (with_global && binding.scope == Scope::Global))
         })
-        .collect::<Vec<_>>()
-        .join(" · ")
+    }
+
+    /// "Enter done · Esc cancel": the hints of `scope`, as a prompt or confirmation shows them.
+    pub fn hint_line(&self, scope: Scope) -> String {
+        self.hints(scope)
+            .map(|binding| {
+                let key = binding.keys.first().map(|k| k.label()).unwrap_or_default();
+                format!("{key} {}", binding.hint.unwrap_or(binding.help))
+            })
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+
+    /// The first key that runs `command` in `scope` (for messages that name it), if any does.
+    pub fn key_for(&self, scope: Scope, command: Command) -> Option<Key> {
+        self.bindings
+            .iter()
+            .find(|binding| binding.scope == scope && binding.command == command)
+            .and_then(|binding| binding.keys.first().copied())
+    }
+
+    /// Gives `command` in `scope` the keys `keys` instead of its own. Refused (with why) when
+    /// the scope has no such command, no key is given, or a plain character would be taken from
+    /// typing; [`Keymap::check`] then finds keys two commands share.
+    pub fn rebind(&mut self, scope: Scope, command: &str, keys: Vec<Key>) -> Result<(), String> {
+        let Some(binding) = self
+            .bindings
+            .iter_mut()
+            .find(|binding| binding.scope == scope && binding.command.name() == command)
+        else {
+            let known: Vec<String> = self
+                .bindings
+                .iter()
+                .filter(|binding| binding.scope == scope)
+                .map(|binding| binding.command.name())
+                .collect();
+            return Err(format!(
+                "no command {command:?} in [keys.{}]; the commands there are {}",
+                scope.name(),
+                known.join(", ")
+            ));
+        };
+        if keys.is_empty() {
+            return Err(format!("{command} needs at least one key"));
+        }
+        if scope.types_text()
+            && let Some(key) = keys.iter().find(|key| key.is_typed_text())
+        {
+            return Err(format!(
+                "{} would be taken from typing in [keys.{}]: bind {command} to a function, \
+                 control or navigation key",
+                key.name(),
+                scope.name()
+            ));
+        }
+        binding.keys = keys;
+        Ok(())
+    }
+
+    /// Refuses a table where one key means two commands in one place: in one scope, in a scope
+    /// and the global keys it also answers, or anywhere and the keys that work everywhere.
+    pub fn check(&self) -> Result<(), String> {
+        for (i, a) in self.bindings.iter().enumerate() {
+            for b in &self.bindings[i + 1..] {
+                if a.command == b.command || !a.scope.overlaps(b.scope) {
+                    continue;
+                }
+                if let Some(key) = a.keys.iter().find(|key| b.keys.contains(key)) {
+                    let place = |binding: &Bound| binding.scope.name();
+                    return Err(format!(
+                        "{} is bound to both {} [keys.{}] and {} [keys.{}]",
+                        key.name(),
+                        a.command.name(),
+                        place(a),
+                        b.command.name(),
+                        place(b)
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// "j/↓": a binding's keys as the help shows them.
-pub fn keys_label(binding: &Binding) -> String {
+pub fn keys_label(binding: &Bound) -> String {
     binding
         .keys
         .iter()
@@ -668,31 +997,37 @@ mod tests {
     fn enter_runs_get_or_create_in_the_form_and_loads_a_row_in_the_table() {
         let enter = key(KeyCode::Enter, KeyModifiers::NONE);
         assert_eq!(
-            command_for(Scope::Form, &enter),
+            Keymap::default().command_for(Scope::Form, &enter),
             Some(Command::RunGetOrCreate)
         );
-        assert_eq!(command_for(Scope::Table, &enter), Some(Command::EditRow));
+        assert_eq!(
+            Keymap::default().command_for(Scope::Table, &enter),
+            Some(Command::EditRow)
+        );
     }
 
     #[test]
     fn shifted_letters_and_control_keys_match() {
         assert_eq!(
-            command_for(Scope::Table, &key(KeyCode::Char('G'), KeyModifiers::SHIFT)),
+            Keymap::default()
+                .command_for(Scope::Table, &key(KeyCode::Char('G'), KeyModifiers::SHIFT)),
             Some(Command::Last)
         );
         assert_eq!(
-            command_for(Scope::Table, &key(KeyCode::Char('?'), KeyModifiers::SHIFT)),
+            Keymap::default()
+                .command_for(Scope::Table, &key(KeyCode::Char('?'), KeyModifiers::SHIFT)),
             Some(Command::ToggleHelp)
         );
         assert_eq!(
-            command_for(
+            Keymap::default().command_for(
                 Scope::Always,
                 &key(KeyCode::Char('c'), KeyModifiers::CONTROL)
             ),
             Some(Command::Quit)
         );
         assert_eq!(
-            command_for(Scope::Form, &key(KeyCode::Char('t'), KeyModifiers::CONTROL)),
+            Keymap::default()
+                .command_for(Scope::Form, &key(KeyCode::Char('t'), KeyModifiers::CONTROL)),
             Some(Command::CycleRole)
         );
     }
@@ -701,7 +1036,8 @@ mod tests {
     fn letters_in_the_form_are_text_not_commands() {
         for c in ['q', 'j', 'd', 'G', '?', '/'] {
             assert_eq!(
-                command_for(Scope::Form, &key(KeyCode::Char(c), KeyModifiers::NONE)),
+                Keymap::default()
+                    .command_for(Scope::Form, &key(KeyCode::Char(c), KeyModifiers::NONE)),
                 None,
                 "{c}"
             );
@@ -709,20 +1045,48 @@ mod tests {
     }
 
     #[test]
-    fn no_key_is_bound_twice_in_one_scope() {
-        for (i, a) in BINDINGS.iter().enumerate() {
-            for b in &BINDINGS[i + 1..] {
-                if a.scope == b.scope {
-                    for key in a.keys {
-                        assert!(
-                            !b.keys.contains(key),
-                            "{} bound twice in {:?}",
-                            key.label(),
-                            a.scope
-                        );
-                    }
-                }
+    fn the_built_in_table_has_no_conflicts() {
+        assert_eq!(Keymap::default().check(), Ok(()));
+    }
+
+    #[test]
+    fn every_key_name_reads_back() {
+        for binding in BINDINGS {
+            for key in binding.keys {
+                assert_eq!(Key::parse(&key.name()), Ok(*key), "{}", key.name());
             }
         }
+        assert_eq!(Key::parse("ctrl-R"), Ok(ctrl('r')));
+        assert_eq!(Key::parse("F12"), Ok(plain(KeyCode::F(12))));
+        assert!(Key::parse("F13").is_err());
+        assert!(Key::parse("Hyper-x").is_err());
+        assert!(Key::parse("").is_err());
+    }
+
+    #[test]
+    fn rebinding_moves_a_command_and_conflicts_are_refused() {
+        let mut keys = Keymap::default();
+        keys.rebind(Scope::Table, "delete", vec![ch('D')]).unwrap();
+        let d = key(KeyCode::Char('D'), KeyModifiers::SHIFT);
+        assert_eq!(keys.command_for(Scope::Table, &d), Some(Command::Delete));
+        assert_eq!(
+            keys.command_for(Scope::Table, &key(KeyCode::Char('d'), KeyModifiers::NONE)),
+            None
+        );
+        assert_eq!(keys.check(), Ok(()));
+        // A table key that a global one already holds.
+        keys.rebind(Scope::Table, "search", vec![plain(KeyCode::F(5))])
+            .unwrap();
+        let err = keys.check().unwrap_err();
+        assert!(err.contains("F5") && err.contains("get_or_create"), "{err}");
+        // Plain characters cannot leave the form's typing.
+        let err = Keymap::default()
+            .rebind(Scope::Form, "clear_form", vec![ch('x')])
+            .unwrap_err();
+        assert!(err.contains("typing"), "{err}");
+        let err = Keymap::default()
+            .rebind(Scope::Table, "serch", vec![ch('x')])
+            .unwrap_err();
+        assert!(err.contains("search"), "{err}");
     }
 }

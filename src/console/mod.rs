@@ -41,13 +41,17 @@ const BUSY_TICK: Duration = Duration::from_millis(100);
 /// worker thread, so the first frame never waits for it.
 pub fn run(target: DatabaseTarget) -> anyhow::Result<()> {
     let started = Instant::now();
-    let database = target.to_string();
-    let backend = target.backend();
-    let give_up_after = target.server().map_or(app::GIVE_UP_AFTER, |server| {
-        server.timeout() + crate::db::CLIENT_GRACE
-    });
-    let (events, inbox) = channel::<UiEvent>();
     let session = crate::repository::new_session();
+    let opened = Opened {
+        database: target.to_string(),
+        backend: target.backend(),
+        read_only: target.read_only(),
+        give_up_after: target.server().map_or(app::GIVE_UP_AFTER, |server| {
+            server.timeout() + crate::db::CLIENT_GRACE
+        }),
+        session: session.clone(),
+    };
+    let (events, inbox) = channel::<UiEvent>();
     let transfers = Transfers {
         target: target.clone(),
         events: events.clone(),
@@ -60,18 +64,21 @@ pub fn run(target: DatabaseTarget) -> anyhow::Result<()> {
     let mut term = terminal::enter().context("opening the terminal")?;
     let result = events::spawn_input(events)
         .context("reading the terminal")
-        .and_then(|()| {
-            event_loop(
-                &mut term,
-                &mut worker,
-                &transfers,
-                &inbox,
-                (database, backend, give_up_after, session),
-                started,
-            )
-        });
+        .and_then(|()| event_loop(&mut term, &mut worker, &transfers, &inbox, opened, started));
     terminal::leave();
     result
+}
+
+/// What the console shows about the database it opened, and how it treats it.
+struct Opened {
+    /// The target, password masked.
+    database: String,
+    backend: crate::db::Backend,
+    read_only: bool,
+    /// How long a write may go unanswered.
+    give_up_after: Duration,
+    /// This console's mark on its changes in the journal.
+    session: String,
 }
 
 /// What starting an export or import needs: the database, and where its news goes.
@@ -85,13 +92,18 @@ fn event_loop(
     worker: &mut Worker,
     transfers: &Transfers,
     inbox: &std::sync::mpsc::Receiver<UiEvent>,
-    (database, backend, give_up_after, session): (String, crate::db::Backend, Duration, String),
+    opened: Opened,
     started: Instant,
 ) -> anyhow::Result<()> {
     let size = term.size()?;
-    let (mut app, effects) = App::new(database, backend, Rect::new(0, 0, size.width, size.height));
-    app.give_up_after = give_up_after;
-    app.session = session;
+    let (mut app, effects) = App::new(
+        opened.database,
+        opened.backend,
+        Rect::new(0, 0, size.width, size.height),
+    );
+    app.give_up_after = opened.give_up_after;
+    app.session = opened.session;
+    app.set_read_only(opened.read_only);
     let mut startup = terminal::StartupLog::from_env(started);
     if apply(effects, worker, transfers) {
         return Ok(());

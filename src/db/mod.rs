@@ -8,7 +8,7 @@ mod target;
 use std::fmt;
 
 pub use server_target::{CLIENT_GRACE, DEFAULT_TIMEOUT, ServerTarget, mask_password};
-pub use target::{DatabaseTarget, TargetSource};
+pub use target::{DatabaseTarget, SqliteFile, TargetSource};
 
 /// Whether the filesystem holding the file `path` has less than 1 MiB left: SQLite reports some
 /// writes that ran out of space only as "disk I/O error".

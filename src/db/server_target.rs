@@ -52,6 +52,8 @@ pub struct ServerTarget {
     backend: Backend,
     params: Vec<(String, String)>,
     timeout: Duration,
+    /// The session refuses writes (`default_transaction_read_only`, `TRANSACTION READ ONLY`).
+    read_only: bool,
 }
 
 impl ServerTarget {
@@ -74,6 +76,7 @@ impl ServerTarget {
             backend,
             params,
             timeout: DEFAULT_TIMEOUT,
+            read_only: false,
         };
         if let Some((unknown, _)) = target
             .params
@@ -109,6 +112,16 @@ impl ServerTarget {
 
     pub fn with_timeout(mut self, timeout: Duration) -> ServerTarget {
         self.timeout = timeout;
+        self
+    }
+
+    /// Whether the session is opened read-only, so that the server refuses writes.
+    pub fn read_only(&self) -> bool {
+        self.read_only
+    }
+
+    pub fn with_read_only(mut self, read_only: bool) -> ServerTarget {
+        self.read_only = read_only;
         self
     }
 

@@ -10,15 +10,24 @@ use super::{Backend, ConnectError};
 const DEFAULT_DIR: &str = "profile-console";
 const DEFAULT_FILE: &str = "profiles.db";
 
-/// A database the application can open.
+/// A database the application can open, and how: read-write, or read-only (the database itself
+/// then refuses writes).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DatabaseTarget {
     /// A SQLite file (or `:memory:`).
-    Sqlite(PathBuf),
+    Sqlite(SqliteFile),
     /// A PostgreSQL database.
     Postgres(ServerTarget),
     /// A MySQL or MariaDB database.
     Mysql(ServerTarget),
+}
+
+/// A SQLite database file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SqliteFile {
+    pub path: PathBuf,
+    /// Opened read-only (`mode=ro`): SQLite refuses every write.
+    pub read_only: bool,
 }
 
 /// Where the choice of database came from, for `info` and the console's inspect view.
@@ -93,7 +102,7 @@ impl DatabaseTarget {
                 format!("cannot create the data directory: {err}"),
             )
         })?;
-        Ok(DatabaseTarget::Sqlite(dir.join(DEFAULT_FILE)))
+        Ok(DatabaseTarget::sqlite(dir.join(DEFAULT_FILE)))
     }
 
     /// The database chosen by the flag, else `DATABASE_URL`, else the embedded default. `.env` must
@@ -107,6 +116,33 @@ impl DatabaseTarget {
                 Ok((Self::parse(&url)?, TargetSource::Environment))
             }
             _ => Ok((Self::embedded_default()?, TargetSource::EmbeddedDefault)),
+        }
+    }
+
+    /// A read-write SQLite file.
+    pub fn sqlite(path: impl Into<PathBuf>) -> Self {
+        DatabaseTarget::Sqlite(SqliteFile {
+            path: path.into(),
+            read_only: false,
+        })
+    }
+
+    /// The same target, opened so that the database refuses writes (`read_only`), or not.
+    pub fn with_read_only(self, read_only: bool) -> Self {
+        match self {
+            DatabaseTarget::Sqlite(file) => {
+                DatabaseTarget::Sqlite(SqliteFile { read_only, ..file })
+            }
+            DatabaseTarget::Postgres(pg) => DatabaseTarget::Postgres(pg.with_read_only(read_only)),
+            DatabaseTarget::Mysql(my) => DatabaseTarget::Mysql(my.with_read_only(read_only)),
+        }
+    }
+
+    /// Whether the database is opened so that it refuses writes.
+    pub fn read_only(&self) -> bool {
+        match self {
+            DatabaseTarget::Sqlite(file) => file.read_only,
+            DatabaseTarget::Postgres(server) | DatabaseTarget::Mysql(server) => server.read_only(),
         }
     }
 
@@ -139,7 +175,7 @@ impl DatabaseTarget {
     /// The SQLite file, if this is one.
     pub fn sqlite_path(&self) -> Option<&Path> {
         match self {
-            DatabaseTarget::Sqlite(path) => Some(path),
+            DatabaseTarget::Sqlite(SqliteFile { path, .. }) => Some(path),
             DatabaseTarget::Postgres(_) | DatabaseTarget::Mysql(_) => None,
         }
     }
@@ -149,7 +185,7 @@ impl DatabaseTarget {
 impl fmt::Display for DatabaseTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DatabaseTarget::Sqlite(path) => write!(f, "{}", path.display()),
+            DatabaseTarget::Sqlite(SqliteFile { path, .. }) => write!(f, "{}", path.display()),
             DatabaseTarget::Postgres(server) | DatabaseTarget::Mysql(server) => server.fmt(f),
         }
     }
@@ -159,7 +195,7 @@ fn sqlite_path(url: &str, path: &str) -> Result<DatabaseTarget, ConnectError> {
     if path.trim().is_empty() {
         return Err(ConnectError::bad_url(url, "no file path given"));
     }
-    Ok(DatabaseTarget::Sqlite(PathBuf::from(path)))
+    Ok(DatabaseTarget::sqlite(PathBuf::from(path)))
 }
 
 #[cfg(test)]
@@ -178,15 +214,15 @@ mod tests {
         );
         assert_eq!(
             DatabaseTarget::parse("sqlite:///tmp/a.db"),
-            Ok(DatabaseTarget::Sqlite("/tmp/a.db".into()))
+            Ok(DatabaseTarget::sqlite("/tmp/a.db"))
         );
         assert_eq!(
             DatabaseTarget::parse("file:rel/a.db"),
-            Ok(DatabaseTarget::Sqlite("rel/a.db".into()))
+            Ok(DatabaseTarget::sqlite("rel/a.db"))
         );
         assert_eq!(
             DatabaseTarget::parse("./a.db"),
-            Ok(DatabaseTarget::Sqlite("./a.db".into()))
+            Ok(DatabaseTarget::sqlite("./a.db"))
         );
         assert!(DatabaseTarget::parse("redis://h").is_err());
         assert!(DatabaseTarget::parse("sqlite://").is_err());

@@ -82,8 +82,21 @@ impl Repository {
         target: DatabaseTarget,
     ) -> Result<(Self, AppliedMigrationNames), Error> {
         let mut conn = establish(&target)?;
-        let ran =
-            run_pending_migrations(&mut conn).map_err(|err| Error::Migration(err.to_string()))?;
+        let ran = if target.read_only() {
+            // Nothing may be written, so nothing is migrated: an older schema is refused.
+            let unapplied = backends::unapplied_migrations(&mut conn).map_err(Error::Migration)?;
+            if unapplied > 0 {
+                return Err(Error::ReadOnly {
+                    reason: format!(
+                        "the database is not set up for this version of profile-console \
+                         ({unapplied} migrations to run); open it once without --read-only"
+                    ),
+                });
+            }
+            Vec::new()
+        } else {
+            run_pending_migrations(&mut conn).map_err(|err| Error::Migration(err.to_string()))?
+        };
         let context = Arc::new(ChangeContext::new(Source::Cli));
         apply_change_context(&mut conn, &context)?;
         let repo = Repository {
@@ -122,6 +135,11 @@ impl Repository {
         self.target.backend()
     }
 
+    /// Whether the database was opened so that it refuses writes.
+    pub fn read_only(&self) -> bool {
+        self.target.read_only()
+    }
+
     /// Makes a share of write transactions fail with a serialization failure from now on (for
     /// tests of the retry path; the binary reads `PROFILE_CONSOLE_INJECT_SERIALIZATION_FAILURES`).
     pub fn inject_faults(&mut self, faults: Faults) {
@@ -154,7 +172,7 @@ impl Repository {
     /// use profile_console::repository::Repository;
     ///
     /// let dir = tempfile::tempdir()?;
-    /// let mut repo = Repository::open(DatabaseTarget::Sqlite(dir.path().join("doc.db")))?;
+    /// let mut repo = Repository::open(DatabaseTarget::sqlite(dir.path().join("doc.db")))?;
     /// let request = GetOrCreate::parse(
     ///     &[("first_name", "Argo"), ("last_name", "Saha")],
     ///     &[("gender", "M"), ("age", "10")],
@@ -186,7 +204,7 @@ impl Repository {
     /// use profile_console::repository::Repository;
     ///
     /// let dir = tempfile::tempdir()?;
-    /// let mut repo = Repository::open(DatabaseTarget::Sqlite(dir.path().join("doc.db")))?;
+    /// let mut repo = Repository::open(DatabaseTarget::sqlite(dir.path().join("doc.db")))?;
     /// let lookup = [("first_name", "Argo"), ("last_name", "Saha")];
     /// let request = UpdateOrCreate::parse(&lookup, &[("age", "30")], Some(&[("gender", "F"), ("age", "20")]))?;
     /// let (created, outcome) = repo.update_or_create(&request)?;

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
-use profile_console::db::DatabaseTarget;
+use profile_console::db::{DatabaseTarget, SqliteFile};
 use profile_console::domain::{GetOrCreate, UpdateOrCreate};
 use profile_console::repository::Repository;
 
@@ -38,7 +38,7 @@ impl TestDb {
         let path = dir.path().join("test.db");
         TestDb {
             url: format!("sqlite://{}", path.display()),
-            target: DatabaseTarget::Sqlite(path),
+            target: DatabaseTarget::sqlite(path),
             cleanup: Cleanup::Sqlite(dir),
         }
     }
@@ -141,7 +141,7 @@ impl TestDb {
     /// Runs `sql` on a connection of its own, as another client would (not through the tool).
     pub fn execute_as_other_client(&self, sql: &str) -> diesel::QueryResult<()> {
         match &self.target {
-            DatabaseTarget::Sqlite(path) => {
+            DatabaseTarget::Sqlite(SqliteFile { path, .. }) => {
                 diesel::SqliteConnection::establish(path.to_str().unwrap())
                     .expect("connect")
                     .batch_execute(sql)
@@ -165,7 +165,7 @@ impl TestDb {
         }
         let query = diesel::sql_query(sql);
         let rows: Vec<Row> = match &self.target {
-            DatabaseTarget::Sqlite(path) => diesel::RunQueryDsl::load(
+            DatabaseTarget::Sqlite(SqliteFile { path, .. }) => diesel::RunQueryDsl::load(
                 query,
                 &mut diesel::SqliteConnection::establish(path.to_str().unwrap()).expect("connect"),
             ),

@@ -142,11 +142,14 @@ impl App {
             Err(err) => format!("ERROR {err}"),
         };
         let title = if from_history {
-            "undo (history)"
+            "undo (history)".to_owned()
         } else {
-            "undo (Ctrl-Z)"
+            format!(
+                "undo ({})",
+                self.key_label(Scope::Global, Command::UndoLast)
+            )
         };
-        self.push_log(title.to_owned(), text.clone(), elapsed, statements);
+        self.push_log(title, text.clone(), elapsed, statements);
         match result {
             Ok(Some(undone)) => {
                 self.status = Status::Info(text);

@@ -26,7 +26,7 @@ impl App {
     }
 
     pub(super) fn on_key(&mut self, key: KeyEvent, effects: &mut Vec<Effect>) {
-        if keymap::command_for(Scope::Always, &key) == Some(Command::Quit) {
+        if self.keys.command_for(Scope::Always, &key) == Some(Command::Quit) {
             effects.push(Effect::Quit);
             return;
         }
@@ -34,7 +34,7 @@ impl App {
             Overlay::None => {}
             overlay @ (Overlay::Help | Overlay::Inspect | Overlay::Log) => {
                 // The pop-up's own keys scroll it; any other key closes it and does nothing more.
-                if let Some(command) = keymap::command_for(Scope::Popup, &key)
+                if let Some(command) = self.keys.command_for(Scope::Popup, &key)
                     && self.scroll_popup(command)
                 {
                     self.overlay = overlay;
@@ -44,7 +44,7 @@ impl App {
             Overlay::History(mut view) => {
                 let entries = view.entries.as_ref().and_then(|e| e.as_ref().ok());
                 let count = entries.map_or(0, Vec::len);
-                match keymap::command_for(Scope::History, &key) {
+                match self.keys.command_for(Scope::History, &key) {
                     Some(Command::ScrollDown) => {
                         view.selected = (view.selected + 1).min(count.saturating_sub(1));
                     }
@@ -62,7 +62,7 @@ impl App {
                 return;
             }
             Overlay::ConfirmDelete(profile) => {
-                if keymap::command_for(Scope::Confirm, &key) == Some(Command::Confirm) {
+                if self.keys.command_for(Scope::Confirm, &key) == Some(Command::Confirm) {
                     self.status = self.busy_status(format!("deleting {}", profile.summary()));
                     let id = self.send(Job::Delete(profile.id), effects);
                     self.in_flight.delete = Some((id, *profile));
@@ -81,7 +81,7 @@ impl App {
             }
         }
         if self.transfer.is_some()
-            && keymap::command_for(Scope::Transfer, &key) == Some(Command::CancelTransfer)
+            && self.keys.command_for(Scope::Transfer, &key) == Some(Command::CancelTransfer)
         {
             self.run_command(Command::CancelTransfer, effects);
             return;
@@ -89,9 +89,9 @@ impl App {
         // Only once the status offers it: an Esc typed right after Enter still means "table".
         let running = self
             .cancel_offered()
-            .then(|| keymap::running_command(&key))
+            .then(|| self.keys.running_command(&key))
             .flatten();
-        if let Some(command) = running.or_else(|| keymap::command_for(self.scope(), &key)) {
+        if let Some(command) = running.or_else(|| self.keys.command_for(self.scope(), &key)) {
             self.run_command(command, effects);
         } else if self.focus == Focus::Form
             && self
@@ -160,6 +160,14 @@ impl App {
 
     pub(super) fn run_command(&mut self, command: Command, effects: &mut Vec<Effect>) {
         let page = self.table.height.max(1) as isize;
+        if self.read_only()
+            && let Some(what) = command.writes()
+        {
+            self.status = Status::Failed(format!(
+                "read-only (--read-only): {what} would write to the database; nothing was sent"
+            ));
+            return;
+        }
         match command {
             Command::Quit => effects.push(Effect::Quit),
             Command::CancelOperation => self.cancel_operation(effects),
@@ -282,9 +290,10 @@ impl App {
                 };
             }
             Command::Export | Command::Import if self.transfer.is_some() => {
-                self.status = Status::Failed(
-                    "an export or import is running; Esc stops it, or wait for it to end".into(),
-                );
+                self.status = Status::Failed(format!(
+                    "an export or import is running; {} stops it, or wait for it to end",
+                    self.key_label(Scope::Transfer, Command::CancelTransfer)
+                ));
             }
             Command::Export => {
                 let name = format!("profiles-{}.csv", Local::now().format("%Y%m%d-%H%M%S"));
@@ -338,8 +347,10 @@ impl App {
                     self.focus = Focus::Form;
                     self.form_changed();
                     self.status = Status::Info(format!(
-                        "editing #{}: Enter saves the changed fields, Esc leaves without writing",
-                        profile.id
+                        "editing #{}: {} saves the changed fields, {} leaves without writing",
+                        profile.id,
+                        self.key_label(Scope::Form, Command::RunGetOrCreate),
+                        self.key_label(Scope::Form, Command::FocusTable),
                     ));
                 }
             }
@@ -359,7 +370,7 @@ impl App {
         key: KeyEvent,
         effects: &mut Vec<Effect>,
     ) {
-        match keymap::command_for(Scope::Prompt, &key) {
+        match self.keys.command_for(Scope::Prompt, &key) {
             Some(Command::Accept) if kind == PromptKind::GoTo => {
                 match input.value().trim().trim_start_matches('#').parse::<i64>() {
                     Ok(id) if id >= 1 => {

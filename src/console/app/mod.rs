@@ -259,6 +259,10 @@ pub struct App {
     pub now: Instant,
     /// How long a write may go unanswered before the console stops waiting ([`GIVE_UP_AFTER`]).
     pub give_up_after: Duration,
+    /// The database was opened read-only: write keys say so and send nothing.
+    read_only: bool,
+    /// The key table in use (built in, or remapped by the configuration file).
+    pub keys: keymap::Keymap,
     /// Advances while anything is in flight; drives the spinner.
     pub spinner: usize,
     /// The export or import running, if one is.
@@ -273,6 +277,46 @@ pub struct App {
 }
 
 impl App {
+    /// From now on, write keys say the database is read-only and send nothing (the database
+    /// would refuse them anyway); browsing, search, export and the preview work as before.
+    pub fn set_read_only(&mut self, read_only: bool) {
+        self.read_only = read_only;
+        self.status = Status::Info(self.welcome());
+    }
+
+    pub fn read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// How messages name the key for `command` in `scope`, as the key table in use binds it.
+    pub fn key_label(&self, scope: Scope, command: Command) -> String {
+        self.keys
+            .key_for(scope, command)
+            .map_or_else(|| "(no key)".to_owned(), |key| key.label())
+    }
+
+    /// The first status line: how to run the two operations, or that writes are refused.
+    fn welcome(&self) -> String {
+        let help = self.key_label(Scope::Global, Command::ToggleHelp);
+        if self.read_only {
+            format!(
+                "Read-only: browse, search, preview and export; writes are refused. {help}: help."
+            )
+        } else {
+            format!(
+                "Type a profile; {} runs get_or_create, {} update_or_create. {help}: help.",
+                self.key_label(Scope::Form, Command::RunGetOrCreate),
+                self.key_label(Scope::Global, Command::RunUpdateOrCreate),
+            )
+        }
+    }
+
+    /// Uses `keys` (the configuration's) from now on.
+    pub fn set_keys(&mut self, keys: keymap::Keymap) {
+        self.keys = keys;
+        self.status = Status::Info(self.welcome());
+    }
+
     /// A new console for `database`, with the requests that fill the first screen.
     pub fn new(database: String, backend: Backend, size: Rect) -> (App, Vec<Effect>) {
         let mut app = App {
@@ -284,9 +328,7 @@ impl App {
             table: TableView::default(),
             preview: Preview::Empty,
             prediction: Vec::new(),
-            status: Status::Info(
-                "Type a profile; Enter runs get_or_create, F6 update_or_create. F1: help.".into(),
-            ),
+            status: Status::Info(String::new()),
             log: Vec::new(),
             inspect: None,
             popup_scroll: 0,
@@ -300,6 +342,8 @@ impl App {
             size,
             now: Instant::now(),
             give_up_after: GIVE_UP_AFTER,
+            read_only: false,
+            keys: keymap::Keymap::default(),
             spinner: 0,
             transfer: None,
             preview_due: None,
@@ -308,6 +352,7 @@ impl App {
             in_flight: InFlight::default(),
             next_id: 0,
         };
+        app.status = Status::Info(app.welcome());
         app.resize(size);
         app.repredict();
         let mut effects = Vec::new();

@@ -58,7 +58,8 @@ impl App {
         match plan {
             Ok(EditPlan::NoChange) => {
                 self.status = Status::Info(format!(
-                    "nothing changed in #{id}: edit a field, or Esc to leave"
+                    "nothing changed in #{id}: edit a field, or {} to leave",
+                    self.key_label(Scope::Form, Command::FocusTable)
                 ));
             }
             Ok(EditPlan::Save(request)) => {
@@ -119,13 +120,16 @@ impl App {
         }
         self.in_flight.cancelling = true;
         let since = self.in_flight.writing_since.unwrap_or(self.now);
+        let esc = self.key_label(Scope::Running, Command::CancelOperation);
         let text = if self.backend.cancels_on_server() {
-            "cancelling on the server (Esc again: stop waiting)"
+            format!("cancelling on the server ({esc} again: stop waiting)")
         } else {
-            "this database cannot cancel a write once started; it ends within seconds \
-             (Esc again: stop waiting)"
+            format!(
+                "this database cannot cancel a write once started; it ends within seconds \
+                 ({esc} again: stop waiting)"
+            )
         };
-        self.status = Status::Busy(text.into(), since);
+        self.status = Status::Busy(text, since);
         effects.push(Effect::CancelOnServer);
     }
 
@@ -205,7 +209,11 @@ impl App {
             view,
             stop: std::sync::Arc::clone(&stop),
         })));
-        self.status = Status::Info(format!("{} {path}… (Esc stops)", kind.verb()));
+        self.status = Status::Info(format!(
+            "{} {path}… ({} stops)",
+            kind.verb(),
+            self.key_label(Scope::Transfer, Command::CancelTransfer)
+        ));
         self.transfer = Some(TransferRun {
             kind,
             path,

@@ -19,14 +19,16 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     };
     // The database comes last: a long URL is what gets cut on a narrow terminal.
     let busy = if app.busy() { spinner(app) } else { ' ' };
-    let mut spans = vec![
-        Span::styled(" profile-console ", theme::title()),
-        Span::raw(format!(
-            "{busy} {count} │ sort {} {}",
-            table.sort,
-            if table.descending { "↓" } else { "↑" }
-        )),
-    ];
+    let mut spans = vec![Span::styled(" profile-console ", theme::title())];
+    if app.read_only() {
+        spans.push(Span::styled("READ-ONLY", theme::error()));
+        spans.push(Span::raw(" "));
+    }
+    spans.extend([Span::raw(format!(
+        "{busy} {count} │ sort {} {}",
+        table.sort,
+        if table.descending { "↓" } else { "↑" }
+    ))]);
     if let Some(search) = &table.filter.search {
         spans.push(Span::raw(format!(" │ search \"{search}\"")));
     }

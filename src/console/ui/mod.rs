@@ -47,7 +47,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         Overlay::Inspect => popup::inspect(app, frame, area),
         Overlay::Log => log::render(app, frame, area),
         Overlay::History(view) => popup::history(app, view, frame, area),
-        Overlay::ConfirmDelete(profile) => popup::confirm_delete(profile, frame, area),
+        Overlay::ConfirmDelete(profile) => popup::confirm_delete(app, profile, frame, area),
     }
 }
 

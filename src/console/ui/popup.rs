@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::{spinner, theme, thousands};
 use crate::console::app::{App, HistoryView};
-use crate::console::keymap::{self, BINDINGS, Scope};
+use crate::console::keymap::{self, Command, Scope};
 use crate::domain::Profile;
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
@@ -56,15 +56,25 @@ pub(super) fn scrolled(app: &App, frame: &mut Frame, area: Rect, title: &str, li
     let position = if max == 0 {
         String::new()
     } else {
+        let key = |command| app.key_label(Scope::Popup, command);
         format!(
-            " lines {}–{} of {total} · ↑/↓ PgUp/PgDn g/G scroll ·",
+            " lines {}–{} of {total} · {}/{} {}/{} {}/{} scroll ·",
             at + 1,
-            (at + inner.height).min(total)
+            (at + inner.height).min(total),
+            key(Command::ScrollUp),
+            key(Command::ScrollDown),
+            key(Command::ScrollPageUp),
+            key(Command::ScrollPageDown),
+            key(Command::ScrollTop),
+            key(Command::ScrollBottom),
         )
     };
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(format!(" {title} ·{position} Esc closes "))
+        .title(format!(
+            " {title} ·{position} {} closes ",
+            app.key_label(Scope::Popup, Command::ClosePopup)
+        ))
         .border_style(theme::focused_border());
     frame.render_widget(text.block(block).scroll((at, 0)), area);
 }
@@ -74,7 +84,7 @@ pub(super) fn scrolled(app: &App, frame: &mut Frame, area: Rect, title: &str, li
 pub fn help(app: &App, frame: &mut Frame, area: Rect) {
     let section = |scope: Scope| -> Vec<Line<'static>> {
         let mut lines = vec![Line::styled(scope.title(), theme::title())];
-        for binding in BINDINGS.iter().filter(|b| b.scope == scope) {
+        for binding in app.keys.bindings().iter().filter(|b| b.scope == scope) {
             lines.push(Line::from(vec![
                 Span::styled(
                     format!("  {:<15}", keymap::keys_label(binding)),
@@ -194,12 +204,12 @@ pub fn inspect(app: &App, frame: &mut Frame, area: Rect) {
     scrolled(app, frame, full(area), "Inspect", lines);
 }
 
-pub fn confirm_delete(profile: &Profile, frame: &mut Frame, area: Rect) {
+pub fn confirm_delete(app: &App, profile: &Profile, frame: &mut Frame, area: Rect) {
     let lines = vec![
         Line::from(format!("Delete {}?", profile.summary())),
         Line::default(),
         Line::from(vec![
-            Span::styled(keymap::hint_line(Scope::Confirm), theme::key()),
+            Span::styled(app.keys.hint_line(Scope::Confirm), theme::key()),
             Span::styled(" · any other key keeps it", theme::dim()),
         ]),
     ];
@@ -249,7 +259,7 @@ pub fn history(app: &App, view: &HistoryView, frame: &mut Frame, area: Rect) {
     }
     lines.push(Line::default());
     lines.push(Line::styled(
-        keymap::hint_line(Scope::History),
+        app.keys.hint_line(Scope::History),
         theme::dim(),
     ));
     let popup = full(area);

@@ -9,7 +9,7 @@ use super::{millis, spinner, theme};
 use crate::console::app::{
     App, Overlay, PromptKind, SHOW_ELAPSED_AFTER, Status, TransferRun, outcome_text,
 };
-use crate::console::keymap::{self, Scope};
+use crate::console::keymap::{Command, Scope};
 
 pub fn render_status(app: &App, frame: &mut Frame, area: Rect) {
     if let Some(run) = &app.transfer {
@@ -23,7 +23,11 @@ pub fn render_status(app: &App, frame: &mut Frame, area: Rect) {
             let elapsed = if app.cancelling() {
                 format!(" {} s", waited.as_secs())
             } else if app.cancel_offered() {
-                format!(" {} s · Esc cancels", waited.as_secs())
+                format!(
+                    " {} s · {} cancels",
+                    waited.as_secs(),
+                    app.key_label(Scope::Running, Command::CancelOperation)
+                )
             } else if waited >= SHOW_ELAPSED_AFTER {
                 format!(" {} s", waited.as_secs())
             } else {
@@ -49,8 +53,10 @@ pub fn render_status(app: &App, frame: &mut Frame, area: Rect) {
             if !not_applied.is_empty() {
                 spans.push(Span::styled(
                     format!(
-                        " · not applied: {} (Ctrl-P brings the entry back, F6 applies it)",
-                        not_applied.join(", ")
+                        " · not applied: {} ({} brings the entry back, {} applies it)",
+                        not_applied.join(", "),
+                        app.key_label(Scope::Form, Command::RecallEntry),
+                        app.key_label(Scope::Global, Command::RunUpdateOrCreate),
                     ),
                     theme::dim(),
                 ));
@@ -65,7 +71,13 @@ pub fn render_status(app: &App, frame: &mut Frame, area: Rect) {
         }
         Status::Deleted(profile) => Line::from(vec![
             Span::raw(format!(" DELETED {}", profile.summary())),
-            Span::styled(" · Ctrl-Z brings it back", theme::dim()),
+            Span::styled(
+                format!(
+                    " · {} brings it back",
+                    app.key_label(Scope::Global, Command::UndoLast)
+                ),
+                theme::dim(),
+            ),
         ]),
         Status::Failed(text) => Line::from(Span::styled(format!(" ✗ {text}"), theme::error())),
     };
@@ -76,9 +88,10 @@ pub fn render_status(app: &App, frame: &mut Frame, area: Rect) {
 fn render_transfer(app: &App, run: &TransferRun, frame: &mut Frame, area: Rect) {
     let rows = crate::transfer::import::thousands(run.rows);
     let label = format!(
-        " {} {} · {rows} rows · Esc stops ",
+        " {} {} · {rows} rows · {} stops ",
         run.kind.verb(),
-        crate::domain::escape_for_terminal(&run.path)
+        crate::domain::escape_for_terminal(&run.path),
+        app.key_label(Scope::Transfer, Command::CancelTransfer)
     );
     match run.fraction {
         Some(ratio) => frame.render_widget(
@@ -111,7 +124,7 @@ pub fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
                     ".csv (with a header), .json or .jsonl · get_or_create by name",
                 ),
             };
-            let keys = format!("   ({about} · {})", keymap::hint_line(Scope::Prompt));
+            let keys = format!("   ({about} · {})", app.keys.hint_line(Scope::Prompt));
             let line = Line::from(vec![
                 Span::styled(label, theme::key()),
                 Span::raw(input.value().to_owned()),
@@ -125,7 +138,7 @@ pub fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
             // Whole hints only: one that does not fit is dropped, never cut.
             let mut spans = Vec::new();
             let mut width = 0;
-            for binding in keymap::hints(app.scope()) {
+            for binding in app.keys.hints(app.scope()) {
                 let key = format!(
                     " {}",
                     binding.keys.first().map(|k| k.label()).unwrap_or_default()

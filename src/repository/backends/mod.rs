@@ -60,8 +60,9 @@ impl AnyConnection {
 /// anything is written to it.
 pub fn establish(target: &DatabaseTarget) -> Result<AnyConnection, ConnectError> {
     match target {
-        DatabaseTarget::Sqlite(path) => {
-            sqlite::establish(path, target.to_string()).map(AnyConnection::Sqlite)
+        DatabaseTarget::Sqlite(file) => {
+            sqlite::establish(&file.path, file.read_only, target.to_string())
+                .map(AnyConnection::Sqlite)
         }
         DatabaseTarget::Postgres(pg) => postgres::establish(pg).map(AnyConnection::Postgres),
         DatabaseTarget::Mysql(my) => mysql::establish(my).map(AnyConnection::Mysql),
@@ -82,10 +83,19 @@ pub fn run_pending_migrations(
     with_connection!(conn, |conn| conn.migrate())
 }
 
+/// How many of this version's migrations the database has not had, read without writing (for a
+/// read-only open, which cannot migrate).
+pub fn unapplied_migrations(conn: &mut AnyConnection) -> Result<usize, String> {
+    with_connection!(conn, |conn| conn.unapplied_migrations())
+}
+
 /// What a backend does beyond the statements of [`Store`].
 pub(crate) trait Engine: Store + Connection {
     /// See [`run_pending_migrations`].
     fn migrate(&mut self) -> Result<AppliedMigrationNames, MigrationError>;
+
+    /// See [`unapplied_migrations`].
+    fn unapplied_migrations(&mut self) -> Result<usize, String>;
 
     /// Constraints, indexes, applied migrations and the server's version.
     fn schema_report(&mut self) -> QueryResult<SchemaReport>;
@@ -172,6 +182,27 @@ where
 struct Name {
     #[diesel(sql_type = Text)]
     name: String,
+}
+
+/// How many of `ours` are not recorded as applied (all of them when nothing is recorded).
+fn count_unapplied<C>(conn: &mut C, ours: &[String]) -> Result<usize, String>
+where
+    C: diesel::connection::LoadConnection,
+    Name: QueryableByName<C::Backend>,
+    diesel::query_builder::SqlQuery: diesel::query_dsl::LoadQuery<'static, C, Name>,
+{
+    let applied: Vec<Name> =
+        match diesel::sql_query(format!("SELECT version AS name FROM {MIGRATIONS_TABLE}"))
+            .load(conn)
+        {
+            Ok(applied) => applied,
+            // No record of migrations at all: a new, empty database.
+            Err(_) => return Ok(ours.len()),
+        };
+    Ok(ours
+        .iter()
+        .filter(|version| !applied.iter().any(|row| &&row.name == version))
+        .count())
 }
 
 /// Whether the first of `ours` (the migration that creates `profiles`) is recorded as applied.

@@ -22,7 +22,8 @@ use diesel::sql_types::{BigInt, Bool, Integer, Text, Timestamp};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use super::{
-    AppliedMigrationNames, Engine, MigrationError, records_our_migrations, run_all, versions,
+    AppliedMigrationNames, Engine, MigrationError, count_unapplied, records_our_migrations,
+    run_all, versions,
 };
 use crate::db::{Backend, ConnectError, ServerTarget};
 use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, SortColumn, fold};
@@ -51,9 +52,14 @@ pub(super) fn establish(server: &ServerTarget) -> Result<MysqlConnection, Connec
     let seconds = server.timeout().as_secs().max(1);
     conn.batch_execute(&format!(
         "SET SESSION time_zone = '+00:00';
-         SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED;
+         SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED, {access};
          SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,NO_ZERO_DATE';
-         SET SESSION innodb_lock_wait_timeout = {seconds};"
+         SET SESSION innodb_lock_wait_timeout = {seconds};",
+        access = if server.read_only() {
+            "READ ONLY"
+        } else {
+            "READ WRITE"
+        },
     ))
     .map_err(|err| fail(err.to_string()))?;
     // A bound on every statement: MariaDB's max_statement_time, else MySQL's max_execution_time
@@ -410,6 +416,10 @@ impl Engine for MysqlConnection {
         let ran = ran?;
         released?;
         Ok(ran)
+    }
+
+    fn unapplied_migrations(&mut self) -> Result<usize, String> {
+        count_unapplied(self, &versions::<Mysql>(&MIGRATIONS))
     }
 
     fn schema_report(&mut self) -> QueryResult<SchemaReport> {

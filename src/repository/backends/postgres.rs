@@ -18,7 +18,8 @@ use diesel::sql_types::{Array, BigInt, Bool, Integer, Text, Timestamp};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use super::{
-    AppliedMigrationNames, Engine, MigrationError, records_our_migrations, run_all, versions,
+    AppliedMigrationNames, Engine, MigrationError, count_unapplied, records_our_migrations,
+    run_all, versions,
 };
 use crate::db::{Backend, ConnectError, ServerTarget};
 use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, SortColumn, fold};
@@ -67,10 +68,12 @@ fn session_settings(pg: &ServerTarget) -> String {
     format!(
         "SET TIME ZONE 'UTC';
          SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED;
+         SET default_transaction_read_only = {read_only};
          SET statement_timeout = {ms};
          SET lock_timeout = {ms};
          SET idle_in_transaction_session_timeout = {idle};",
-        idle = ms.saturating_mul(4)
+        idle = ms.saturating_mul(4),
+        read_only = if pg.read_only() { "on" } else { "off" },
     )
 }
 
@@ -293,6 +296,10 @@ impl Engine for PgConnection {
             )?;
             run_all(conn, MIGRATIONS)
         })
+    }
+
+    fn unapplied_migrations(&mut self) -> Result<usize, String> {
+        count_unapplied(self, &versions::<Pg>(&MIGRATIONS))
     }
 
     fn schema_report(&mut self) -> QueryResult<SchemaReport> {

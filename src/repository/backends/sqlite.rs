@@ -20,8 +20,8 @@ use diesel::sqlite::{Sqlite, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use super::{
-    AppliedMigrationNames, Engine, MIGRATIONS_TABLE, MigrationError, Name, records_our_migrations,
-    run_all, versions,
+    AppliedMigrationNames, Engine, MIGRATIONS_TABLE, MigrationError, Name, count_unapplied,
+    records_our_migrations, run_all, versions,
 };
 use crate::db::{Backend, ConnectError};
 use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, SortColumn, fold};
@@ -62,8 +62,13 @@ struct SingleInt {
 /// Names per name-set read: two bind variables each, well inside SQLite's 32,766.
 const MAX_NAMES_PER_READ: usize = 5_000;
 
-/// Opens the file at `path` (shown as `shown` in errors).
-pub(super) fn establish(path: &Path, shown: String) -> Result<SqliteConnection, ConnectError> {
+/// Opens the file at `path` (shown as `shown` in errors); `read_only`: so that SQLite refuses
+/// every write (`mode=ro`), and only a file that exists.
+pub(super) fn establish(
+    path: &Path,
+    read_only: bool,
+    shown: String,
+) -> Result<SqliteConnection, ConnectError> {
     let fail = |reason: String| ConnectError::new(Backend::Sqlite, shown.clone(), reason);
     if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty())
         && !dir.is_dir()
@@ -76,18 +81,43 @@ pub(super) fn establish(path: &Path, shown: String) -> Result<SqliteConnection, 
     let path_text = path
         .to_str()
         .ok_or_else(|| fail("the path is not valid UTF-8".to_owned()))?;
-    let mut conn = SqliteConnection::establish(path_text)
-        .map_err(|err| fail(format!("{err} (is the directory writable?)")))?;
+    if read_only && !path.is_file() {
+        return Err(fail(
+            "no such file (a read-only open does not create a database)".to_owned(),
+        ));
+    }
+    let opened = if read_only {
+        SqliteConnection::establish(&read_only_uri(path_text))
+    } else {
+        SqliteConnection::establish(path_text)
+    };
+    let mut conn = opened.map_err(|err| fail(format!("{err} (is the directory writable?)")))?;
     // Connection settings only: nothing is written to the file yet.
     conn.batch_execute(&format!(
         "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA foreign_keys = ON;"
     ))
     .map_err(|err| fail(err.to_string()))?;
     check_is_ours(&mut conn).map_err(fail)?;
+    if read_only {
+        return Ok(conn);
+    }
     // WAL is recorded in the file, so it comes after the check.
     conn.batch_execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
         .map_err(|err| fail(open_failure(&err.to_string())))?;
     Ok(conn)
+}
+
+/// `file:PATH?mode=ro`, with the characters a URI path cannot hold as such escaped.
+fn read_only_uri(path: &str) -> String {
+    use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+    const URI_PATH: &AsciiSet = &CONTROLS.add(b'%').add(b'?').add(b'#').add(b' ');
+    // An absolute path takes an empty authority (`file:///…`), so a path starting `//` is not
+    // read as a host.
+    let authority = if path.starts_with('/') { "//" } else { "" };
+    format!(
+        "file:{authority}{}?mode=ro",
+        utf8_percent_encode(path, URI_PATH)
+    )
 }
 
 /// What to do about a file SQLite could not set up.
@@ -315,6 +345,10 @@ impl Engine for SqliteConnection {
             return Ok(Vec::new());
         }
         self.immediate_transaction(|conn| run_all(conn, MIGRATIONS))
+    }
+
+    fn unapplied_migrations(&mut self) -> Result<usize, String> {
+        count_unapplied(self, &versions::<Sqlite>(&MIGRATIONS))
     }
 
     fn schema_report(&mut self) -> QueryResult<SchemaReport> {
