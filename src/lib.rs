@@ -3,6 +3,7 @@
 //!
 //! Module map, outside in:
 //! - [`cli`]: clap subcommands; no subcommand opens the [`console`].
+//! - [`config`]: the configuration file (keys, theme, named databases, the form's roles).
 //! - [`console`]: the full-screen ratatui app (state machine, key table, render functions, DB worker).
 //! - [`transfer`]: files in and out (import with an outcome per row, export of any view).
 //! - [`repository`]: the only place that speaks SQL; race-safety lives in `repository/operations.rs`,
@@ -14,6 +15,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod cli;
+pub mod config;
 pub mod console;
 pub mod db;
 pub mod domain;

@@ -11,6 +11,8 @@ use serde_json::Value;
 fn console() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_profile-console"));
     command.env_remove("RUST_BACKTRACE");
+    // The built-in settings, whatever config file this machine's user has.
+    command.env("PROFILE_CONSOLE_CONFIG", "/dev/null");
     command
 }
 
@@ -555,4 +557,62 @@ fn a_closed_pipe_ends_quietly() {
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
     assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+}
+
+/// Completions, the man page and the configuration need no database.
+#[test]
+fn completions_man_page_and_config_print_without_a_database() {
+    let run = |args: &[&str]| {
+        let output = console()
+            .args(args)
+            .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout(&output)
+    };
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        assert!(
+            run(&["completions", shell]).contains("update-or-create"),
+            "{shell}"
+        );
+    }
+    let man = run(&["man"]);
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH profile-console"),
+        "{man}"
+    );
+    assert!(man.contains("read\\-only"));
+    let dir = tempfile::tempdir().unwrap();
+    run(&["man", "--dir", dir.path().to_str().unwrap()]);
+    assert!(dir.path().join("profile-console-import.1").exists());
+    assert!(run(&["config", "--default"]).contains("[keys.table]"));
+
+    // `config` shows a named database with its password masked, and where each value came from.
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "default_database = \"team\"\n[databases.team]\n\
+         url = \"postgres://me:hunter2@127.0.0.1:1/profiles\"\nread_only = true\n\
+         [keys.table]\ndelete = \"D\"\n",
+    )
+    .unwrap();
+    let output = console()
+        .args(["--config", config.to_str().unwrap(), "config"])
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    let shown = stdout(&output);
+    assert!(output.status.success(), "{shown}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(shown.contains("delete = \"D\"  # config file"), "{shown}");
+    assert!(shown.contains("quit = \"q\"  # built-in"), "{shown}");
+    assert!(
+        shown.contains("from default_database \"team\" in the config file, read-only"),
+        "{shown}"
+    );
 }

@@ -49,6 +49,8 @@ impl Session {
         command.args(extra_args);
         command.env("TERM", "xterm-256color");
         command.env_remove("DATABASE_URL");
+        // The built-in settings, whatever config file this machine's user has.
+        command.env("PROFILE_CONSOLE_CONFIG", "/dev/null");
         let child = pair
             .slave
             .spawn_command(command)
@@ -410,7 +412,57 @@ fn read_only_console_refuses_writes_and_still_browses(db: &TestDb) {
     );
 }
 
+/// A config file's keys drive the console: F9 runs get_or_create, `D` deletes (and `d` no
+/// longer does), and the form starts with its configured roles.
+fn remapped_keys_from_a_config_file_drive_the_console(db: &TestDb) {
+    let files = tempfile::tempdir().unwrap();
+    let config = files.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[keys.global]\nget_or_create = \"F9\"\n\n[keys.table]\ndelete = \"D\"\n\n\
+         [keys.confirm]\nconfirm = \"Y\"\n\n[theme]\nbase = \"light\"\n",
+    )
+    .unwrap();
+    let mut console = Session::start_with(db, &["--config", config.to_str().unwrap()]);
+    console.wait_for("F9 get_or_create");
+    console.send("Ada\tByron\tF\t36");
+    console.send("\x1b[20~"); // F9
+    console.wait_for("CREATED");
+    console.send(ESC);
+    console.send("d");
+    console.send("D");
+    console.wait_for("Delete");
+    console.send("Y");
+    console.wait_for("DELETED");
+    console.send("q");
+    assert!(console.wait_for_exit().success());
+    assert!(
+        db.values("SELECT first_name AS value FROM profiles")
+            .is_empty()
+    );
+    // A bad file: one sentence naming the line, status 2, nothing opened.
+    std::fs::write(&config, "[keys.table]\nsearch = \"F5\"\n").unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_profile-console"))
+        .args([
+            "--config",
+            config.to_str().unwrap(),
+            "--database-url",
+            &db.url(),
+        ])
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("line 2") && stderr.contains("F5"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
 on_every_backend!(
+    remapped_keys_from_a_config_file_drive_the_console,
     typing_a_profile_shows_created_fetched_updated_and_restores_the_terminal,
     ctrl_c_quits_from_the_form_and_restores_the_terminal,
     undo_history_and_a_live_table,

@@ -461,3 +461,73 @@ fn hints_are_dropped_whole_never_cut() {
         );
     }
 }
+
+/// The styled stretches of the screen, one per line: where, what text, and its colours. (Text
+/// snapshots carry no colour; this one is for the themes.)
+fn style_runs(terminal: &Terminal<TestBackend>) -> String {
+    let buffer = terminal.backend().buffer();
+    let area = buffer.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        let mut x = 0;
+        while x < area.width {
+            let style = buffer[(x, y)].style();
+            let start = x;
+            let mut text = String::new();
+            while x < area.width && buffer[(x, y)].style() == style {
+                text.push_str(buffer[(x, y)].symbol());
+                x += 1;
+            }
+            let plain = style.fg.is_none_or(|c| c == Color::Reset)
+                && style.bg.is_none_or(|c| c == Color::Reset)
+                && style.add_modifier.is_empty();
+            if !plain && !text.trim().is_empty() {
+                out.push_str(&format!(
+                    "{y:>2}:{start:<3} {:?} fg={:?} bg={:?} {:?}\n",
+                    text.trim_end(),
+                    style.fg,
+                    style.bg,
+                    style.add_modifier
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn light_theme() {
+    let config = profile_console::config::Config::parse("[theme]\nbase = \"light\"").unwrap();
+    let mut app = app_with(people(), 110, 24);
+    app.configure(&config);
+    let new = Profile {
+        id: 9,
+        first_name: "Kai".into(),
+        last_name: "Teo".into(),
+        ..people()[0].clone()
+    };
+    finish_operation(&mut app, new, Outcome::Created);
+    let terminal = draw(&app);
+    insta::assert_snapshot!(terminal.backend());
+    insta::assert_snapshot!("light_theme_colours", style_runs(&terminal));
+    assert_eq!(row_style(&terminal, "NEW").bg, Some(Color::Indexed(28)));
+}
+
+#[test]
+fn remapped_keys_show_in_the_hints_and_help() {
+    let config = profile_console::config::Config::parse(
+        "[keys.table]\ndelete = \"D\"\nsearch = \"Ctrl-s\"\n[keys.global]\nhelp = \"F12\"",
+    )
+    .unwrap();
+    let mut app = app_with(people(), 120, 30);
+    app.configure(&config);
+    press(&mut app, KeyCode::Esc);
+    let screen = format!("{}", draw(&app).backend());
+    assert!(screen.contains("D delete"), "{screen}");
+    assert!(screen.contains("Ctrl-S search"), "{screen}");
+    assert!(screen.contains("F12: help"), "{screen}");
+    assert!(!screen.contains("d delete"), "{screen}");
+    press(&mut app, KeyCode::F(12));
+    let help = format!("{}", draw(&app).backend());
+    assert!(help.contains("Ctrl-S"), "{help}");
+}

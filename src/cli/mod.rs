@@ -42,6 +42,20 @@ pub struct Cli {
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
 
+    /// A database named in the config file (`[databases.NAME]`), instead of --database-url.
+    #[arg(
+        long,
+        global = true,
+        value_name = "NAME",
+        conflicts_with = "database_url"
+    )]
+    pub db: Option<String>,
+
+    /// The config file to read instead of ~/.config/profile-console/config.toml (also
+    /// PROFILE_CONSOLE_CONFIG).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+
     /// Open the database so that the database itself refuses writes (a read-only SQLite open, a
     /// read-only session on a server): browsing, list, info, export and history work; commands
     /// that write exit with status 2.
@@ -178,6 +192,13 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Print the settings in use (keys, theme, named databases with passwords masked, the form's
+    /// roles) and where each came from.
+    Config {
+        /// Print a commented config file with every built-in value instead.
+        #[arg(long)]
+        default: bool,
+    },
     /// Print the man page (roff): `profile-console man | man -l -`.
     Man {
         /// Write profile-console.1 and one page per command (profile-console-import.1, …) into
@@ -202,6 +223,7 @@ impl Command {
             | Command::History { .. }
             | Command::Export { .. }
             | Command::Info
+            | Command::Config { .. }
             | Command::Completions { .. }
             | Command::Man { .. } => None,
         }
@@ -336,6 +358,8 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         err.exit_code()
     } else if let Some(err) = err.downcast_ref::<ConnectError>() {
         if err.invalid_target { 2 } else { 1 }
+    } else if err.downcast_ref::<crate::config::ConfigError>().is_some() {
+        2
     } else {
         1
     };
@@ -352,6 +376,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Man { dir: None }) => {
             return Ok(docs::man_page(&mut std::io::stdout().lock())?);
         }
+        Some(Command::Config { default: true }) => {
+            print!("{}", crate::config::default_file());
+            return Ok(());
+        }
         Some(Command::Man { dir: Some(dir) }) => {
             for path in docs::man_pages_to(dir)
                 .with_context(|| format!("writing the man pages into {}", dir.display()))?
@@ -362,17 +390,36 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         _ => {}
     }
-    let (target, source) = DatabaseTarget::choose(cli.database_url.as_deref())?;
+    let config = crate::config::Config::load(cli.config.as_deref())?;
+    let (target, source) = choose_database(&cli, &config)?;
+    let read_only = cli.read_only || target.read_only();
     let target = target
         .with_timeout(Duration::from_secs(cli.timeout))
-        .with_read_only(cli.read_only);
+        .with_read_only(read_only);
     let Some(command) = cli.command else {
-        return crate::console::run(target);
+        return crate::console::run(target, &config);
     };
-    if let Some(name) = command.writes().filter(|_| cli.read_only) {
+    if let Command::Config { .. } = command {
+        print!("{}", config.describe());
+        println!(
+            "\n# database in use: {target} ({}, from {source}{})",
+            target.backend(),
+            if read_only { ", read-only" } else { "" }
+        );
+        return Ok(());
+    }
+    if let Some(name) = command.writes().filter(|_| read_only) {
+        let (why, fix) = if cli.read_only {
+            ("--read-only", "run it without --read-only")
+        } else {
+            (
+                "read_only = true in its config entry",
+                "use another entry, or --database-url",
+            )
+        };
         return Err(UsageError(format!(
-            "`{name}` writes to the database, which is open read-only (--read-only); nothing was \
-             written: run it without --read-only"
+            "`{name}` writes to the database, which is open read-only ({why}); nothing was \
+             written: {fix}"
         ))
         .into());
     }
@@ -515,8 +562,37 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Info => print_info(&mut repo, source),
-        Command::Completions { .. } | Command::Man { .. } => Ok(()),
+        Command::Completions { .. } | Command::Man { .. } | Command::Config { .. } => Ok(()),
     }
+}
+
+/// The database: `--database-url`, else `--db NAME`, else `DATABASE_URL`, else the config file's
+/// `default_database`, else the embedded default.
+fn choose_database(
+    cli: &Cli,
+    config: &crate::config::Config,
+) -> anyhow::Result<(DatabaseTarget, TargetSource)> {
+    let named = |name: &str, by_default: bool| -> anyhow::Result<(DatabaseTarget, TargetSource)> {
+        let entry = config.database(name).map_err(UsageError)?;
+        let source = TargetSource::Named {
+            name: name.to_owned(),
+            by_default,
+        };
+        Ok((entry.target(name).map_err(UsageError)?, source))
+    };
+    if let Some(name) = cli.db.as_deref().filter(|_| cli.database_url.is_none()) {
+        return named(name, false);
+    }
+    let env_url = std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|url| !url.trim().is_empty());
+    if cli.database_url.is_none()
+        && env_url.is_none()
+        && let Some(name) = &config.default_database
+    {
+        return named(name, true);
+    }
+    Ok(DatabaseTarget::choose(cli.database_url.as_deref())?)
 }
 
 fn print_info(repo: &mut Repository, source: TargetSource) -> anyhow::Result<()> {

@@ -26,6 +26,28 @@ impl FieldRole {
         }
     }
 
+    /// Its name in the configuration file.
+    pub fn name(self) -> &'static str {
+        match self {
+            FieldRole::Lookup => "lookup",
+            FieldRole::Default => "default",
+            FieldRole::CreateDefault => "create",
+            FieldRole::Unused => "unused",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Result<FieldRole, String> {
+        match name {
+            "lookup" => Ok(FieldRole::Lookup),
+            "default" => Ok(FieldRole::Default),
+            "create" | "create_default" => Ok(FieldRole::CreateDefault),
+            "unused" => Ok(FieldRole::Unused),
+            other => Err(format!(
+                "{other:?} is not a role: use lookup, default, create or unused"
+            )),
+        }
+    }
+
     /// The role as a fixed-width text badge, readable without colour.
     pub fn badge(self) -> &'static str {
         match self {
@@ -70,27 +92,22 @@ pub struct Form {
     pub editing: Option<Profile>,
     /// The values of the last entry that was saved, which [`Form::recall`] brings back.
     recalled: Option<[String; 4]>,
+    /// The roles a fresh form starts with (first_name, last_name, gender, age).
+    starting_roles: [FieldRole; 4],
 }
 
+/// First and last name are the lookup, gender and age the defaults.
+pub const STARTING_ROLES: [FieldRole; 4] = [
+    FieldRole::Lookup,
+    FieldRole::Lookup,
+    FieldRole::Default,
+    FieldRole::Default,
+];
+
 impl Default for Form {
-    /// First and last name are the lookup, gender and age the defaults.
+    /// With the built-in [`STARTING_ROLES`].
     fn default() -> Self {
-        let field = |field, role| FormField {
-            field,
-            role,
-            input: Input::default(),
-        };
-        Form {
-            fields: [
-                field(Field::FirstName, FieldRole::Lookup),
-                field(Field::LastName, FieldRole::Lookup),
-                field(Field::Gender, FieldRole::Default),
-                field(Field::Age, FieldRole::Default),
-            ],
-            focused: 0,
-            editing: None,
-            recalled: None,
-        }
+        Form::with_roles(STARTING_ROLES)
     }
 }
 
@@ -104,6 +121,27 @@ pub enum EditPlan {
 }
 
 impl Form {
+    /// An empty form whose fields start (and start over, Ctrl-X) with `roles`.
+    pub fn with_roles(roles: [FieldRole; 4]) -> Form {
+        let field = |field, role| FormField {
+            field,
+            role,
+            input: Input::default(),
+        };
+        Form {
+            fields: [
+                field(Field::FirstName, roles[0]),
+                field(Field::LastName, roles[1]),
+                field(Field::Gender, roles[2]),
+                field(Field::Age, roles[3]),
+            ],
+            focused: 0,
+            editing: None,
+            recalled: None,
+            starting_roles: roles,
+        }
+    }
+
     pub fn focused_field(&mut self) -> &mut FormField {
         &mut self.fields[self.focused]
     }
@@ -129,7 +167,7 @@ impl Form {
         let recalled = self.recalled.take();
         *self = Form {
             recalled,
-            ..Form::default()
+            ..Form::with_roles(self.starting_roles)
         };
     }
 

@@ -952,26 +952,45 @@ impl Keymap {
 
     /// Refuses a table where one key means two commands in one place: in one scope, in a scope
     /// and the global keys it also answers, or anywhere and the keys that work everywhere.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), KeyConflict> {
         for (i, a) in self.bindings.iter().enumerate() {
             for b in &self.bindings[i + 1..] {
                 if a.command == b.command || !a.scope.overlaps(b.scope) {
                     continue;
                 }
                 if let Some(key) = a.keys.iter().find(|key| b.keys.contains(key)) {
-                    let place = |binding: &Bound| binding.scope.name();
-                    return Err(format!(
-                        "{} is bound to both {} [keys.{}] and {} [keys.{}]",
-                        key.name(),
-                        a.command.name(),
-                        place(a),
-                        b.command.name(),
-                        place(b)
-                    ));
+                    return Err(KeyConflict {
+                        key: *key,
+                        first: (a.scope, a.command),
+                        second: (b.scope, b.command),
+                    });
                 }
             }
         }
         Ok(())
+    }
+}
+
+/// One key bound to two commands in one place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyConflict {
+    pub key: Key,
+    pub first: (Scope, Command),
+    pub second: (Scope, Command),
+}
+
+impl std::fmt::Display for KeyConflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ((scope_a, a), (scope_b, b)) = (self.first, self.second);
+        write!(
+            f,
+            "{} is bound to two commands: {} in [keys.{}] and {} in [keys.{}]",
+            self.key.name(),
+            a.name(),
+            scope_a.name(),
+            b.name(),
+            scope_b.name()
+        )
     }
 }
 
@@ -1077,7 +1096,7 @@ mod tests {
         // A table key that a global one already holds.
         keys.rebind(Scope::Table, "search", vec![plain(KeyCode::F(5))])
             .unwrap();
-        let err = keys.check().unwrap_err();
+        let err = keys.check().unwrap_err().to_string();
         assert!(err.contains("F5") && err.contains("get_or_create"), "{err}");
         // Plain characters cannot leave the form's typing.
         let err = Keymap::default()

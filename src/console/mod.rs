@@ -39,7 +39,7 @@ const BUSY_TICK: Duration = Duration::from_millis(100);
 
 /// Opens the console on `target` and runs it until the user quits. The database is opened on the
 /// worker thread, so the first frame never waits for it.
-pub fn run(target: DatabaseTarget) -> anyhow::Result<()> {
+pub fn run(target: DatabaseTarget, config: &crate::config::Config) -> anyhow::Result<()> {
     let started = Instant::now();
     let session = crate::repository::new_session();
     let opened = Opened {
@@ -50,6 +50,7 @@ pub fn run(target: DatabaseTarget) -> anyhow::Result<()> {
             server.timeout() + crate::db::CLIENT_GRACE
         }),
         session: session.clone(),
+        config: config.clone(),
     };
     let (events, inbox) = channel::<UiEvent>();
     let transfers = Transfers {
@@ -79,6 +80,8 @@ struct Opened {
     give_up_after: Duration,
     /// This console's mark on its changes in the journal.
     session: String,
+    /// Keys, colours and the form's starting roles.
+    config: crate::config::Config,
 }
 
 /// What starting an export or import needs: the database, and where its news goes.
@@ -101,6 +104,7 @@ fn event_loop(
         opened.backend,
         Rect::new(0, 0, size.width, size.height),
     );
+    app.configure(&opened.config);
     app.give_up_after = opened.give_up_after;
     app.session = opened.session;
     app.set_read_only(opened.read_only);

@@ -115,6 +115,13 @@ impl ServerTarget {
         self
     }
 
+    /// The same target with `password` (from a named database's password_env or password_file).
+    pub fn with_password(mut self, password: String) -> ServerTarget {
+        self.params.retain(|(key, _)| key != "password");
+        self.params.push(("password".to_owned(), password));
+        self
+    }
+
     /// Whether the session is opened read-only, so that the server refuses writes.
     pub fn read_only(&self) -> bool {
         self.read_only

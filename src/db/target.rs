@@ -31,20 +31,34 @@ pub struct SqliteFile {
 }
 
 /// Where the choice of database came from, for `info` and the console's inspect view.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TargetSource {
     Flag,
     Environment,
     EmbeddedDefault,
+    /// A database the configuration file names: by `--db` (`by_default` false) or as its
+    /// `default_database`.
+    Named {
+        name: String,
+        by_default: bool,
+    },
 }
 
 impl fmt::Display for TargetSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            TargetSource::Flag => "--database-url",
-            TargetSource::Environment => "DATABASE_URL",
-            TargetSource::EmbeddedDefault => "embedded default",
-        })
+        match self {
+            TargetSource::Flag => f.write_str("--database-url"),
+            TargetSource::Environment => f.write_str("DATABASE_URL"),
+            TargetSource::EmbeddedDefault => f.write_str("embedded default"),
+            TargetSource::Named {
+                name,
+                by_default: false,
+            } => write!(f, "--db {name}"),
+            TargetSource::Named {
+                name,
+                by_default: true,
+            } => write!(f, "default_database {name:?} in the config file"),
+        }
     }
 }
 

@@ -263,6 +263,8 @@ pub struct App {
     read_only: bool,
     /// The key table in use (built in, or remapped by the configuration file).
     pub keys: keymap::Keymap,
+    /// The colours in use.
+    pub theme: crate::console::ui::theme::Theme,
     /// Advances while anything is in flight; drives the spinner.
     pub spinner: usize,
     /// The export or import running, if one is.
@@ -311,10 +313,14 @@ impl App {
         }
     }
 
-    /// Uses `keys` (the configuration's) from now on.
-    pub fn set_keys(&mut self, keys: keymap::Keymap) {
-        self.keys = keys;
+    /// Uses the configuration's keys, colours and starting roles from now on (before the first
+    /// frame: the form starts over).
+    pub fn configure(&mut self, config: &crate::config::Config) {
+        self.keys = config.keymap.clone();
+        self.theme = config.theme.clone();
+        self.form = Form::with_roles(config.form_roles);
         self.status = Status::Info(self.welcome());
+        self.repredict();
     }
 
     /// A new console for `database`, with the requests that fill the first screen.
@@ -344,6 +350,7 @@ impl App {
             give_up_after: GIVE_UP_AFTER,
             read_only: false,
             keys: keymap::Keymap::default(),
+            theme: crate::console::ui::theme::Theme::default(),
             spinner: 0,
             transfer: None,
             preview_due: None,

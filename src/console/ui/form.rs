@@ -22,7 +22,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .borders(Borders::ALL)
         .title(title)
         .border_style(if focused {
-            theme::focused_border()
+            app.theme.focused_border()
         } else {
             ratatui::style::Style::new()
         });
@@ -64,17 +64,20 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             )),
             if app.form.editing.is_some() {
                 if app.form.is_changed(index) {
-                    Span::styled("[changed]", theme::role(FieldRole::Lookup))
+                    Span::styled("[changed]", app.theme.role(FieldRole::Lookup))
                 } else {
                     Span::styled("[stored ]", theme::dim())
                 }
             } else {
-                Span::styled(format!("[{}]", field.role.badge()), theme::role(field.role))
+                Span::styled(
+                    format!("[{}]", field.role.badge()),
+                    app.theme.role(field.role),
+                )
             },
             Span::raw(format!(" {value}")),
         ];
         if field.problem().is_some() {
-            spans.push(Span::styled(" ✗", theme::error()));
+            spans.push(Span::styled(" ✗", app.theme.error()));
         }
         lines.push(Line::from(spans));
         if focused && index == app.form.focused && matches!(app.overlay, Overlay::None) {
@@ -91,7 +94,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         if let Some(problem) = field.problem() {
             lines.push(Line::from(Span::styled(
                 format!("✗ {problem}"),
-                theme::error(),
+                app.theme.error(),
             )));
         }
     }
@@ -100,7 +103,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         let style = match note.tone {
             Tone::Plain => ratatui::style::Style::new(),
             Tone::Dim => theme::dim(),
-            Tone::Error => theme::error(),
+            Tone::Error => app.theme.error(),
         };
         Line::styled(note.text.clone(), style)
     }));

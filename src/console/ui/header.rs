@@ -21,7 +21,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let busy = if app.busy() { spinner(app) } else { ' ' };
     let mut spans = vec![Span::styled(" profile-console ", theme::title())];
     if app.read_only() {
-        spans.push(Span::styled("READ-ONLY", theme::error()));
+        spans.push(Span::styled("READ-ONLY", app.theme.error()));
         spans.push(Span::raw(" "));
     }
     spans.extend([Span::raw(format!(

@@ -29,12 +29,12 @@ pub(super) fn full(area: Rect) -> Rect {
     )
 }
 
-fn show(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>) {
+fn show(app: &App, frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>) {
     frame.render_widget(Clear, area);
     let block = Block::default()
         .borders(Borders::ALL)
         .title(title.to_owned())
-        .border_style(theme::focused_border());
+        .border_style(app.theme.focused_border());
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
@@ -75,7 +75,7 @@ pub(super) fn scrolled(app: &App, frame: &mut Frame, area: Rect, title: &str, li
             " {title} ·{position} {} closes ",
             app.key_label(Scope::Popup, Command::ClosePopup)
         ))
-        .border_style(theme::focused_border());
+        .border_style(app.theme.focused_border());
     frame.render_widget(text.block(block).scroll((at, 0)), area);
 }
 
@@ -88,7 +88,7 @@ pub fn help(app: &App, frame: &mut Frame, area: Rect) {
             lines.push(Line::from(vec![
                 Span::styled(
                     format!("  {:<15}", keymap::keys_label(binding)),
-                    theme::key(),
+                    app.theme.key(),
                 ),
                 Span::raw(binding.help),
             ]));
@@ -154,7 +154,7 @@ pub fn inspect(app: &App, frame: &mut Frame, area: Rect) {
             "{} reading the database…",
             spinner(app)
         ))],
-        Some(Err(error)) => vec![Line::styled(format!("✗ {error}"), theme::error())],
+        Some(Err(error)) => vec![Line::styled(format!("✗ {error}"), app.theme.error())],
         Some(Ok(report)) => {
             let mut lines = vec![
                 Line::from(vec![
@@ -209,11 +209,11 @@ pub fn confirm_delete(app: &App, profile: &Profile, frame: &mut Frame, area: Rec
         Line::from(format!("Delete {}?", profile.summary())),
         Line::default(),
         Line::from(vec![
-            Span::styled(app.keys.hint_line(Scope::Confirm), theme::key()),
+            Span::styled(app.keys.hint_line(Scope::Confirm), app.theme.key()),
             Span::styled(" · any other key keeps it", theme::dim()),
         ]),
     ];
-    show(frame, centered(area, 60, 5), " Delete ", lines);
+    show(app, frame, centered(area, 60, 5), " Delete ", lines);
 }
 
 /// A profile's history, newest first: the selected change can be undone.
@@ -224,7 +224,7 @@ pub fn history(app: &App, view: &HistoryView, frame: &mut Frame, area: Rect) {
     )];
     match &view.entries {
         None => lines.push(Line::from(format!("{} reading the journal…", spinner(app)))),
-        Some(Err(error)) => lines.push(Line::styled(format!("✗ {error}"), theme::error())),
+        Some(Err(error)) => lines.push(Line::styled(format!("✗ {error}"), app.theme.error())),
         Some(Ok(entries)) if entries.is_empty() => {
             lines.push(Line::styled("No changes recorded.", theme::dim()));
         }
@@ -249,7 +249,7 @@ pub fn history(app: &App, view: &HistoryView, frame: &mut Frame, area: Rect) {
                     crate::domain::escape_for_terminal(&entry.describe()),
                 );
                 let style = if index == view.selected {
-                    theme::selected_row(true)
+                    app.theme.selected_row(true)
                 } else {
                     ratatui::style::Style::new()
                 };
@@ -267,7 +267,7 @@ pub fn history(app: &App, view: &HistoryView, frame: &mut Frame, area: Rect) {
     let block = Block::default()
         .borders(Borders::ALL)
         .title(" History ")
-        .border_style(theme::focused_border());
+        .border_style(app.theme.focused_border());
     let inner = block.inner(popup);
     // Keep the selected line (one below the title) in view.
     let selected_line = view.selected as u16 + 1;

@@ -46,7 +46,7 @@ pub fn render_status(app: &App, frame: &mut Frame, area: Rect) {
                 Span::raw(" "),
                 Span::styled(
                     format!(" {} ", outcome_text(outcome, profile)),
-                    theme::outcome_style(outcome),
+                    app.theme.outcome_style(outcome),
                 ),
                 Span::raw(format!(" in {}", millis(*elapsed))),
             ];
@@ -79,7 +79,7 @@ pub fn render_status(app: &App, frame: &mut Frame, area: Rect) {
                 theme::dim(),
             ),
         ]),
-        Status::Failed(text) => Line::from(Span::styled(format!(" ✗ {text}"), theme::error())),
+        Status::Failed(text) => Line::from(Span::styled(format!(" ✗ {text}"), app.theme.error())),
     };
     frame.render_widget(Paragraph::new(line), area);
 }
@@ -98,7 +98,7 @@ fn render_transfer(app: &App, run: &TransferRun, frame: &mut Frame, area: Rect) 
             LineGauge::default()
                 .ratio(ratio.clamp(0.0, 1.0))
                 .label(label)
-                .filled_style(theme::key()),
+                .filled_style(app.theme.key()),
             area,
         ),
         None => frame.render_widget(
@@ -126,7 +126,7 @@ pub fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
             };
             let keys = format!("   ({about} · {})", app.keys.hint_line(Scope::Prompt));
             let line = Line::from(vec![
-                Span::styled(label, theme::key()),
+                Span::styled(label, app.theme.key()),
                 Span::raw(input.value().to_owned()),
                 Span::styled(keys, theme::dim()),
             ]);
@@ -149,7 +149,7 @@ pub fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
                     break;
                 }
                 width += key.chars().count() + help.chars().count();
-                spans.push(Span::styled(key, theme::key()));
+                spans.push(Span::styled(key, app.theme.key()));
                 spans.push(Span::raw(help));
             }
             Line::from(spans)

@@ -28,7 +28,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .borders(Borders::ALL)
         .title(title)
         .border_style(if focused {
-            theme::focused_border()
+            app.theme.focused_border()
         } else {
             Style::new()
         });
@@ -240,12 +240,12 @@ fn row<'a>(
         ));
     }
     let mut style = match highlighted {
-        Some(outcome) => theme::outcome_style(outcome),
-        None if created_here => theme::created_this_session(),
+        Some(outcome) => app.theme.outcome_style(outcome),
+        None if created_here => app.theme.created_this_session(),
         None => Style::new(),
     };
     if index == app.table.cursor {
-        style = style.patch(theme::selected_row(focused));
+        style = style.patch(app.theme.selected_row(focused));
     }
     Row::new(cells).style(style)
 }
