@@ -157,6 +157,50 @@ fn get_or_create_outcomes_row_by_row(db: &TestDb) {
     assert_eq!(count(db, "profile_changes"), 3);
 }
 
+/// New rows take ids in file order, after every id the table ever gave out (a deleted row's id
+/// is never given again), whatever order they are written in.
+fn ids_follow_the_file_and_are_never_reused(db: &TestDb) {
+    let files = Files::new();
+    let mut repo = db.repo();
+    let (gone, _) = repo
+        .get_or_create(&goc(
+            &[("first_name", "Gone"), ("last_name", "Soon")],
+            &[("gender", "F"), ("age", "60")],
+        ))
+        .unwrap();
+    repo.delete(gone.id).unwrap();
+    files.write(
+        "people.csv",
+        "first_name,last_name,gender,age\nZoe,Zed,F,1\nAda,Byron,F,2\nMia,Moss,F,3\n",
+    );
+    let out = files.run(db, &["import", "people.csv", "--report", "report.csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let ids: Vec<i64> = report_rows(&files.read("report.csv"))
+        .iter()
+        .map(|row| row[2].parse().unwrap())
+        .collect();
+    assert!(ids[0] > gone.id, "{ids:?} reuses #{}", gone.id);
+    assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "{ids:?}");
+    let stored: Vec<String> =
+        db.values("SELECT CONCAT(id, ' ', first_name) AS value FROM profiles ORDER BY id");
+    assert_eq!(
+        stored,
+        [
+            format!("{} Zoe", ids[0]),
+            format!("{} Ada", ids[1]),
+            format!("{} Mia", ids[2])
+        ]
+    );
+    // The journal has them in id order too.
+    assert_eq!(
+        db.values(
+            "SELECT CAST(profile_id AS CHAR) AS value FROM profile_changes \
+             WHERE action = 'created' AND source = 'import' ORDER BY id"
+        ),
+        ids.iter().map(i64::to_string).collect::<Vec<_>>()
+    );
+}
+
 fn update_or_create_reports_each_change(db: &TestDb) {
     let files = Files::new();
     files.write("people.csv", PEOPLE);
@@ -894,6 +938,7 @@ fn import_races_other_writers_safely(db: &TestDb) {
 }
 
 on_every_backend!(
+    ids_follow_the_file_and_are_never_reused,
     get_or_create_outcomes_row_by_row,
     update_or_create_reports_each_change,
     invalid_rows_are_rejected_alone_and_can_be_fixed,
