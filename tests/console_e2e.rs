@@ -326,15 +326,8 @@ fn undo_history_and_a_live_table(db: &TestDb) {
 
 /// `x` writes the table's view to a file; `I` runs a file through get_or_create and says what
 /// each row did; the table shows the new rows.
-fn export_and_import_from_the_console(db: &TestDb) {
-    let files = tempfile::tempdir().unwrap();
-    let exported = files.path().join("view.csv");
-    let input = files.path().join("people.csv");
-    std::fs::write(
-        &input,
-        "first_name,last_name,gender,age\nAda,Import,F,30\nBo,Import,M,40\nAda,Import,F,31\n",
-    )
-    .unwrap();
+/// One profile, Old Row, written through the command line.
+fn add_old_row(db: &TestDb) {
     cli(
         db,
         &[
@@ -349,6 +342,18 @@ fn export_and_import_from_the_console(db: &TestDb) {
             "age=9",
         ],
     );
+}
+
+fn export_and_import_from_the_console(db: &TestDb) {
+    let files = tempfile::tempdir().unwrap();
+    let exported = files.path().join("view.csv");
+    let input = files.path().join("people.csv");
+    std::fs::write(
+        &input,
+        "first_name,last_name,gender,age\nAda,Import,F,30\nBo,Import,M,40\nAda,Import,F,31\n",
+    )
+    .unwrap();
+    add_old_row(db);
     let mut console = Session::start(db);
     console.wait_for("Row");
     console.send(ESC);
@@ -373,20 +378,7 @@ fn export_and_import_from_the_console(db: &TestDb) {
 /// `--read-only`: READ-ONLY in the header, F5 and `d` say why they do nothing, the table and
 /// export work, and the database is unchanged.
 fn read_only_console_refuses_writes_and_still_browses(db: &TestDb) {
-    cli(
-        db,
-        &[
-            "get-or-create",
-            "--lookup",
-            "first_name=Old",
-            "--lookup",
-            "last_name=Row",
-            "--default",
-            "gender=X",
-            "--default",
-            "age=9",
-        ],
-    );
+    add_old_row(db);
     let files = tempfile::tempdir().unwrap();
     let exported = files.path().join("view.csv");
     let mut console = Session::start_with(db, &["--read-only"]);

@@ -135,6 +135,16 @@ fn finish_operation(app: &mut App, profile: Profile, outcome: Outcome) {
     }
 }
 
+/// A profile not among [`people`], as get_or_create would create it.
+fn kai() -> Profile {
+    Profile {
+        id: 9,
+        first_name: "Kai".into(),
+        last_name: "Teo".into(),
+        ..people()[0].clone()
+    }
+}
+
 fn people_with(profile: Profile) -> Vec<Profile> {
     let mut rows: Vec<Profile> = people()
         .into_iter()
@@ -183,12 +193,7 @@ fn form_with_validation_errors() {
 #[test]
 fn created_is_highlighted() {
     let mut app = app_with(people(), 110, 24);
-    let new = Profile {
-        id: 9,
-        first_name: "Kai".into(),
-        last_name: "Teo".into(),
-        ..people()[0].clone()
-    };
+    let new = kai();
     finish_operation(&mut app, new, Outcome::Created);
     let terminal = draw(&app);
     insta::assert_snapshot!(terminal.backend());
@@ -500,12 +505,7 @@ fn light_theme() {
     let config = profile_console::config::Config::parse("[theme]\nbase = \"light\"").unwrap();
     let mut app = app_with(people(), 110, 24);
     app.configure(&config);
-    let new = Profile {
-        id: 9,
-        first_name: "Kai".into(),
-        last_name: "Teo".into(),
-        ..people()[0].clone()
-    };
+    let new = kai();
     finish_operation(&mut app, new, Outcome::Created);
     let terminal = draw(&app);
     insta::assert_snapshot!(terminal.backend());

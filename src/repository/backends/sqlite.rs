@@ -231,12 +231,20 @@ impl_store!(
             &mut self,
             rows: &[NewProfileRow<'_>],
         ) -> QueryResult<Option<Vec<i64>>> {
-            let before = largest_id_ever(self)?;
+            let largest = |conn: &mut Self| -> QueryResult<i64> {
+                diesel::sql_query(
+                    "SELECT max(coalesce((SELECT max(id) FROM profiles), 0), \
+                     coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'profiles'), 0)) AS value",
+                )
+                .get_result::<SingleInt>(conn)
+                .map(|row| row.value)
+            };
+            let before = largest(self)?;
             if insert_counting(self, rows)? != rows.len() {
                 return Ok(None);
             }
             let count = i64::try_from(rows.len()).unwrap_or(i64::MAX);
-            if largest_id_ever(self)? == before.saturating_add(count) {
+            if largest(self)? == before.saturating_add(count) {
                 return Ok(Some((1..=count).map(|n| before + n).collect()));
             }
             crate::repository::store::ids_by_name(self, rows)
@@ -437,17 +445,6 @@ fn sqlite_constraints(table_sql: &str) -> Vec<SchemaItem> {
         .collect()
 }
 
-/// The largest id the table ever had (AUTOINCREMENT never gives one out again, even after the
-/// row is deleted).
-fn largest_id_ever(conn: &mut SqliteConnection) -> QueryResult<i64> {
-    diesel::sql_query(
-        "SELECT max(coalesce((SELECT max(id) FROM profiles), 0), \
-         coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'profiles'), 0)) AS value",
-    )
-    .get_result::<SingleInt>(conn)
-    .map(|row| row.value)
-}
-
 /// [`Store::insert_rows`] on SQLite: one cached single-row statement per profile (no network, so
 /// batching buys nothing), with its folded names (`domain::fold`, which the tests hold to the
 /// database's own fold); returns how many went in. The name-search index
@@ -461,21 +458,17 @@ fn insert_counting(conn: &mut SqliteConnection, rows: &[NewProfileRow<'_>]) -> Q
          AND name IN ('profiles_name_search_insert', 'profile_changes_insert')",
     )
     .load(conn)?;
-    let last_id = largest_id_ever(conn)?;
+    let last_id: i64 = profiles::table
+        .select(diesel::dsl::max(profiles::id))
+        .first::<Option<i64>>(conn)?
+        .unwrap_or(0);
     conn.batch_execute(
         "DROP TRIGGER profiles_name_search_insert; DROP TRIGGER profile_changes_insert;",
     )?;
-    // Each row takes the id AUTOINCREMENT would give it in order (so ids still follow the
-    // rows' order), but the rows go in sorted by name: the name indexes then take their new
-    // entries page by page instead of all over the tree (a third faster at a million rows).
-    let mut by_name: Vec<(usize, &NewProfileRow<'_>)> = rows.iter().enumerate().collect();
-    by_name.sort_unstable_by_key(|(_, row)| (row.first_name, row.last_name));
     let mut inserted = 0;
-    for (at, row) in by_name {
-        let id = last_id.saturating_add(i64::try_from(at).unwrap_or(i64::MAX)) + 1;
+    for row in rows {
         inserted += diesel::insert_into(profiles::table)
             .values((
-                profiles::id.eq(id),
                 row,
                 profiles::first_key.eq(fold(row.first_name)),
                 profiles::last_key.eq(fold(row.last_name)),
