@@ -191,8 +191,10 @@ impl Config {
             at: None,
             message: format!("cannot be read: {err}"),
         })?;
-        let mut config = Config::parse(&text).map_err(|(span, message)| ConfigError {
-            at: span.map(|span| line_and_column(&text, span.start)),
+        // An editor's byte-order mark is not part of the TOML.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        let mut config = Config::parse(text).map_err(|(span, message)| ConfigError {
+            at: span.map(|span| line_and_column(text, span.start)),
             path: path.clone(),
             message,
         })?;

@@ -391,7 +391,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         _ => {}
     }
     let config = crate::config::Config::load(cli.config.as_deref())?;
-    let (target, source) = choose_database(&cli, &config)?;
+    let chosen = choose_database(&cli, &config);
+    if let Some(Command::Config { .. }) = &cli.command {
+        // The settings print even when the database cannot be chosen: that may be why they are
+        // being looked at.
+        print!("{}", config.describe());
+        match &chosen {
+            Ok((target, source)) => println!(
+                "\n# database in use: {target} ({}, from {source}{})",
+                target.backend(),
+                if cli.read_only || target.read_only() {
+                    ", read-only"
+                } else {
+                    ""
+                }
+            ),
+            Err(err) => println!("\n# database in use: none can be chosen: {err:#}"),
+        }
+        return Ok(());
+    }
+    let (target, source) = chosen?;
     let read_only = cli.read_only || target.read_only();
     let target = target
         .with_timeout(Duration::from_secs(cli.timeout))
@@ -399,15 +418,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let Some(command) = cli.command else {
         return crate::console::run(target, &config);
     };
-    if let Command::Config { .. } = command {
-        print!("{}", config.describe());
-        println!(
-            "\n# database in use: {target} ({}, from {source}{})",
-            target.backend(),
-            if read_only { ", read-only" } else { "" }
-        );
-        return Ok(());
-    }
     if let Some(name) = command.writes().filter(|_| read_only) {
         let (why, fix) = if cli.read_only {
             ("--read-only", "run it without --read-only")
