@@ -127,16 +127,36 @@ impl Theme {
     /// Sets the role `name` (one of [`ROLES`]) to `value`: a colour name (`red`, `lightblue`,
     /// `darkgray`…), `#rrggbb`, an index 0–255, or for `cursor`, `reversed`.
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
-        if name == "cursor" && value.eq_ignore_ascii_case("reversed") {
-            self.cursor = None;
+        if name == "cursor" {
+            self.cursor = if value.eq_ignore_ascii_case("reversed") {
+                None
+            } else {
+                Some(parse_color(value)?)
+            };
             return Ok(());
         }
         let color = parse_color(value)?;
-        let slot = match name {
-            "cursor" => {
-                self.cursor = Some(color);
-                return Ok(());
-            }
+        let slot = self.slot(name).ok_or_else(|| {
+            format!(
+                "unknown theme role {name:?}; the roles are base, {}",
+                ROLES.join(", ")
+            )
+        })?;
+        *slot = color;
+        Ok(())
+    }
+
+    /// The role `name` as the configuration file writes it.
+    pub fn get(&self, name: &str) -> Option<String> {
+        if name == "cursor" {
+            return Some(self.cursor.map_or("reversed".to_owned(), color_name));
+        }
+        self.clone().slot(name).map(|color| color_name(*color))
+    }
+
+    /// The colour of every role but `cursor` (which may be no colour), by name.
+    fn slot(&mut self, name: &str) -> Option<&mut Color> {
+        Some(match name {
             "error" => &mut self.error,
             "border" => &mut self.border,
             "key" => &mut self.key,
@@ -149,36 +169,8 @@ impl Theme {
             "default" => &mut self.default,
             "create" => &mut self.create,
             "new_row" => &mut self.new_row,
-            other => {
-                return Err(format!(
-                    "unknown theme role {other:?}; the roles are base, {}",
-                    ROLES.join(", ")
-                ));
-            }
-        };
-        *slot = color;
-        Ok(())
-    }
-
-    /// The role `name` as the configuration file writes it.
-    pub fn get(&self, name: &str) -> Option<String> {
-        let color = match name {
-            "cursor" => return Some(self.cursor.map_or("reversed".to_owned(), color_name)),
-            "error" => self.error,
-            "border" => self.border,
-            "key" => self.key,
-            "created" => self.created,
-            "fetched" => self.fetched,
-            "updated" => self.updated,
-            "unchanged" => self.unchanged,
-            "badge_text" => self.badge_text,
-            "lookup" => self.lookup,
-            "default" => self.default,
-            "create" => self.create,
-            "new_row" => self.new_row,
             _ => return None,
-        };
-        Some(color_name(color))
+        })
     }
 
     pub fn outcome_style(&self, outcome: &Outcome) -> Style {

@@ -184,6 +184,19 @@ struct Name {
     name: String,
 }
 
+/// The migration versions the database records as applied.
+fn applied_versions<C>(conn: &mut C) -> Result<Vec<String>, String>
+where
+    C: diesel::connection::LoadConnection,
+    Name: QueryableByName<C::Backend>,
+    diesel::query_builder::SqlQuery: diesel::query_dsl::LoadQuery<'static, C, Name>,
+{
+    diesel::sql_query(format!("SELECT version AS name FROM {MIGRATIONS_TABLE}"))
+        .load::<Name>(conn)
+        .map(|rows| rows.into_iter().map(|row| row.name).collect())
+        .map_err(|err| err.to_string())
+}
+
 /// How many of `ours` are not recorded as applied (all of them when nothing is recorded).
 fn count_unapplied<C>(conn: &mut C, ours: &[String]) -> Result<usize, String>
 where
@@ -191,17 +204,11 @@ where
     Name: QueryableByName<C::Backend>,
     diesel::query_builder::SqlQuery: diesel::query_dsl::LoadQuery<'static, C, Name>,
 {
-    let applied: Vec<Name> =
-        match diesel::sql_query(format!("SELECT version AS name FROM {MIGRATIONS_TABLE}"))
-            .load(conn)
-        {
-            Ok(applied) => applied,
-            // No record of migrations at all: a new, empty database.
-            Err(_) => return Ok(ours.len()),
-        };
+    // No record of migrations at all: a new, empty database.
+    let applied = applied_versions(conn).unwrap_or_default();
     Ok(ours
         .iter()
-        .filter(|version| !applied.iter().any(|row| &&row.name == version))
+        .filter(|version| !applied.contains(version))
         .count())
 }
 
@@ -212,11 +219,6 @@ where
     Name: QueryableByName<C::Backend>,
     diesel::query_builder::SqlQuery: diesel::query_dsl::LoadQuery<'static, C, Name>,
 {
-    let applied: Vec<Name> =
-        diesel::sql_query(format!("SELECT version AS name FROM {MIGRATIONS_TABLE}"))
-            .load(conn)
-            .map_err(|err| err.to_string())?;
-    Ok(ours
-        .first()
-        .is_some_and(|first| applied.iter().any(|row| &row.name == first)))
+    let applied = applied_versions(conn)?;
+    Ok(ours.first().is_some_and(|first| applied.contains(first)))
 }
