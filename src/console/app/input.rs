@@ -164,7 +164,7 @@ impl App {
             && let Some(what) = command.writes()
         {
             self.status = Status::Failed(format!(
-                "read-only (--read-only): {what} would write to the database; nothing was sent"
+                "read-only: {what} would write to the database; nothing was sent"
             ));
             return;
         }
