@@ -238,6 +238,20 @@ pub struct Key {
     pub modifiers: KeyModifiers,
 }
 
+/// A key code's name without modifiers: `q`, `Space`, `F5`, `Enter`, `Up`, `PgDn`, `Shift-Tab`.
+fn code_name(code: KeyCode) -> String {
+    match code {
+        KeyCode::Char(' ') => "Space".to_owned(),
+        KeyCode::Char(c) => c.to_string(),
+        KeyCode::F(n) => format!("F{n}"),
+        KeyCode::BackTab => "Shift-Tab".to_owned(),
+        KeyCode::PageUp => "PgUp".to_owned(),
+        KeyCode::PageDown => "PgDn".to_owned(),
+        // Enter, Esc, Tab, Up, Down, Left, Right, Home, End, Delete, Backspace, Insert.
+        other => format!("{other:?}"),
+    }
+}
+
 const fn plain(code: KeyCode) -> Key {
     Key {
         code,
@@ -257,36 +271,18 @@ const fn ctrl(c: char) -> Key {
 }
 
 impl Key {
-    /// How the help and hint bar write the key.
+    /// How the help and hint bar write the key: arrows as ↑/↓, a control letter upper-case.
     pub fn label(self) -> String {
         let base = match self.code {
-            KeyCode::Char(' ') => "Space".to_owned(),
-            KeyCode::Char(c) => c.to_string(),
-            KeyCode::F(n) => format!("F{n}"),
-            KeyCode::Enter => "Enter".to_owned(),
-            KeyCode::Esc => "Esc".to_owned(),
-            KeyCode::Tab => "Tab".to_owned(),
-            KeyCode::BackTab => "Shift-Tab".to_owned(),
             KeyCode::Up => "↑".to_owned(),
             KeyCode::Down => "↓".to_owned(),
-            KeyCode::PageUp => "PgUp".to_owned(),
-            KeyCode::PageDown => "PgDn".to_owned(),
-            KeyCode::Home => "Home".to_owned(),
-            KeyCode::End => "End".to_owned(),
-            other => format!("{other:?}"),
+            KeyCode::Char(c) if self.modifiers.contains(KeyModifiers::CONTROL) => {
+                c.to_uppercase().to_string()
+            }
+            code => code_name(code),
         };
-        let base = if self.modifiers.contains(KeyModifiers::ALT) {
-            format!("Alt-{base}")
-        } else {
-            base
-        };
-        if self.modifiers.contains(KeyModifiers::CONTROL) {
-            format!("Ctrl-{}", base.to_uppercase())
-        } else {
-            base
-        }
+        self.modifier_prefix() + &base
     }
-
     /// Reads a key as the configuration file writes it: `q`, `G`, `?`, `Enter`, `Esc`, `Tab`,
     /// `Shift-Tab`, `Up`, `PgDn`, `Home`, `Delete`, `Backspace`, `Space`, `F5`, `Ctrl-r`,
     /// `Alt-x` (names in any case).
@@ -350,27 +346,19 @@ impl Key {
 
     /// How the configuration file writes the key ([`Key::parse`] reads it back).
     pub fn name(self) -> String {
-        let base = match self.code {
-            KeyCode::Char(' ') => "Space".to_owned(),
-            KeyCode::Char(c) => c.to_string(),
-            KeyCode::F(n) => format!("F{n}"),
-            KeyCode::Up => "Up".to_owned(),
-            KeyCode::Down => "Down".to_owned(),
-            KeyCode::Left => "Left".to_owned(),
-            KeyCode::Right => "Right".to_owned(),
-            KeyCode::BackTab => "Shift-Tab".to_owned(),
-            KeyCode::PageUp => "PgUp".to_owned(),
-            KeyCode::PageDown => "PgDn".to_owned(),
-            other => format!("{other:?}"),
-        };
-        let mut name = String::new();
+        self.modifier_prefix() + &code_name(self.code)
+    }
+
+    /// "Ctrl-", "Alt-", both or neither.
+    fn modifier_prefix(self) -> String {
+        let mut prefix = String::new();
         if self.modifiers.contains(KeyModifiers::CONTROL) {
-            name.push_str("Ctrl-");
+            prefix.push_str("Ctrl-");
         }
         if self.modifiers.contains(KeyModifiers::ALT) {
-            name.push_str("Alt-");
+            prefix.push_str("Alt-");
         }
-        name + &base
+        prefix
     }
 
     /// A plain character, which a field or prompt takes as typed text.
