@@ -15,7 +15,7 @@ use toml::Spanned;
 use crate::console::form::{FieldRole, STARTING_ROLES};
 use crate::console::keymap::{Key, KeyConflict, Keymap, Scope};
 use crate::console::ui::theme::{ROLES, Theme, ThemeBase};
-use crate::db::{ConnectError, DatabaseTarget};
+use crate::db::DatabaseTarget;
 
 /// The environment variable that names the configuration file.
 pub const CONFIG_VAR: &str = "PROFILE_CONSOLE_CONFIG";
@@ -93,7 +93,10 @@ impl Default for Config {
 /// A database the file names: `[databases.NAME]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NamedDatabase {
+    /// As written (shown by `config`, password masked).
     pub url: String,
+    /// The url, read when the file was.
+    target: DatabaseTarget,
     /// The password comes from this environment variable…
     pub password_env: Option<String>,
     /// …or from the first line of this file.
@@ -106,8 +109,6 @@ impl NamedDatabase {
     /// The database to open, with its password filled in from where the entry says; why not,
     /// in one sentence.
     pub fn target(&self, name: &str) -> Result<DatabaseTarget, String> {
-        let target =
-            DatabaseTarget::parse(&self.url).map_err(|err: ConnectError| err.to_string())?;
         let password = match (&self.password_env, &self.password_file) {
             (Some(var), _) => Some(std::env::var(var).map_err(|_| {
                 format!("the password of database {name:?} comes from ${var}, which is not set")
@@ -124,7 +125,7 @@ impl NamedDatabase {
             }
             (None, None) => None,
         };
-        let target = match (target, password) {
+        let target = match (self.target.clone(), password) {
             (DatabaseTarget::Postgres(server), Some(password)) => {
                 DatabaseTarget::Postgres(server.with_password(password))
             }
@@ -255,6 +256,7 @@ impl Config {
                 name.clone(),
                 NamedDatabase {
                     url,
+                    target,
                     password_env: entry.password_env.clone(),
                     password_file: entry.password_file.as_deref().map(expand_home),
                     read_only: entry.read_only,
@@ -798,6 +800,7 @@ get_or_create = "F9"
         std::fs::write(&file, "s3 cr@t\n").unwrap();
         let entry = NamedDatabase {
             url: "postgres://app@db/profiles".to_owned(),
+            target: DatabaseTarget::parse("postgres://app@db/profiles").unwrap(),
             password_env: None,
             password_file: Some(file),
             read_only: true,

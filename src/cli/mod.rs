@@ -400,7 +400,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok((target, source)) => println!(
                 "\n# database in use: {target} ({}, from {source}{})",
                 target.backend(),
-                if cli.read_only || target.read_only() {
+                if target.read_only() {
                     ", read-only"
                 } else {
                     ""
@@ -411,14 +411,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         return Ok(());
     }
     let (target, source) = chosen?;
-    let read_only = cli.read_only || target.read_only();
-    let target = target
-        .with_timeout(Duration::from_secs(cli.timeout))
-        .with_read_only(read_only);
+    let target = target.with_timeout(Duration::from_secs(cli.timeout));
     let Some(command) = cli.command else {
         return crate::console::run(target, &config);
     };
-    if let Some(name) = command.writes().filter(|_| read_only) {
+    if let Some(name) = command.writes().filter(|_| target.read_only()) {
         let (why, fix) = if cli.read_only {
             ("--read-only", "run it without --read-only")
         } else {
@@ -577,7 +574,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// The database: `--database-url`, else `--db NAME`, else `DATABASE_URL`, else the config file's
-/// `default_database`, else the embedded default.
+/// `default_database`, else the embedded default; read-only if `--read-only` or its config entry
+/// says so.
 fn choose_database(
     cli: &Cli,
     config: &crate::config::Config,
@@ -590,19 +588,22 @@ fn choose_database(
         };
         Ok((entry.target(name).map_err(UsageError)?, source))
     };
-    if let Some(name) = cli.db.as_deref().filter(|_| cli.database_url.is_none()) {
-        return named(name, false);
-    }
-    let env_url = std::env::var("DATABASE_URL")
-        .ok()
-        .filter(|url| !url.trim().is_empty());
-    if cli.database_url.is_none()
-        && env_url.is_none()
-        && let Some(name) = &config.default_database
-    {
-        return named(name, true);
-    }
-    Ok(DatabaseTarget::choose(cli.database_url.as_deref())?)
+    let (target, source) = if let Some(url) = &cli.database_url {
+        (DatabaseTarget::parse(url)?, TargetSource::Flag)
+    } else if let Some(name) = &cli.db {
+        named(name, false)?
+    } else if let Some(target) = DatabaseTarget::from_environment() {
+        (target?, TargetSource::Environment)
+    } else if let Some(name) = &config.default_database {
+        named(name, true)?
+    } else {
+        (
+            DatabaseTarget::embedded_default()?,
+            TargetSource::EmbeddedDefault,
+        )
+    };
+    let read_only = cli.read_only || target.read_only();
+    Ok((target.with_read_only(read_only), source))
 }
 
 fn print_info(repo: &mut Repository, source: TargetSource) -> anyhow::Result<()> {

@@ -119,18 +119,13 @@ impl DatabaseTarget {
         Ok(DatabaseTarget::sqlite(dir.join(DEFAULT_FILE)))
     }
 
-    /// The database chosen by the flag, else `DATABASE_URL`, else the embedded default. `.env` must
-    /// already have been loaded into the environment (the binary does that first).
-    pub fn choose(flag: Option<&str>) -> Result<(Self, TargetSource), ConnectError> {
-        if let Some(url) = flag {
-            return Ok((Self::parse(url)?, TargetSource::Flag));
-        }
-        match std::env::var("DATABASE_URL") {
-            Ok(url) if !url.trim().is_empty() => {
-                Ok((Self::parse(&url)?, TargetSource::Environment))
-            }
-            _ => Ok((Self::embedded_default()?, TargetSource::EmbeddedDefault)),
-        }
+    /// The database `DATABASE_URL` names, if it is set (and not empty). `.env` must already have
+    /// been loaded into the environment (the binary does that first).
+    pub fn from_environment() -> Option<Result<Self, ConnectError>> {
+        std::env::var("DATABASE_URL")
+            .ok()
+            .filter(|url| !url.trim().is_empty())
+            .map(|url| Self::parse(&url))
     }
 
     /// A read-write SQLite file.
