@@ -275,7 +275,11 @@ fn journal_cost(
     };
     drop(bare.repo());
     let drop_journal = match target {
-        DatabaseTarget::Postgres(_) => "DROP TRIGGER profile_changes_journal ON profiles",
+        DatabaseTarget::Postgres(_) => {
+            "DROP TRIGGER profile_changes_journal_insert ON profiles; \
+             DROP TRIGGER profile_changes_journal_update ON profiles; \
+             DROP TRIGGER profile_changes_journal_delete ON profiles"
+        }
         _ => {
             "DROP TRIGGER profile_changes_insert; DROP TRIGGER profile_changes_update; \
              DROP TRIGGER profile_changes_delete"

@@ -106,12 +106,12 @@ fn check_is_ours(conn: &mut PgConnection) -> Result<(), String> {
 }
 
 /// One search term on PostgreSQL: `LIKE` on either folded name, which the pg_trgm GIN indexes
-/// serve for longer terms; for a `walk` in id order, plain `LIKE` on the stored `search_name`
-/// (both folded names), which no index serves and which costs a fraction of that per row.
+/// serve for longer terms; for a `walk` in id order, plain `LIKE` on both folded names joined,
+/// which no index serves and which costs a fraction of that per row.
 fn pg_term_filter(term: &str, walk: bool) -> Filter<Pg> {
     if walk {
         return Box::new(
-            sql::<Bool>("search_name LIKE ")
+            sql::<Bool>("(first_key || ' ' || last_key) LIKE ")
                 .bind::<Text, _>(contains_pattern(&fold(term)))
                 .sql(" ESCAPE '\\'"),
         );
