@@ -442,6 +442,81 @@ fn seeding_inserts_the_count_asked_for_with_valid_varied_rows(db: &TestDb) {
     assert!(ages.len() > 20, "varied ages");
 }
 
+/// Every way a search can be served (the name dictionary on the servers: one name, a few dozen,
+/// past a thousand; the walk; the plain query) gives exactly the matching rows, in the page's
+/// order, paged by keyset.
+fn every_search_path_gives_exactly_the_matching_rows_in_order(db: &TestDb) {
+    let mut repo = db.repo();
+    let letters = |mut i: usize| -> String {
+        let mut word = String::new();
+        for _ in 0..3 {
+            word.push(char::from(b'a' + (i % 26) as u8));
+            i /= 26;
+        }
+        word
+    };
+    let mut rows = Vec::new();
+    for i in 0..1_100 {
+        // 1,100 last names with "kor", 100 first names with "irk", and one each of the rare
+        // ones, one of them folded.
+        let first = match i {
+            7 => "Zzquv".to_owned(),
+            8 => "Ẽlvira".to_owned(),
+            _ if i < 100 => format!("Mirk{}", letters(i)),
+            _ => ["Ann", "Bea", "Cy"][i % 3].to_owned(),
+        };
+        let last = format!("Kor{}", letters(i));
+        let age = (i % 90).to_string();
+        let (row, _) = repo
+            .get_or_create(&goc(
+                &[("first_name", &first), ("last_name", &last)],
+                &[("gender", ["F", "M"][i % 2]), ("age", &age)],
+            ))
+            .unwrap();
+        rows.push(row);
+    }
+    for term in ["kor", "IRK", "zzq", "lvi", "qqq"] {
+        let folded = fold(term);
+        let matching: Vec<Profile> = rows
+            .iter()
+            .filter(|p| {
+                fold(&p.first_name).contains(&folded) || fold(&p.last_name).contains(&folded)
+            })
+            .cloned()
+            .collect();
+        for sort in [SortColumn::Id, SortColumn::LastName, SortColumn::Age] {
+            for descending in [false, true] {
+                let filter = ProfileFilter {
+                    search: Some(term.into()),
+                    ..ProfileFilter::default()
+                };
+                let mut ids = Vec::new();
+                let mut anchor = None;
+                loop {
+                    let page = repo
+                        .page(&PageRequest {
+                            filter: filter.clone(),
+                            sort,
+                            descending,
+                            anchor: anchor.clone(),
+                            limit: 97,
+                            ..PageRequest::default()
+                        })
+                        .unwrap();
+                    let Some(last) = page.last() else { break };
+                    anchor = Some(last.clone());
+                    ids.extend(page.iter().map(|p| p.id));
+                }
+                assert_eq!(
+                    ids,
+                    expected_order(&matching, sort, descending),
+                    "{term} by {sort:?}, descending {descending}"
+                );
+            }
+        }
+    }
+}
+
 on_every_backend!(
     keyset_paging_visits_every_row_once_in_every_order_and_direction,
     count_before_gives_each_rows_position_in_every_order,
@@ -450,6 +525,7 @@ on_every_backend!(
     search_follows_renames_and_deletes,
     seeded_rows_and_rows_written_after_a_seed_are_searchable,
     a_search_pages_through_its_matches_in_both_directions,
+    every_search_path_gives_exactly_the_matching_rows_in_order,
     filters_and_counts_agree,
     the_schema_report_lists_constraints_indexes_and_migrations,
     the_gender_filter_matches_either_case,

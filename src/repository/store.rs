@@ -177,6 +177,15 @@ pub(crate) fn contains_pattern(term: &str) -> String {
     pattern
 }
 
+/// Names a term may match before the dictionary stops paying: past this, the term is common, and
+/// a page in id order is walked, any other page read by the plain page query.
+pub(crate) const DICTIONARY_NAMES: i64 = 1_000;
+
+/// Names few enough to go to their profiles at once: a name is shared by about fifty profiles in
+/// a million, so this many are a few thousand rows at most. More names than this mean a common
+/// term, which the walk serves better.
+pub(crate) const FEW_NAMES: usize = 64;
+
 /// Terms this long or longer are found through the trigram index (FTS5 on SQLite, pg_trgm on
 /// PostgreSQL); shorter ones match too many rows for an index to help.
 pub(crate) const TRIGRAM: usize = 3;
@@ -687,4 +696,119 @@ macro_rules! returning_writes {
     };
 }
 
-pub(crate) use {impl_store, load_name_pairs, order_by, returning_writes};
+/// Search through a dictionary of the folded names in use (MySQL's `profile_name_parts`,
+/// PostgreSQL's `profile_name_keys`): `search_by_names`, given the backend's lookup of the names
+/// containing a term. Expanded in the backend's module, after `impl_store!`.
+macro_rules! impl_search_by_names {
+    ($conn:ty, $db:ty, $filters:ident) => {
+        use $crate::repository::store::{DICTIONARY_NAMES, FEW_NAMES};
+
+        /// A search page through a dictionary of the folded names in use. The longest term of three or
+        /// more characters is looked up there (`names_containing`, at most `limit` names). Few names: the name indexes give their profiles, which the page query then
+        /// filters and orders as usual. Many, in id order: the walk first (a common term fills the page
+        /// in a few thousand rows), then the names. Otherwise (or no term that long): the plain query.
+        fn search_by_names(
+            conn: &mut $conn,
+            request: &PageRequest,
+            walk_ids: i64,
+            names_containing: impl FnOnce(&mut $conn, &str, i64) -> QueryResult<Vec<Single>>,
+        ) -> QueryResult<Option<Vec<Profile>>> {
+            let Some(term) = request
+                .filter
+                .search_terms()
+                .filter(|term| term.chars().count() >= TRIGRAM)
+                .max_by_key(|term| term.chars().count())
+            else {
+                return Ok(None);
+            };
+            let names: Vec<String> = names_containing(conn, term, DICTIONARY_NAMES)?
+                .into_iter()
+                .map(|name| name.value)
+                .collect();
+            if names.is_empty() {
+                return Ok(Some(Vec::new()));
+            }
+            if names.len() > FEW_NAMES {
+                // A common term: in another order than the id's, the plain query finds a page of it
+                // soon enough along that order's index.
+                if request.sort != SortColumn::Id {
+                    return Ok(None);
+                }
+                if let Some(rows) = $filters::walk(conn, request, walk_ids)? {
+                    return Ok(Some(rows));
+                }
+                if names.len() as i64 >= DICTIONARY_NAMES {
+                    return Ok(None);
+                }
+            }
+            if request.sort == SortColumn::Id {
+                return page_of_names_by_id(conn, request, &names).map(Some);
+            }
+            let named: Filter<$db> = Box::new(
+                profiles::first_key
+                    .assume_not_null()
+                    .eq_any(names.clone())
+                    .or(profiles::last_key.assume_not_null().eq_any(names)),
+            );
+            let within = match &request.anchor {
+                Some(anchor) => Box::new(named.and($filters::keyset_filter(request, anchor))),
+                None => named,
+            };
+            // In reading order, as the page query reads.
+            $filters::page_query(request, false, Some(within), request.limit)
+                .load(conn)
+                .map(Some)
+        }
+
+        /// A page in id order of the profiles with one of `names` as first or last name: the ids from
+        /// each name index alone (it holds both names and the id, so no row is read), then only the
+        /// page's rows. (An index merge reads every matching row, scattered over the table: a few
+        /// hundred random reads where the page needs a screenful.)
+        fn page_of_names_by_id(
+            conn: &mut $conn,
+            request: &PageRequest,
+            names: &[String],
+        ) -> QueryResult<Vec<Profile>> {
+            let ascending = request.reads_ascending();
+            let mut ids: Vec<i64> = Vec::new();
+            for first in [true, false] {
+                let named: Filter<$db> = if first {
+                    Box::new(profiles::first_key.assume_not_null().eq_any(names.to_vec()))
+                } else {
+                    Box::new(profiles::last_key.assume_not_null().eq_any(names.to_vec()))
+                };
+                let mut query = profiles::table
+                    .select(profiles::id)
+                    .filter(named)
+                    .into_boxed();
+                if let Some(filter) = $filters::browse_filter(&request.filter, false) {
+                    query = query.filter(filter);
+                }
+                if let Some(anchor) = &request.anchor {
+                    query = query.filter($filters::keyset_filter(request, anchor));
+                }
+                query = if ascending {
+                    query.order(profiles::id.asc())
+                } else {
+                    query.order(profiles::id.desc())
+                };
+                ids.extend(query.limit(request.limit).load::<i64>(conn)?);
+            }
+            ids.sort_unstable();
+            ids.dedup();
+            if !ascending {
+                ids.reverse();
+            }
+            ids.truncate(usize::try_from(request.limit).unwrap_or(0));
+            let mut rows: Vec<Profile> = profiles::table
+                .filter(profiles::id.eq_any(&ids))
+                .select(PROFILE_COLUMNS)
+                .load(conn)?;
+            // In reading order.
+            rows.sort_unstable_by_key(|row| if ascending { row.id } else { -row.id });
+            Ok(rows)
+        }
+    };
+}
+
+pub(crate) use {impl_search_by_names, impl_store, load_name_pairs, order_by, returning_writes};

@@ -33,8 +33,8 @@ use crate::repository::journal::ChangeContext;
 use crate::repository::rows::{NewProfileRow, ProfileChangeset, RECORD_COLUMNS, RestoredRow};
 use crate::repository::schema::{PROFILE_COLUMNS, profiles};
 use crate::repository::store::{
-    Filter, INJECTED_FAILURE, Store, TRIGRAM, contains_pattern, impl_store, keys_contain,
-    load_name_pairs, order_by,
+    Filter, INJECTED_FAILURE, Store, TRIGRAM, contains_pattern, impl_search_by_names, impl_store,
+    keys_contain, load_name_pairs, order_by,
 };
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/mysql");
@@ -112,123 +112,25 @@ fn mysql_term_filter(term: &str, _walk: bool) -> Filter<Mysql> {
 /// PostgreSQL, as MariaDB's LIKE costs about 0.6 µs a row here.
 const SEARCH_WALK: i64 = 10_000;
 
-/// Names a term may match before the dictionary stops paying: past this, the term is common and
-/// the plain page query serves it.
-const DICTIONARY_NAMES: i64 = 1_000;
-
-/// Names few enough to go to their profiles at once: a name is shared by about fifty profiles in
-/// a million, so this many are a few thousand rows at most. More names than this mean a common
-/// term, which the walk serves better.
-const FEW_NAMES: usize = 64;
-
-/// A search page on MySQL. The longest term of three or more characters is looked up in
-/// `profile_name_parts` (the folded names in use, by suffix): one index range gives the names
-/// containing it. Few names: the name indexes give their profiles, which the page query then
-/// filters and orders as usual. Many, in id order: the walk first (a common term fills the page
-/// in a few thousand rows), then the names. Otherwise (or no term that long): the plain query.
+/// A search page on MySQL: through `profile_name_parts` (the folded names in use, by suffix), where
+/// one index range gives the names containing a term (see [`search_by_names`]).
 fn mysql_search(
     conn: &mut MysqlConnection,
     request: &PageRequest,
 ) -> QueryResult<Option<Vec<Profile>>> {
-    let Some(term) = request
-        .filter
-        .search_terms()
-        .filter(|term| term.chars().count() >= TRIGRAM)
-        .max_by_key(|term| term.chars().count())
-    else {
-        return Ok(None);
-    };
-    let mut prefix = contains_pattern(&fold(term));
-    prefix.remove(0);
-    let names: Vec<String> = diesel::sql_query(
-        "SELECT DISTINCT name_key AS value FROM profile_name_parts WHERE suffix LIKE ? LIMIT ?",
-    )
-    .bind::<Text, _>(prefix)
-    .bind::<BigInt, _>(DICTIONARY_NAMES)
-    .load::<Single>(conn)?
-    .into_iter()
-    .map(|name| name.value)
-    .collect();
-    if names.is_empty() {
-        return Ok(Some(Vec::new()));
-    }
-    if names.len() > FEW_NAMES {
-        // A common term: in another order than the id's, the plain query finds a page of it
-        // soon enough along that order's index.
-        if request.sort != SortColumn::Id || names.len() as i64 >= DICTIONARY_NAMES {
-            return Ok(None);
-        }
-        if let Some(rows) = mysql_filters::walk(conn, request, SEARCH_WALK)? {
-            return Ok(Some(rows));
-        }
-    }
-    if request.sort == SortColumn::Id {
-        return page_of_names_by_id(conn, request, &names).map(Some);
-    }
-    let named: Filter<Mysql> = Box::new(
-        profiles::first_key
-            .assume_not_null()
-            .eq_any(names.clone())
-            .or(profiles::last_key.assume_not_null().eq_any(names)),
-    );
-    let within = match &request.anchor {
-        Some(anchor) => Box::new(named.and(mysql_filters::keyset_filter(request, anchor))),
-        None => named,
-    };
-    // In reading order, as the page query reads.
-    mysql_filters::page_query(request, false, Some(within), request.limit)
-        .load(conn)
-        .map(Some)
+    search_by_names(conn, request, SEARCH_WALK, |conn, term, limit| {
+        let mut prefix = contains_pattern(&fold(term));
+        prefix.remove(0);
+        diesel::sql_query(
+            "SELECT DISTINCT name_key AS value FROM profile_name_parts WHERE suffix LIKE ? LIMIT ?",
+        )
+        .bind::<Text, _>(prefix)
+        .bind::<BigInt, _>(limit)
+        .load::<Single>(conn)
+    })
 }
 
-/// A page in id order of the profiles with one of `names` as first or last name: the ids from
-/// each name index alone (it holds both names and the id, so no row is read), then only the
-/// page's rows. (An index merge reads every matching row, scattered over the table: a few
-/// hundred random reads where the page needs a screenful.)
-fn page_of_names_by_id(
-    conn: &mut MysqlConnection,
-    request: &PageRequest,
-    names: &[String],
-) -> QueryResult<Vec<Profile>> {
-    let ascending = request.reads_ascending();
-    let mut ids: Vec<i64> = Vec::new();
-    for first in [true, false] {
-        let named: Filter<Mysql> = if first {
-            Box::new(profiles::first_key.assume_not_null().eq_any(names.to_vec()))
-        } else {
-            Box::new(profiles::last_key.assume_not_null().eq_any(names.to_vec()))
-        };
-        let mut query = profiles::table
-            .select(profiles::id)
-            .filter(named)
-            .into_boxed();
-        if let Some(filter) = mysql_filters::browse_filter(&request.filter, false) {
-            query = query.filter(filter);
-        }
-        if let Some(anchor) = &request.anchor {
-            query = query.filter(mysql_filters::keyset_filter(request, anchor));
-        }
-        query = if ascending {
-            query.order(profiles::id.asc())
-        } else {
-            query.order(profiles::id.desc())
-        };
-        ids.extend(query.limit(request.limit).load::<i64>(conn)?);
-    }
-    ids.sort_unstable();
-    ids.dedup();
-    if !ascending {
-        ids.reverse();
-    }
-    ids.truncate(usize::try_from(request.limit).unwrap_or(0));
-    let mut rows: Vec<Profile> = profiles::table
-        .filter(profiles::id.eq_any(&ids))
-        .select(PROFILE_COLUMNS)
-        .load(conn)?;
-    // In reading order.
-    rows.sort_unstable_by_key(|row| if ascending { row.id } else { -row.id });
-    Ok(rows)
-}
+impl_search_by_names!(MysqlConnection, Mysql, mysql_filters);
 
 fn by_id(conn: &mut MysqlConnection, id: i64) -> QueryResult<Profile> {
     profiles::table.find(id).select(PROFILE_COLUMNS).first(conn)

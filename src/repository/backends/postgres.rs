@@ -29,8 +29,8 @@ use crate::repository::journal::ChangeContext;
 use crate::repository::rows::{NewProfileRow, ProfileChangeset, ProfileRecord};
 use crate::repository::schema::{PROFILE_COLUMNS, profiles};
 use crate::repository::store::{
-    Filter, INJECTED_FAILURE, Store, contains_pattern, impl_store, keys_contain, order_by,
-    returning_writes,
+    Filter, INJECTED_FAILURE, Store, TRIGRAM, contains_pattern, impl_search_by_names, impl_store,
+    keys_contain, order_by, returning_writes,
 };
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -122,11 +122,21 @@ fn pg_term_filter(term: &str, walk: bool) -> Filter<Pg> {
 /// Ids a search page in id order walks before it turns to the trigram indexes.
 const SEARCH_WALK: i64 = 30_000;
 
-/// A search page in id order walks first (see `walk`); a term too rare for that takes the plain
-/// page query, which the trigram indexes serve.
+/// A search page on PostgreSQL: through `profile_name_keys` (the folded names in use), whose
+/// trigram index gives the names containing a term (see [`search_by_names`]).
 fn pg_search(conn: &mut PgConnection, request: &PageRequest) -> QueryResult<Option<Vec<Profile>>> {
-    pg_filters::walk(conn, request, SEARCH_WALK)
+    search_by_names(conn, request, SEARCH_WALK, |conn, term, limit| {
+        diesel::sql_query(
+            "SELECT DISTINCT name_key AS value FROM profile_name_keys \
+             WHERE name_key LIKE $1 ESCAPE '\\' LIMIT $2",
+        )
+        .bind::<Text, _>(contains_pattern(&fold(term)))
+        .bind::<BigInt, _>(limit)
+        .load::<Single>(conn)
+    })
 }
+
+impl_search_by_names!(PgConnection, Pg, pg_filters);
 
 impl_store!(
     PgConnection,
