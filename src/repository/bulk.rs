@@ -288,10 +288,64 @@ pub enum ImportCommit {
     /// Each batch in its own transaction: what is reported done is stored, and an interrupted
     /// import keeps the batches before.
     EachBatch,
+    /// As [`ImportCommit::EachBatch`], but on SQLite several batches a transaction (see
+    /// [`SQLITE_GROUP_ROWS`]); the feed still hears only about committed batches.
+    Groups,
     /// The whole import in one transaction, committed at the end if the feed says so (a dry run
     /// never does; all-or-nothing does when no row was rejected). Other writers wait on the
     /// rows it has touched (on SQLite, on the whole database) until it ends.
     AtEnd,
+}
+
+/// How many rows, at most, SQLite commits together, and for how long, at most, a group holds the
+/// write lock. Each commit writes every page the group changed to the WAL, and a million rows'
+/// random name keys touch most pages of the three name indexes in every batch: committing
+/// 50,000 rows at a time instead of 10,000 writes a fifth of that (a million-row import: 54 s
+/// → 38 s, as fast as 50,000-row batches, at 95 MB resident instead of 162 MB). Other writers wait meanwhile (SQLite has one writer at a time); two seconds stays
+/// well inside their five-second busy timeout.
+pub(crate) const SQLITE_GROUP_ROWS: usize = 50_000;
+pub(crate) const SQLITE_GROUP_TIME: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// [`ImportCommit::Groups`] on SQLite: batches committed in groups (see
+/// [`SQLITE_GROUP_ROWS`]); each group's outcomes go to the feed once it is committed, so what the
+/// feed hears about is stored, as with one transaction a batch. SQLite's write transaction keeps
+/// every other writer out, so no batch can lose a race and none is tried again.
+pub(crate) fn run_in_groups<E: Engine>(
+    conn: &mut E,
+    feed: &mut dyn ImportFeed,
+    ctx: &ChangeContext,
+) -> Result<(), Error> {
+    loop {
+        let mut done = Vec::new();
+        let mut more = true;
+        conn.write_transaction(ctx, |tx| {
+            let started = std::time::Instant::now();
+            let mut rows = 0;
+            while rows < SQLITE_GROUP_ROWS && started.elapsed() < SQLITE_GROUP_TIME {
+                let Some(batch) = feed.next_batch() else {
+                    more = false;
+                    break;
+                };
+                rows += batch.len().max(1);
+                done.push(run_batch(tx, &batch)?);
+            }
+            Ok(())
+        })?;
+        for outcomes in done {
+            feed.outcomes(outcomes);
+        }
+        if !more {
+            return Ok(());
+        }
+    }
+}
+
+impl ImportCommit {
+    /// Whether what the feed hears about is already stored (not waiting for one commit at the
+    /// end).
+    pub fn as_it_goes(self) -> bool {
+        self != ImportCommit::AtEnd
+    }
 }
 
 /// [`ImportCommit::AtEnd`]: every batch inside one write transaction, each in a savepoint that a

@@ -390,7 +390,7 @@ impl Repository {
 
     /// Runs an import: the feed's batches in order, each row exactly the operation it names
     /// (see [`BulkRequest`] and `docs/semantics.md`, "Bulk import"), journaled as `import`.
-    /// Returns whether the writes were committed (with [`ImportCommit::EachBatch`], always;
+    /// Returns whether the writes were committed (committing as it goes, always;
     /// otherwise as the feed decided). A failure of the database ends the import: with
     /// `EachBatch`, the batches the feed heard about before stay committed.
     pub fn import(
@@ -407,7 +407,10 @@ impl Repository {
         with_connection!(conn, |conn| conn.bulk_load(true))?;
         let faults = self.faults;
         let imported = match commit {
-            ImportCommit::EachBatch => (|| {
+            ImportCommit::Groups if matches!(self.target, DatabaseTarget::Sqlite(_)) => {
+                with_store!(self, |store| bulk::run_in_groups(store, feed, &ctx)).map(|()| true)
+            }
+            ImportCommit::EachBatch | ImportCommit::Groups => (|| {
                 while let Some(batch) = feed.next_batch() {
                     let outcomes = retry::with_retries(|| {
                         with_store!(self, |store| operations::write_transaction(

@@ -3,7 +3,7 @@
 //! batches ([`Repository::import`]); this side reads and validates the records, and hands each
 //! row's outcome to a report, a rejects file, counters and whoever watches.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -74,8 +74,11 @@ impl ImportOptions {
     fn commit(&self) -> ImportCommit {
         if self.dry_run || self.all_or_nothing {
             ImportCommit::AtEnd
-        } else {
+        } else if self.batch_rows.is_some() {
+            // Rows per transaction, as asked.
             ImportCommit::EachBatch
+        } else {
+            ImportCommit::Groups
         }
     }
 }
@@ -417,7 +420,7 @@ pub fn import(
         options,
         stop,
         sinks,
-        batch: Vec::new(),
+        batches: VecDeque::new(),
         read: 0,
         resume_before,
         summary: ImportSummary::default(),
@@ -431,7 +434,7 @@ pub fn import(
     match committed {
         Ok(committed) => summary.committed = committed,
         Err(err) => {
-            summary.committed = options.commit() == ImportCommit::EachBatch;
+            summary.committed = options.commit().as_it_goes();
             failure = failure.or(Some(ImportError::Database(err)));
         }
     }
@@ -466,6 +469,12 @@ struct Pending {
     resumed: Option<Mode>,
 }
 
+struct PendingBatch {
+    rows: Vec<Pending>,
+    /// Records read once this batch was: where a re-run resumes once it is committed.
+    read_after: u64,
+}
+
 struct Feed<'o, 's> {
     batch_rows: usize,
     records: Records,
@@ -473,7 +482,9 @@ struct Feed<'o, 's> {
     options: &'o ImportOptions,
     stop: &'o AtomicBool,
     sinks: Sinks<'s>,
-    batch: Vec<Pending>,
+    /// The batches handed out whose outcomes have not come back yet, oldest first (more than
+    /// one when the repository commits several batches together).
+    batches: VecDeque<PendingBatch>,
     /// Records read so far.
     read: u64,
     resume_before: u64,
@@ -491,9 +502,9 @@ impl ImportFeed for Feed<'_, '_> {
             self.summary.interrupted = true;
             return None;
         }
-        self.batch.clear();
+        let mut batch = Vec::with_capacity(self.batch_rows);
         let mut requests = Vec::with_capacity(self.batch_rows);
-        while self.batch.len() < self.batch_rows {
+        while batch.len() < self.batch_rows {
             let record: Record = match self.records.next_record() {
                 Ok(Some(record)) => record,
                 Ok(None) => break,
@@ -518,22 +529,29 @@ impl ImportFeed for Feed<'_, '_> {
                     }
                     (request, _) => request,
                 });
-            self.batch.push(Pending {
+            batch.push(Pending {
                 line: record.line,
                 raw: record.raw,
                 request: request.map(|request| requests.push(request)),
                 resumed,
             });
         }
-        if self.batch.is_empty() {
+        if batch.is_empty() {
             return None;
         }
+        self.batches.push_back(PendingBatch {
+            rows: batch,
+            read_after: self.read,
+        });
         Some(requests)
     }
 
     fn outcomes(&mut self, outcomes: Vec<RowResult>) {
+        let Some(batch) = self.batches.pop_front() else {
+            return;
+        };
         let mut outcomes = outcomes.into_iter();
-        for pending in &self.batch {
+        for pending in &batch.rows {
             let result: Result<(Profile, Outcome), String> = match &pending.request {
                 Err(reason) => Err(reason.clone()),
                 Ok(()) => match outcomes.next() {
@@ -587,9 +605,9 @@ impl ImportFeed for Feed<'_, '_> {
         }
         self.summary.elapsed = self.started.elapsed();
         if let Some(checkpoint) = &self.options.checkpoint
-            && self.options.commit() == ImportCommit::EachBatch
+            && self.options.commit().as_it_goes()
         {
-            checkpoint.save(self.read);
+            checkpoint.save(batch.read_after);
         }
         if let Some(on_batch) = &mut self.sinks.on_batch {
             on_batch(&self.summary);
