@@ -542,3 +542,23 @@ fn demo_profiles_are_always_valid() {
         assert!(profile.is_valid(), "{profile:?}");
     }
 }
+
+#[test]
+fn demo_profiles_never_repeat_a_name_and_keep_their_mix() {
+    use profile_console::repository::DemoProfiles;
+    use rand::SeedableRng;
+    let demo = DemoProfiles::new(rand::rngs::StdRng::seed_from_u64(11));
+    let mut names = std::collections::HashSet::new();
+    let mut plain = 0;
+    for (n, profile) in demo.take(600_000).enumerate() {
+        if n < 20_000 && !profile.first_name.contains('-') && !profile.last_name.contains('-') {
+            plain += 1;
+        }
+        assert!(
+            names.insert((profile.first_name, profile.last_name)),
+            "a name came twice, after {n}"
+        );
+    }
+    // About a quarter of the first names given are two single names, as drawn.
+    assert!((4_000..6_000).contains(&plain), "{plain} of 20,000");
+}

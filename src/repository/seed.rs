@@ -1,11 +1,7 @@
 //! Demo data: realistic, varied profiles, inserted in batches.
 
-use std::collections::HashSet;
-use std::hash::{BuildHasher, RandomState};
-
 use chrono::{Duration, NaiveDateTime};
 use rand::Rng;
-use rand::seq::IndexedRandom;
 
 use super::backends::Engine;
 use super::journal::ChangeContext;
@@ -269,12 +265,96 @@ pub struct SeedReport {
     pub skipped: u64,
 }
 
-/// An endless supply of varied, valid demo profiles: single and compound first names,
-/// single and double-barrelled last names, ages weighted towards adults, timestamps spread over
-/// the past three years.
+/// A supply of varied, valid demo profiles that never repeats a name: single and compound first
+/// names, single and double-barrelled last names, ages weighted towards adults, timestamps spread
+/// over the past three years. It ends when every name has been given (about 198 million).
+///
+/// The name pairs fall into four shapes (single or compound first name × single or
+/// double-barrelled last name), drawn with fixed odds while each lasts; each shape walks through
+/// all its pairs in a scrambled order (`offset + k × step` modulo the shape's size, `step`
+/// coprime with it), so no pair comes twice and no set of names given is needed. (Drawing names
+/// at random instead threw away more names than it kept past a few million: the 14,000 pairs of
+/// two single names were all taken by then.)
 pub struct DemoProfiles<R> {
     rng: R,
     now: NaiveDateTime,
+    shapes: [NameShape; 4],
+}
+
+/// One shape of name pair and how far through it the supply is.
+struct NameShape {
+    compound_first: bool,
+    compound_last: bool,
+    /// Percent of draws, while it lasts.
+    weight: u32,
+    size: u64,
+    step: u64,
+    offset: u64,
+    taken: u64,
+}
+
+impl NameShape {
+    fn new(rng: &mut impl Rng, compound_first: bool, compound_last: bool, weight: u32) -> Self {
+        let size = names_in(FIRST_NAMES, compound_first) * names_in(LAST_NAMES, compound_last);
+        let mut step = rng.random_range(1..size.max(2));
+        while gcd(step, size) != 1 {
+            step += 1;
+        }
+        NameShape {
+            compound_first,
+            compound_last,
+            weight,
+            size,
+            step,
+            offset: rng.random_range(0..size),
+            taken: 0,
+        }
+    }
+
+    fn left(&self) -> bool {
+        self.taken < self.size
+    }
+
+    /// The next pair of this shape (`None` for a pair over the length limit, which is skipped).
+    fn next_pair(&mut self) -> Option<(String, String)> {
+        let index = ((u128::from(self.offset) + u128::from(self.taken) * u128::from(self.step))
+            % u128::from(self.size)) as u64;
+        self.taken += 1;
+        let lasts = names_in(LAST_NAMES, self.compound_last);
+        let first = name_at(FIRST_NAMES, self.compound_first, index / lasts, "-");
+        let last = name_at(LAST_NAMES, self.compound_last, index % lasts, "-");
+        (first.chars().count() <= 30 && last.chars().count() <= 30).then_some((first, last))
+    }
+}
+
+/// How many names a list gives: its names, or its ordered pairs of two different names.
+fn names_in(names: &[&str], compound: bool) -> u64 {
+    let n = names.len() as u64;
+    if compound { n * (n - 1) } else { n }
+}
+
+/// The `index`th name of [`names_in`].
+fn name_at(names: &[&str], compound: bool, index: u64, joiner: &str) -> String {
+    if !compound {
+        return names[index as usize].to_owned();
+    }
+    let others = names.len() as u64 - 1;
+    let first = index / others;
+    let mut second = index % others;
+    if second >= first {
+        second += 1;
+    }
+    format!(
+        "{}{joiner}{}",
+        names[first as usize], names[second as usize]
+    )
+}
+
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
 }
 
 /// One generated profile, owned.
@@ -289,27 +369,41 @@ pub struct DemoProfile {
 }
 
 impl<R: Rng> DemoProfiles<R> {
-    pub fn new(rng: R) -> Self {
+    pub fn new(mut rng: R) -> Self {
+        // First names are compound 40% of the time, last names double-barrelled 60%.
+        let shapes = [
+            NameShape::new(&mut rng, false, false, 24),
+            NameShape::new(&mut rng, false, true, 36),
+            NameShape::new(&mut rng, true, false, 16),
+            NameShape::new(&mut rng, true, true, 24),
+        ];
         DemoProfiles {
             rng,
             now: now_utc(),
+            shapes,
         }
     }
 
-    fn name(&mut self, names: &[&str], joiner: &str, compound_percent: u32) -> String {
+    /// A name pair never given before; `None` once all are given.
+    fn names(&mut self) -> Option<(String, String)> {
         loop {
-            let first = names.choose(&mut self.rng).copied().unwrap_or("Alex");
-            let name = if self.rng.random_ratio(compound_percent, 100) {
-                let second = names.choose(&mut self.rng).copied().unwrap_or("Sam");
-                if second == first {
-                    continue;
-                }
-                format!("{first}{joiner}{second}")
-            } else {
-                first.to_owned()
-            };
-            if name.chars().count() <= 30 {
-                return name;
+            let total: u32 = self
+                .shapes
+                .iter()
+                .filter(|s| s.left())
+                .map(|s| s.weight)
+                .sum();
+            if total == 0 {
+                return None;
+            }
+            let mut draw = self.rng.random_range(0..total);
+            let shape = self.shapes.iter_mut().filter(|s| s.left()).find(|s| {
+                let here = draw < s.weight;
+                draw = draw.saturating_sub(s.weight);
+                here
+            })?;
+            if let Some(pair) = shape.next_pair() {
+                return Some(pair);
             }
         }
     }
@@ -319,8 +413,7 @@ impl<R: Rng> Iterator for DemoProfiles<R> {
     type Item = DemoProfile;
 
     fn next(&mut self) -> Option<DemoProfile> {
-        let first_name = self.name(FIRST_NAMES, "-", 40);
-        let last_name = self.name(LAST_NAMES, "-", 60);
+        let (first_name, last_name) = self.names()?;
         let gender = match self.rng.random_range(0..100) {
             0..49 => "F",
             49..98 => "M",
@@ -380,9 +473,6 @@ pub(crate) fn seed<E: Engine>(
     mut progress: impl FnMut(u64),
 ) -> Result<SeedReport, Error> {
     let mut demo = DemoProfiles::new(rand::rng());
-    // Names generated earlier in this run are skipped before they reach the database.
-    let mut generated_names: HashSet<u64> = HashSet::new();
-    let hasher = RandomState::new();
     conn.bulk_load(true)?;
     let mut report = SeedReport {
         inserted: 0,
@@ -394,13 +484,9 @@ pub(crate) fn seed<E: Engine>(
         let wanted = usize::try_from(count - report.inserted).unwrap_or(usize::MAX);
         let chunk = wanted.min(ROWS_PER_TRANSACTION);
         let mut generated = Vec::with_capacity(chunk);
-        while generated.len() < chunk && report.skipped < give_up_after {
-            let Some(profile) = demo.next() else { break };
-            if generated_names.insert(hasher.hash_one((&profile.first_name, &profile.last_name))) {
-                generated.push(profile);
-            } else {
-                report.skipped += 1;
-            }
+        generated.extend(demo.by_ref().take(chunk));
+        if generated.is_empty() {
+            break;
         }
         let rows: Vec<NewProfileRow<'_>> = generated.iter().map(DemoProfile::row).collect();
         let inserted = conn.insert_demo_chunk(&rows, ctx)? as u64;
