@@ -8,7 +8,8 @@
 //! time to first full frame (`PROFILE_CONSOLE_STARTUP_LOG`), scrolls it, and reads its peak
 //! resident memory.
 //!
-//! The seeded databases are kept for the next run (SQLite: `target/bench-data/`; PostgreSQL:
+//! `BENCH_BACKENDS=sqlite,postgres,mysql` picks the backends (all by default). The seeded
+//! databases are kept for the next run (SQLite: `target/bench-data/`; PostgreSQL:
 //! database `profile_console_bench_<rows>` on the test server); `BENCH_FRESH=1` rebuilds them.
 
 #[path = "../tests/common/mod.rs"]
@@ -43,15 +44,21 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
     let mut report = Vec::new();
-    let sqlite = sqlite_database(rows);
-    report.push(("sqlite", bench(&sqlite)));
-    match postgres_database(rows) {
-        Some(pg) => report.push(("postgres", bench(&pg))),
-        None => eprintln!("PostgreSQL not reachable: its rows are skipped"),
+    if common::bench_wants("sqlite") {
+        let sqlite = sqlite_database(rows);
+        report.push(("sqlite", bench(&sqlite)));
     }
-    match mysql_database(rows) {
-        Some(my) => report.push(("mysql", bench(&my))),
-        None => eprintln!("MySQL/MariaDB not reachable: its rows are skipped"),
+    if common::bench_wants("postgres") {
+        match postgres_database(rows) {
+            Some(pg) => report.push(("postgres", bench(&pg))),
+            None => eprintln!("PostgreSQL not reachable: its rows are skipped"),
+        }
+    }
+    if common::bench_wants("mysql") {
+        match mysql_database(rows) {
+            Some(my) => report.push(("mysql", bench(&my))),
+            None => eprintln!("MySQL/MariaDB not reachable: its rows are skipped"),
+        }
     }
     println!("\nconsole at {rows} profiles, {WIDTH}x{HEIGHT}; times are key to finished frame");
     for (backend, lines) in report {

@@ -39,12 +39,6 @@ struct Result {
     meets_target: Option<bool>,
 }
 
-fn wanted(backend: &str) -> bool {
-    std::env::var("BENCH_BACKENDS")
-        .map(|list| list.split(',').any(|name| name.trim() == backend))
-        .unwrap_or(true)
-}
-
 fn main() {
     let rows: usize = std::env::var("BENCH_ROWS")
         .ok()
@@ -69,7 +63,7 @@ fn main() {
         ("mysql", TestDb::mysql, 50_000.0, None),
     ];
     for (backend, fresh, new_target, fetched_target) in backends {
-        if !wanted(backend) {
+        if !common::bench_wants(backend) {
             continue;
         }
         let Some(db) = fresh() else { continue };

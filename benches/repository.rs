@@ -61,18 +61,11 @@ struct Sizes {
     update: usize,
 }
 
-/// Whether `BENCH_BACKENDS` (a comma-separated list; all when unset) asks for `backend`.
-fn wanted(backend: &str) -> bool {
-    std::env::var("BENCH_BACKENDS")
-        .map(|list| list.split(',').any(|name| name.trim() == backend))
-        .unwrap_or(true)
-}
-
 fn main() {
     // `cargo bench` passes `--bench`; nothing else is expected.
     let mut results = Vec::new();
     let sqlite = TestDb::sqlite();
-    if wanted("sqlite") {
+    if common::bench_wants("sqlite") {
         results.extend(run_backend(
             "sqlite",
             &sqlite.target,
@@ -83,7 +76,7 @@ fn main() {
             },
         ));
     }
-    match TestDb::postgres().filter(|_| wanted("postgres")) {
+    match TestDb::postgres().filter(|_| common::bench_wants("postgres")) {
         Some(pg) => results.extend(run_backend(
             "postgres",
             &pg.target,
@@ -93,10 +86,12 @@ fn main() {
                 update: 1_000,
             },
         )),
-        None if wanted("postgres") => eprintln!("PostgreSQL not reachable: its rows are skipped"),
+        None if common::bench_wants("postgres") => {
+            eprintln!("PostgreSQL not reachable: its rows are skipped")
+        }
         None => {}
     }
-    match TestDb::mysql().filter(|_| wanted("mysql")) {
+    match TestDb::mysql().filter(|_| common::bench_wants("mysql")) {
         Some(my) => results.extend(run_backend(
             "mysql",
             &my.target,
@@ -106,7 +101,7 @@ fn main() {
                 update: 1_000,
             },
         )),
-        None if wanted("mysql") => {
+        None if common::bench_wants("mysql") => {
             eprintln!("MySQL/MariaDB not reachable: its rows are skipped")
         }
         None => {}

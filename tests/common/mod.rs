@@ -300,3 +300,11 @@ macro_rules! on_every_backend {
         }
     };
 }
+
+/// Whether a bench runs `backend`: `BENCH_BACKENDS=sqlite,postgres,mysql` picks; all by default.
+#[allow(dead_code)]
+pub fn bench_wants(backend: &str) -> bool {
+    std::env::var("BENCH_BACKENDS")
+        .map(|list| list.split(',').any(|name| name.trim() == backend))
+        .unwrap_or(true)
+}
