@@ -385,6 +385,49 @@ DROP TABLE profile_name_folds;
 """
 
 
+def mysql_bulk_up():
+    return f"""{HEADER}
+-- A bulk load by this tool (`@profile_console_bulk = 1`, set around its multi-row inserts only)
+-- hands over the folded keys it computed (the same fold: tests/name_keys.rs) and adds the new
+-- names to the dictionary by set afterwards, instead of a subquery per name and dictionary look-
+-- ups per row here (100,000 rows: 11.2 s with both per row, 4.5 s without the dictionary's,
+-- 2.0 s without either). Every other insert, by any client, is served as before.
+DROP TRIGGER profiles_keys_insert;
+CREATE TRIGGER profiles_keys_insert BEFORE INSERT ON profiles FOR EACH ROW
+BEGIN
+    IF @profile_console_bulk IS NULL OR NEW.first_key IS NULL OR NEW.last_key IS NULL THEN
+        SET NEW.first_key = {mysql_fold('NEW.first_name')},
+            NEW.last_key = {mysql_fold('NEW.last_name')};
+    END IF;
+END;
+
+DROP TRIGGER profiles_name_parts_insert;
+CREATE TRIGGER profiles_name_parts_insert AFTER INSERT ON profiles FOR EACH ROW
+BEGIN
+    IF @profile_console_bulk IS NULL THEN
+        {mysql_add_parts('NEW.first_key')}
+        {mysql_add_parts('NEW.last_key')}
+    END IF;
+END;
+"""
+
+
+def mysql_bulk_down():
+    return f"""{HEADER}
+DROP TRIGGER profiles_keys_insert;
+CREATE TRIGGER profiles_keys_insert BEFORE INSERT ON profiles FOR EACH ROW
+SET NEW.first_key = {mysql_fold('NEW.first_name')},
+    NEW.last_key = {mysql_fold('NEW.last_name')};
+
+DROP TRIGGER profiles_name_parts_insert;
+CREATE TRIGGER profiles_name_parts_insert AFTER INSERT ON profiles FOR EACH ROW
+BEGIN
+    {mysql_add_parts('NEW.first_key')}
+    {mysql_add_parts('NEW.last_key')}
+END;
+"""
+
+
 def write(path, text):
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
@@ -400,6 +443,8 @@ write("migrations/postgres/2026-11-27-000006_ascii_name_keys/up.sql", pg_ascii_u
 write("migrations/postgres/2026-11-27-000006_ascii_name_keys/down.sql", pg_ascii_down())
 write("migrations/mysql/2026-11-27-000002_name_keys/up.sql", mysql_up())
 write("migrations/mysql/2026-11-27-000002_name_keys/down.sql", MYSQL_DOWN)
+write("migrations/mysql/2026-11-27-000004_bulk_keys/up.sql", mysql_bulk_up())
+write("migrations/mysql/2026-11-27-000004_bulk_keys/down.sql", mysql_bulk_down())
 # The repository's Rust is rustfmt-formatted; so is what this writes.
 subprocess.run(["rustfmt", "--edition", "2024", "src/domain/fold_table.rs"], check=True)
 print(f"{len(TABLE)} folds")

@@ -43,7 +43,7 @@ where
 }
 
 /// A row to insert: every required value present, timestamps set by the application.
-#[derive(Debug, Insertable)]
+#[derive(Clone, Copy, Debug, Insertable)]
 #[diesel(table_name = profiles)]
 pub(crate) struct NewProfileRow<'a> {
     pub first_name: &'a str,

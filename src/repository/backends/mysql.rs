@@ -132,6 +132,28 @@ fn mysql_search(
 
 impl_search_by_names!(MysqlConnection, Mysql, mysql_filters);
 
+/// Adds folded names to `profile_name_parts` (every suffix of three or more characters), as the
+/// insert trigger does for one row, for the names not there yet.
+fn add_to_name_dictionary(conn: &mut MysqlConnection, keys: &[&str]) -> QueryResult<()> {
+    for part in keys.chunks(ROWS_PER_STATEMENT) {
+        let names = vec!["SELECT ? AS name_key"; part.len()].join(" UNION ALL ");
+        let mut query = diesel::sql_query(format!(
+            "INSERT INTO profile_name_parts (suffix, name_key) \
+             SELECT SUBSTRING(k.name_key, p.n), k.name_key FROM ({names}) k \
+             JOIN profile_fold_positions p ON p.n <= CHAR_LENGTH(k.name_key) - 2 \
+             WHERE NOT EXISTS (SELECT 1 FROM profile_name_parts d \
+                               WHERE d.suffix = k.name_key AND d.name_key = k.name_key) \
+             ON DUPLICATE KEY UPDATE name_key = VALUES(name_key)"
+        ))
+        .into_boxed::<Mysql>();
+        for key in part {
+            query = query.bind::<Text, _>(*key);
+        }
+        query.execute(conn)?;
+    }
+    Ok(())
+}
+
 fn by_id(conn: &mut MysqlConnection, id: i64) -> QueryResult<Profile> {
     profiles::table.find(id).select(PROFILE_COLUMNS).first(conn)
 }
@@ -155,14 +177,45 @@ impl_store!(
         }
 
         /// `INSERT IGNORE` counts only the rows that went in; the rows are validated beforehand,
-        /// so the only thing it ignores is a taken name.
+        /// so the only thing it ignores is a taken name. A bulk load (`@profile_console_bulk`,
+        /// migration 000004): the rows carry their folded keys, and their names join the search
+        /// dictionary by set afterwards, instead of row by row in the triggers.
         fn insert_rows(&mut self, rows: &[NewProfileRow<'_>]) -> QueryResult<usize> {
-            let mut inserted = 0;
-            for batch in rows.chunks(ROWS_PER_STATEMENT) {
-                inserted += diesel::insert_or_ignore_into(profiles::table)
-                    .values(batch)
-                    .execute(self)?;
-            }
+            let folded: Vec<(String, String)> = rows
+                .iter()
+                .map(|row| (fold(row.first_name), fold(row.last_name)))
+                .collect();
+            let keyed: Vec<_> = rows
+                .iter()
+                .zip(&folded)
+                .map(|(row, (first, last))| {
+                    (
+                        *row,
+                        profiles::first_key.eq(first),
+                        profiles::last_key.eq(last),
+                    )
+                })
+                .collect();
+            self.batch_execute("SET @profile_console_bulk = 1")?;
+            let inserted = keyed
+                .chunks(ROWS_PER_STATEMENT)
+                .try_fold(0, |inserted, batch| {
+                    diesel::insert_or_ignore_into(profiles::table)
+                        .values(batch)
+                        .execute(self)
+                        .map(|more| inserted + more)
+                });
+            // Always unset: the session's other inserts are served by the triggers.
+            let unset = self.batch_execute("SET @profile_console_bulk = NULL");
+            let inserted = inserted?;
+            unset?;
+            let mut keys: Vec<&str> = folded
+                .iter()
+                .flat_map(|(first, last)| [first.as_str(), last.as_str()])
+                .collect();
+            keys.sort_unstable();
+            keys.dedup();
+            add_to_name_dictionary(self, &keys)?;
             Ok(inserted)
         }
 
@@ -364,33 +417,14 @@ impl Engine for MysqlConnection {
         })
     }
 
-    /// Multi-row statements; a name already taken updates nothing (`ON DUPLICATE KEY UPDATE id =
-    /// id`, not `INSERT IGNORE`, which would hide other errors). Affected-row counts cannot tell
-    /// an insert from a no-op here, so the new rows are counted by id.
+    /// The import's insert ([`Store::insert_rows`]): the demo rows are valid, so `INSERT IGNORE`
+    /// skips only a taken name, and counts the rows that went in.
     fn insert_demo_chunk(
         &mut self,
         rows: &[NewProfileRow<'_>],
         _ctx: &ChangeContext,
     ) -> QueryResult<usize> {
-        self.transaction(|conn| {
-            let after: i64 = profiles::table
-                .select(diesel::dsl::max(profiles::id))
-                .first::<Option<i64>>(conn)?
-                .unwrap_or(0);
-            for batch in rows.chunks(ROWS_PER_STATEMENT) {
-                diesel::insert_into(profiles::table)
-                    .values(batch)
-                    .on_conflict(diesel::dsl::DuplicatedKeys)
-                    .do_update()
-                    .set(profiles::id.eq(profiles::id))
-                    .execute(conn)?;
-            }
-            let inserted: i64 = profiles::table
-                .filter(profiles::id.gt(after))
-                .count()
-                .get_result(conn)?;
-            Ok(usize::try_from(inserted).unwrap_or(0))
-        })
+        self.transaction(|conn| conn.insert_rows(rows))
     }
 
     /// InnoDB's `table_rows` statistic (sampled, so only roughly right).
