@@ -11,7 +11,9 @@
 //! - Creators of rows no unique constraint covers take turns on a locked row of
 //!   `profile_creator_locks` keyed on the lookup, held until their transaction ends.
 //! - Deadlocks (1213) and lock wait timeouts (1205) are retried as whole transactions (`retry.rs`).
-//! - Search: a dictionary of the folded names in use, by suffix, kept by triggers (migration 2).
+//! - Search: a dictionary of the folded names in use, by suffix, kept by triggers (migration 2);
+//!   a bulk load by this tool hands over the folded keys and fills the dictionary by set
+//!   instead (`@profile_console_bulk`, migration 4).
 
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;

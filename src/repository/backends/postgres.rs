@@ -6,7 +6,11 @@
 //!   refused before anything is written.
 //! - Transactions: `BEGIN ISOLATION LEVEL READ COMMITTED`; rows locked `FOR UPDATE`; creators of
 //!   rows no unique constraint covers serialized by a transaction-scoped advisory lock.
-//! - Search: pg_trgm GIN indexes, and a bounded walk of the primary key for pages in id order.
+//! - Search: a dictionary of the folded names in use (`profile_name_keys`, pg_trgm-indexed,
+//!   kept by a statement trigger: migration 8) gives a term's names, the name indexes their
+//!   profiles (`search_by_names`, shared with MySQL); a bounded walk of the primary key serves
+//!   common terms in id order; pg_trgm GIN indexes on the folded names serve the rest.
+//! - Journal: statement-level triggers, one `INSERT … SELECT` and one notification a statement.
 //! - Bulk load: multi-row statements.
 
 use chrono::NaiveDateTime;
