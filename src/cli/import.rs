@@ -65,7 +65,7 @@ pub struct ImportArgs {
     /// Write nothing at all if any row is rejected (runs in one transaction).
     #[arg(long)]
     pub all_or_nothing: bool,
-    /// Rows per transaction (default: 5,000 on a server; on SQLite batches of 10,000 committed
+    /// Rows per transaction (default: 5,000 on a server; on SQLite batches of 5,000 committed
     /// up to 50,000 rows or two seconds at a time).
     #[arg(long, value_name = "ROWS", value_parser = clap::value_parser!(u64).range(1..=100_000))]
     pub batch_size: Option<u64>,

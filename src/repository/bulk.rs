@@ -301,7 +301,7 @@ pub enum ImportCommit {
 /// write lock. Each commit writes every page the group changed to the WAL, and a million rows'
 /// random name keys touch most pages of the three name indexes in every batch: committing
 /// 50,000 rows at a time instead of 10,000 writes a fifth of that (a million-row import: 54 s
-/// → 38 s, as fast as 50,000-row batches, at 95 MB resident instead of 162 MB). Other writers wait meanwhile (SQLite has one writer at a time); two seconds stays
+/// → 38 s, as fast as 50,000-row batches, at a fraction of their memory). Other writers wait meanwhile (SQLite has one writer at a time); two seconds stays
 /// well inside their five-second busy timeout.
 pub(crate) const SQLITE_GROUP_ROWS: usize = 50_000;
 pub(crate) const SQLITE_GROUP_TIME: std::time::Duration = std::time::Duration::from_secs(2);

@@ -20,12 +20,11 @@ use super::read::{Raw, ReadError, Record, Records, Values};
 /// Rows per batch (one transaction each, unless the import is all-or-nothing or a dry run) on a
 /// database server: short enough that other writers wait little on the rows it locks.
 pub const DEFAULT_BATCH_ROWS: usize = 5_000;
-/// Rows per batch on SQLite, whose every commit writes each page the batch touched to the WAL
-/// and syncs it: fewer commits make an import much faster (1,000,000 rows through SQLite alone:
-/// 66 s at 5,000 a batch, 38 s at 50,000), and a batch holds the write lock well under a second.
-/// 10,000 keeps most of the gain and memory flat: a million-row import peaks at 70 MB resident
-/// (66.5 s), where 20,000 took 97-99 MB (61.5-64.4 s), too near the 100 MB the import is held to.
-pub const SQLITE_BATCH_ROWS: usize = 10_000;
+/// Rows per batch on SQLite. Batches are committed in groups there (`bulk::SQLITE_GROUP_ROWS`),
+/// so the batch sets only how much is worked on at once: a million rows of 30-character names
+/// peak at 88 MB resident at 5,000 a batch (86 s), at 120 MB at 10,000 (106 s); demo names at
+/// 77 MB either way (38 s).
+pub const SQLITE_BATCH_ROWS: usize = 5_000;
 
 /// Which operation each row runs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
