@@ -703,10 +703,12 @@ macro_rules! impl_search_by_names {
     ($conn:ty, $db:ty, $filters:ident) => {
         use $crate::repository::store::{DICTIONARY_NAMES, FEW_NAMES};
 
-        /// A search page through a dictionary of the folded names in use. The longest term of three or
-        /// more characters is looked up there (`names_containing`, at most `limit` names). Few names: the name indexes give their profiles, which the page query then
-        /// filters and orders as usual. Many, in id order: the walk first (a common term fills the page
-        /// in a few thousand rows), then the names. Otherwise (or no term that long): the plain query.
+        /// A search page through a dictionary of the folded names in use. The longest term of
+        /// three or more characters is looked up there (`names_containing`, at most `limit`
+        /// names). Few names: the name indexes give their profiles, which the page query then
+        /// filters and orders as usual. Many, in id order: the walk first (a common term fills
+        /// the page in a few thousand rows), then the names, or, past [`DICTIONARY_NAMES`], the
+        /// plain query. Many in another order, or no term that long: the plain query.
         fn search_by_names(
             conn: &mut $conn,
             request: &PageRequest,
