@@ -1007,6 +1007,74 @@ fn imported_rows_are_folded_and_found_like_any_other(db: &TestDb) {
     );
 }
 
+/// SQLite's default import commits several batches together (`bulk::SQLITE_GROUP_ROWS`): an
+/// interruption still keeps exactly what was reported, and the re-run finishes the rest, each
+/// row written once.
+#[test]
+fn an_interrupted_import_in_commit_groups_resumes_without_writing_twice() {
+    let db = TestDb::sqlite();
+    let files = Files::new();
+    let rows = 150_000;
+    let mut text = String::from("first_name,last_name,gender,age\n");
+    for n in 0..rows {
+        text.push_str(&format!("Group{n},Resume,F,{}\n", n % 100));
+    }
+    files.write("big.csv", &text);
+    let args = ["--database-url", &db.url(), "import", "big.csv"];
+    let mut repo = db.repo();
+    let mut child = console(files.dir.path())
+        .args(args)
+        .current_dir(files.dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let started = std::time::Instant::now();
+    while repo.count(&Default::default()).unwrap_or(0) == 0 {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("the import ended ({status}) before it was interrupted");
+        }
+        assert!(
+            started.elapsed().as_secs() < 120,
+            "nothing was ever committed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // SAFETY: sending a signal to our own child process.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let done = count(&db, "profiles");
+    assert!(done < rows, "the import finished before the interruption");
+    // What it says it stored is what is stored.
+    assert!(
+        stdout(&out).contains(&format!("{} created", thousands(done))),
+        "{done} stored: {}",
+        stdout(&out)
+    );
+    let again = console(files.dir.path())
+        .args(args)
+        .current_dir(files.dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert!(
+        stdout(&again).contains(&format!("{} fetched", thousands(done))),
+        "{done} done before: {}",
+        stdout(&again)
+    );
+    assert_eq!(count(&db, "profiles"), rows);
+    assert_eq!(count(&db, "profile_changes"), rows);
+}
+
 on_every_backend!(
     imported_rows_are_folded_and_found_like_any_other,
     ids_follow_the_file_and_are_never_reused,
