@@ -390,9 +390,9 @@ impl Repository {
 
     /// Runs an import: the feed's batches in order, each row exactly the operation it names
     /// (see [`BulkRequest`] and `docs/semantics.md`, "Bulk import"), journaled as `import`.
-    /// Returns whether the writes were committed (committing as it goes, always;
-    /// otherwise as the feed decided). A failure of the database ends the import: with
-    /// `EachBatch`, the batches the feed heard about before stay committed.
+    /// Returns whether the writes were committed (committing as it goes, always; at the end,
+    /// as the feed decided). A failure of the database ends the import; committing as it goes,
+    /// the batches the feed heard about before stay committed.
     pub fn import(
         &mut self,
         feed: &mut dyn ImportFeed,
