@@ -618,6 +618,33 @@ fn dry_run_and_all_or_nothing_write_nothing(db: &TestDb) {
     assert_eq!(count(db, "profiles"), 4);
 }
 
+/// Runs `profile-console ARGS` in the files' folder, sends it SIGINT once the database holds at
+/// least `rows` profiles, and returns what it printed.
+fn interrupt_once_stored(db: &TestDb, files: &Files, args: &[&str], rows: i64) -> Output {
+    // The database exists (migrated) before the import starts.
+    let mut repo = db.repo();
+    let mut child = console(files.dir.path())
+        .args(args)
+        .current_dir(files.dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let started = std::time::Instant::now();
+    while repo.count(&Default::default()).unwrap_or(0) < rows {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("the import ended ({status}) before it was interrupted");
+        }
+        assert!(started.elapsed().as_secs() < 120, "nothing was ever stored");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // SAFETY: sending a signal to our own child process.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    child.wait_with_output().expect("wait")
+}
+
 fn interrupted_import_resumes_without_writing_twice(db: &TestDb) {
     let files = Files::new();
     let rows = 4_000;
@@ -636,28 +663,7 @@ fn interrupted_import_resumes_without_writing_twice(db: &TestDb) {
         "--batch-size",
         "1",
     ];
-    // The database exists (migrated) before the import starts.
-    let mut repo = db.repo();
-    let mut child = console(files.dir.path())
-        .args(args)
-        .current_dir(files.dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let started = std::time::Instant::now();
-    while repo.count(&Default::default()).unwrap_or(0) < 20 {
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("the import ended ({status}) before it was interrupted");
-        }
-        assert!(started.elapsed().as_secs() < 60, "the import never started");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    // SAFETY: sending a signal to our own child process.
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGINT);
-    }
-    let out = child.wait_with_output().expect("wait");
+    let out = interrupt_once_stored(db, &files, &args, 20);
     let done = count(db, "profiles");
     assert_eq!(
         out.status.code(),
@@ -1021,30 +1027,7 @@ fn an_interrupted_import_in_commit_groups_resumes_without_writing_twice() {
     }
     files.write("big.csv", &text);
     let args = ["--database-url", &db.url(), "import", "big.csv"];
-    let mut repo = db.repo();
-    let mut child = console(files.dir.path())
-        .args(args)
-        .current_dir(files.dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let started = std::time::Instant::now();
-    while repo.count(&Default::default()).unwrap_or(0) == 0 {
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("the import ended ({status}) before it was interrupted");
-        }
-        assert!(
-            started.elapsed().as_secs() < 120,
-            "nothing was ever committed"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    // SAFETY: sending a signal to our own child process.
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGINT);
-    }
-    let out = child.wait_with_output().expect("wait");
+    let out = interrupt_once_stored(&db, &files, &args, 1);
     assert_eq!(
         out.status.code(),
         Some(130),
