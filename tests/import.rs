@@ -50,12 +50,19 @@ impl Files {
         std::fs::read_to_string(self.path(name)).expect("read the output")
     }
 
-    fn run(&self, db: &TestDb, args: &[&str]) -> Output {
-        console(self.dir.path())
+    /// `profile-console --database-url DB ARGS`, run in this directory.
+    fn command(&self, db: &TestDb, args: &[&str]) -> Command {
+        let mut command = console(self.dir.path());
+        command
             .arg("--database-url")
             .arg(db.url())
             .args(args)
-            .current_dir(self.dir.path())
+            .current_dir(self.dir.path());
+        command
+    }
+
+    fn run(&self, db: &TestDb, args: &[&str]) -> Output {
+        self.command(db, args)
             .output()
             .expect("run profile-console")
     }
@@ -623,9 +630,8 @@ fn dry_run_and_all_or_nothing_write_nothing(db: &TestDb) {
 fn interrupt_once_stored(db: &TestDb, files: &Files, args: &[&str], rows: i64) -> Output {
     // The database exists (migrated) before the import starts.
     let mut repo = db.repo();
-    let mut child = console(files.dir.path())
-        .args(args)
-        .current_dir(files.dir.path())
+    let mut child = files
+        .command(db, args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -654,8 +660,6 @@ fn interrupted_import_resumes_without_writing_twice(db: &TestDb) {
     }
     files.write("big.csv", &text);
     let args = [
-        "--database-url",
-        &db.url(),
         "import",
         "big.csv",
         "--mode",
@@ -679,11 +683,7 @@ fn interrupted_import_resumes_without_writing_twice(db: &TestDb) {
         stdout(&out)
     );
 
-    let again = console(files.dir.path())
-        .args(args)
-        .current_dir(files.dir.path())
-        .output()
-        .expect("run");
+    let again = files.run(db, &args);
     assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
     assert!(
         stdout(&again).contains(&format!("{} unchanged", thousands(done))),
@@ -694,11 +694,7 @@ fn interrupted_import_resumes_without_writing_twice(db: &TestDb) {
     // Each row written once: one journal entry each.
     assert_eq!(count(db, "profile_changes"), rows);
     // A third run finds everything done: the checkpoint was cleared.
-    let third = console(files.dir.path())
-        .args(args)
-        .current_dir(files.dir.path())
-        .output()
-        .expect("run");
+    let third = files.run(db, &args);
     assert!(
         stdout(&third).contains(&format!("{} unchanged", thousands(rows))),
         "{}",
@@ -1026,7 +1022,7 @@ fn an_interrupted_import_in_commit_groups_resumes_without_writing_twice() {
         text.push_str(&format!("Group{n},Resume,F,{}\n", n % 100));
     }
     files.write("big.csv", &text);
-    let args = ["--database-url", &db.url(), "import", "big.csv"];
+    let args = ["import", "big.csv"];
     let out = interrupt_once_stored(&db, &files, &args, 1);
     assert_eq!(
         out.status.code(),
@@ -1043,11 +1039,7 @@ fn an_interrupted_import_in_commit_groups_resumes_without_writing_twice() {
         "{done} stored: {}",
         stdout(&out)
     );
-    let again = console(files.dir.path())
-        .args(args)
-        .current_dir(files.dir.path())
-        .output()
-        .expect("run");
+    let again = files.run(&db, &args);
     assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
     assert!(
         stdout(&again).contains(&format!("{} fetched", thousands(done))),
