@@ -186,8 +186,8 @@ pub(crate) const DICTIONARY_NAMES: i64 = 1_000;
 /// term, which the walk serves better.
 pub(crate) const FEW_NAMES: usize = 64;
 
-/// Terms this long or longer are found through the trigram index (FTS5 on SQLite, pg_trgm on
-/// PostgreSQL); shorter ones match too many rows for an index to help.
+/// Terms this long or longer are found through the name dictionary (by suffix on SQLite and
+/// MySQL, by pg_trgm on PostgreSQL); shorter ones match too many rows for an index to help.
 pub(crate) const TRIGRAM: usize = 3;
 
 /// A column a sort orders by. Names sort by their folded copies (`first_key`, `last_key`, kept by
@@ -696,8 +696,8 @@ macro_rules! returning_writes {
     };
 }
 
-/// Search through a dictionary of the folded names in use (MySQL's `profile_name_parts`,
-/// PostgreSQL's `profile_name_keys`): `search_by_names`, given the backend's lookup of the names
+/// Search through a dictionary of the folded names in use (SQLite's and MySQL's
+/// `profile_name_parts`, PostgreSQL's `profile_name_keys`): `search_by_names`, given the backend's lookup of the names
 /// containing a term. Expanded in the backend's module, after `impl_store!`.
 macro_rules! impl_search_by_names {
     ($conn:ty, $db:ty, $filters:ident) => {

@@ -5,9 +5,9 @@
 //!   refused before anything is written to it.
 //! - Transactions: IMMEDIATE, which takes the single write lock up front; that lock also serializes
 //!   creators and makes a locked read a plain read.
-//! - Search: an FTS5 trigram table kept by triggers; keyset pages on id-tied sorts seek in two
+//! - Search: a dictionary of the folded names by suffix, kept by triggers; keyset pages on id-tied sorts seek in two
 //!   parts (SQLite does not seek on a row value ending in the rowid).
-//! - Bulk load: the name-search index filled once per chunk.
+//! - Bulk load: the name dictionary and the journal filled once per chunk.
 
 use std::path::Path;
 
@@ -29,10 +29,10 @@ use crate::error::Error;
 use crate::repository::inspect::{MIGRATIONS_SQL, SchemaItem, SchemaReport, Single};
 use crate::repository::journal::ChangeContext;
 use crate::repository::rows::{NewProfileRow, ProfileChangeset, RECORD_COLUMNS, RestoredRow};
-use crate::repository::schema::profiles;
+use crate::repository::schema::{PROFILE_COLUMNS, profiles};
 use crate::repository::store::{
-    Filter, INJECTED_FAILURE, Store, TRIGRAM, impl_store, keys_contain, load_name_pairs, order_by,
-    returning_writes,
+    Filter, INJECTED_FAILURE, Store, TRIGRAM, impl_search_by_names, impl_store, keys_contain,
+    load_name_pairs, order_by, returning_writes,
 };
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -51,6 +51,16 @@ const JOURNAL_CREATED_AFTER: &str = "INSERT INTO profile_changes (at, profile_id
         coalesce(c.source, 'other'), c.os_user, c.session, c.reverts \
     FROM profiles p JOIN profile_change_context c ON c.one = 1 \
     WHERE p.id > ? ORDER BY p.id";
+
+/// What the key trigger (`profiles_keys_insert`, migration 000005) adds to the name dictionary,
+/// for every row after an id: the suffixes of the names not in it yet.
+const NAME_PARTS_AFTER: &str = "INSERT OR IGNORE INTO profile_name_parts (suffix, name_key) \
+    SELECT substr(k.name_key, p.n), k.name_key \
+    FROM (SELECT first_key AS name_key FROM profiles WHERE id > ?1 \
+          UNION SELECT last_key FROM profiles WHERE id > ?1) k \
+    JOIN profile_fold_positions p ON p.n <= length(k.name_key) - 2 \
+    WHERE NOT EXISTS (SELECT 1 FROM profile_name_parts d \
+                      WHERE d.suffix = k.name_key AND d.name_key = k.name_key)";
 
 /// One integer column named `value`.
 #[derive(QueryableByName)]
@@ -166,34 +176,43 @@ fn check_is_ours(conn: &mut SqliteConnection) -> Result<(), String> {
     ))
 }
 
-/// One search term on SQLite: the FTS5 trigram index over the folded names; for a `walk` in id
-/// order and for short terms (which match often, so the scan stops early), LIKE on the folded
-/// names.
-fn sqlite_term_filter(term: &str, walk: bool) -> Filter<Sqlite> {
-    if !walk && term.chars().count() >= TRIGRAM {
-        let phrase = format!("\"{}\"", fold(term).replace('"', "\"\""));
-        Box::new(
-            sql::<Bool>(
-                "id IN (SELECT rowid FROM profiles_name_search WHERE profiles_name_search MATCH ",
-            )
-            .bind::<Text, _>(phrase)
-            .sql(")"),
-        )
-    } else {
-        keys_contain(term, " ESCAPE '\\'")
-    }
+/// One search term on SQLite: `LIKE` on either folded name. (Terms of three or more characters
+/// are found through the name dictionary first: see [`sqlite_search`].)
+fn sqlite_term_filter(term: &str, _walk: bool) -> Filter<Sqlite> {
+    keys_contain(term, " ESCAPE '\\'")
 }
 
-/// Ids a search page in id order walks before it turns to the FTS5 index.
+/// Ids a search page in id order walks before it turns to the name dictionary.
 const SEARCH_WALK: i64 = 20_000;
 
-/// A search page in id order walks first (see `walk`): the index answers a common term with every
-/// matching rowid, which at millions of rows costs more than finding a page along the ids.
+/// A search page on SQLite: through `profile_name_parts` (the folded names in use, by suffix;
+/// migration 000005), where one range of its key gives the names containing a term (see
+/// [`search_by_names`]). `GLOB` with the term's own wildcards bracketed is a prefix match SQLite
+/// answers from that key.
 fn sqlite_search(
     conn: &mut SqliteConnection,
     request: &PageRequest,
 ) -> QueryResult<Option<Vec<Profile>>> {
-    sqlite_filters::walk(conn, request, SEARCH_WALK)
+    search_by_names(conn, request, SEARCH_WALK, |conn, term, limit| {
+        let mut prefix = String::new();
+        for c in fold(term).chars() {
+            match c {
+                '*' | '?' | '[' => {
+                    prefix.push('[');
+                    prefix.push(c);
+                    prefix.push(']');
+                }
+                c => prefix.push(c),
+            }
+        }
+        prefix.push('*');
+        diesel::sql_query(
+            "SELECT DISTINCT name_key AS value FROM profile_name_parts WHERE suffix GLOB ? LIMIT ?",
+        )
+        .bind::<Text, _>(prefix)
+        .bind::<BigInt, _>(limit)
+        .load::<Single>(conn)
+    })
 }
 
 impl_store!(
@@ -299,6 +318,8 @@ impl_store!(
         }
     }
 );
+
+impl_search_by_names!(SqliteConnection, Sqlite, sqlite_filters);
 
 /// Fills (`Some`) or empties (`None`) the journal's context row. SQLite keeps no per-session
 /// state its triggers can read, and has one writer at a time: inside a write transaction the row
@@ -448,7 +469,7 @@ fn sqlite_constraints(table_sql: &str) -> Vec<SchemaItem> {
 
 /// [`Store::insert_rows`] on SQLite: one cached single-row statement per profile (no network, so
 /// batching buys nothing), with its folded names (`domain::fold`, which the tests hold to the
-/// database's own fold); returns how many went in. The name-search index
+/// database's own fold); returns how many went in. The name dictionary
 /// and the journal are filled once for all the rows, a statement each, rather than by the insert
 /// triggers row by row (the same rows, the same entries, in id order); the caller's immediate
 /// transaction keeps other writers out meanwhile, so no row they write is missed, and none of
@@ -456,7 +477,7 @@ fn sqlite_constraints(table_sql: &str) -> Vec<SchemaItem> {
 fn insert_counting(conn: &mut SqliteConnection, rows: &[NewProfileRow<'_>]) -> QueryResult<usize> {
     let triggers: Vec<Single> = diesel::sql_query(
         "SELECT sql AS value FROM sqlite_master WHERE type = 'trigger' \
-         AND name IN ('profiles_name_search_insert', 'profile_changes_insert')",
+         AND name IN ('profiles_keys_insert', 'profile_changes_insert')",
     )
     .load(conn)?;
     let last_id: i64 = profiles::table
@@ -464,7 +485,7 @@ fn insert_counting(conn: &mut SqliteConnection, rows: &[NewProfileRow<'_>]) -> Q
         .first::<Option<i64>>(conn)?
         .unwrap_or(0);
     conn.batch_execute(
-        "DROP TRIGGER profiles_name_search_insert; DROP TRIGGER profile_changes_insert;",
+        "DROP TRIGGER profiles_keys_insert; DROP TRIGGER profile_changes_insert;",
     )?;
     let mut inserted = 0;
     for row in rows {
@@ -477,12 +498,9 @@ fn insert_counting(conn: &mut SqliteConnection, rows: &[NewProfileRow<'_>]) -> Q
             .on_conflict_do_nothing()
             .execute(conn)?;
     }
-    diesel::sql_query(
-        "INSERT INTO profiles_name_search (rowid, first_key, last_key) \
-         SELECT id, first_key, last_key FROM profiles WHERE id > ?",
-    )
-    .bind::<BigInt, _>(last_id)
-    .execute(conn)?;
+    diesel::sql_query(NAME_PARTS_AFTER)
+        .bind::<BigInt, _>(last_id)
+        .execute(conn)?;
     diesel::sql_query(JOURNAL_CREATED_AFTER)
         .bind::<BigInt, _>(last_id)
         .execute(conn)?;
