@@ -62,6 +62,60 @@ const NAME_PARTS_AFTER: &str = "INSERT OR IGNORE INTO profile_name_parts (suffix
     WHERE NOT EXISTS (SELECT 1 FROM profile_name_parts d \
                       WHERE d.suffix = k.name_key AND d.name_key = k.name_key)";
 
+/// Rows per `INSERT` of [`insert_values`]: eight bind variables each, well inside SQLite's
+/// 32,766.
+const ROWS_PER_INSERT: usize = 100;
+
+/// Inserts `rows` with their folded names, skipping taken names; returns how many went in.
+/// Several rows a statement, written as SQL text, so that the statement is found in the cache by
+/// its text and each row costs only its bind variables; a batch's rows share their timestamps,
+/// which are formatted once. (`ON CONFLICT DO NOTHING` skips only a taken name: any other
+/// constraint a row breaks still fails the statement.)
+fn insert_values(conn: &mut SqliteConnection, rows: &[NewProfileRow<'_>]) -> QueryResult<usize> {
+    let mut stamps: Vec<(NaiveDateTime, String)> = Vec::new();
+    let mut stamp = |at: NaiveDateTime| -> String {
+        if let Some((_, text)) = stamps.iter().find(|(seen, _)| *seen == at) {
+            return text.clone();
+        }
+        let text = at.format(TIMESTAMP_TEXT).to_string();
+        if stamps.len() < 4 {
+            stamps.push((at, text.clone()));
+        }
+        text
+    };
+    let mut inserted = 0;
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let mut sql = String::from(
+            "INSERT INTO profiles \
+             (first_name, last_name, gender, age, created_at, updated_at, first_key, last_key) \
+             VALUES ",
+        );
+        for at in 0..chunk.len() {
+            sql.push_str(if at == 0 { "" } else { ", " });
+            sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?)");
+        }
+        sql.push_str(" ON CONFLICT DO NOTHING");
+        let mut query = diesel::sql_query(sql).into_boxed::<Sqlite>();
+        for row in chunk {
+            query = query
+                .bind::<Text, _>(row.first_name)
+                .bind::<Text, _>(row.last_name)
+                .bind::<Text, _>(row.gender)
+                .bind::<Integer, _>(row.age)
+                .bind::<Text, _>(stamp(row.created_at))
+                .bind::<Text, _>(stamp(row.updated_at))
+                .bind::<Text, _>(fold(row.first_name))
+                .bind::<Text, _>(fold(row.last_name));
+        }
+        inserted += query.execute(conn)?;
+    }
+    Ok(inserted)
+}
+
+/// How diesel writes a timestamp to SQLite (`%Y-%m-%d %H:%M:%S%.f`), so that rows inserted as
+/// text read back and sort as the others do.
+const TIMESTAMP_TEXT: &str = "%Y-%m-%d %H:%M:%S%.f";
+
 /// One integer column named `value`.
 #[derive(QueryableByName)]
 struct SingleInt {
@@ -484,20 +538,8 @@ fn insert_counting(conn: &mut SqliteConnection, rows: &[NewProfileRow<'_>]) -> Q
         .select(diesel::dsl::max(profiles::id))
         .first::<Option<i64>>(conn)?
         .unwrap_or(0);
-    conn.batch_execute(
-        "DROP TRIGGER profiles_keys_insert; DROP TRIGGER profile_changes_insert;",
-    )?;
-    let mut inserted = 0;
-    for row in rows {
-        inserted += diesel::insert_into(profiles::table)
-            .values((
-                row,
-                profiles::first_key.eq(fold(row.first_name)),
-                profiles::last_key.eq(fold(row.last_name)),
-            ))
-            .on_conflict_do_nothing()
-            .execute(conn)?;
-    }
+    conn.batch_execute("DROP TRIGGER profiles_keys_insert; DROP TRIGGER profile_changes_insert;")?;
+    let inserted = insert_values(conn, rows)?;
     diesel::sql_query(NAME_PARTS_AFTER)
         .bind::<BigInt, _>(last_id)
         .execute(conn)?;
