@@ -131,9 +131,80 @@ pub(crate) struct ProfileRecord {
     #[diesel(sql_type = Integer)]
     age: i32,
     #[diesel(sql_type = Timestamp)]
-    created_at: NaiveDateTime,
+    created_at: StoredTimestamp,
     #[diesel(sql_type = Timestamp)]
-    updated_at: NaiveDateTime,
+    updated_at: StoredTimestamp,
+}
+
+/// A timestamp as a name-set read gives it. SQLite stores timestamps as text, which diesel parses
+/// by trying format after format (a tenth of a re-import's work): the form written here
+/// (`YYYY-MM-DD HH:MM:SS[.fraction]`) is read directly, anything else as diesel reads it.
+pub(crate) struct StoredTimestamp(NaiveDateTime);
+
+impl diesel::deserialize::FromSql<Timestamp, diesel::sqlite::Sqlite> for StoredTimestamp {
+    fn from_sql(mut value: diesel::sqlite::SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
+        if value.value_type() == Some(diesel::sqlite::SqliteType::Text)
+            && let Some(at) = parse_timestamp(value.read_text())
+        {
+            return Ok(StoredTimestamp(at));
+        }
+        <NaiveDateTime as diesel::deserialize::FromSql<Timestamp, diesel::sqlite::Sqlite>>::from_sql(
+            value,
+        )
+        .map(StoredTimestamp)
+    }
+}
+
+impl diesel::deserialize::FromSql<Timestamp, diesel::pg::Pg> for StoredTimestamp {
+    fn from_sql(value: diesel::pg::PgValue<'_>) -> deserialize::Result<Self> {
+        <NaiveDateTime as diesel::deserialize::FromSql<Timestamp, diesel::pg::Pg>>::from_sql(value)
+            .map(StoredTimestamp)
+    }
+}
+
+impl diesel::deserialize::FromSql<Timestamp, diesel::mysql::Mysql> for StoredTimestamp {
+    fn from_sql(value: diesel::mysql::MysqlValue<'_>) -> deserialize::Result<Self> {
+        <NaiveDateTime as diesel::deserialize::FromSql<Timestamp, diesel::mysql::Mysql>>::from_sql(
+            value,
+        )
+        .map(StoredTimestamp)
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS` with an optional fraction of one to nine digits, or `None`.
+fn parse_timestamp(text: &str) -> Option<NaiveDateTime> {
+    let bytes = text.as_bytes();
+    let number = |range: std::ops::Range<usize>| -> Option<u32> {
+        let digits = bytes.get(range)?;
+        digits.iter().try_fold(0u32, |n, &digit| {
+            digit
+                .is_ascii_digit()
+                .then(|| n * 10 + u32::from(digit - b'0'))
+        })
+    };
+    let separators = [(4, b'-'), (7, b'-'), (10, b' '), (13, b':'), (16, b':')];
+    if bytes.len() < 19 || separators.iter().any(|&(at, c)| bytes[at] != c) {
+        return None;
+    }
+    let date = chrono::NaiveDate::from_ymd_opt(
+        i32::try_from(number(0..4)?).ok()?,
+        number(5..7)?,
+        number(8..10)?,
+    )?;
+    let nanos = match &bytes[19..] {
+        [] => 0,
+        [b'.', fraction @ ..] if (1..=9).contains(&fraction.len()) => {
+            number(20..bytes.len())? * 10u32.pow(9 - fraction.len() as u32)
+        }
+        _ => return None,
+    };
+    let time = chrono::NaiveTime::from_hms_nano_opt(
+        number(11..13)?,
+        number(14..16)?,
+        number(17..19)?,
+        nanos,
+    )?;
+    Some(NaiveDateTime::new(date, time))
 }
 
 impl From<ProfileRecord> for Profile {
@@ -144,8 +215,8 @@ impl From<ProfileRecord> for Profile {
             last_name: row.last_name,
             gender: row.gender,
             age: row.age,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
+            created_at: row.created_at.0,
+            updated_at: row.updated_at.0,
         }
     }
 }
@@ -153,3 +224,37 @@ impl From<ProfileRecord> for Profile {
 /// The columns a name-set read selects, in [`ProfileRecord`]'s order.
 pub(crate) const RECORD_COLUMNS: &str =
     "p.id, p.first_name, p.last_name, p.gender, p.age, p.created_at, p.updated_at";
+
+#[cfg(test)]
+mod tests {
+    use super::parse_timestamp;
+
+    #[test]
+    fn stored_timestamps_read_as_chrono_reads_them() {
+        for text in [
+            "2026-11-27 16:34:17",
+            "2026-11-27 16:34:17.3",
+            "2026-11-27 16:34:17.305408",
+            "2024-02-29 00:00:00.000000001",
+            "1999-12-31 23:59:59.999999999",
+        ] {
+            let expected =
+                chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").unwrap();
+            assert_eq!(parse_timestamp(text), Some(expected), "{text}");
+        }
+        for text in [
+            "",
+            "2026-11-27",
+            "2026-11-27T16:34:17",
+            "2026-02-30 16:34:17",
+            "2026-11-27 24:00:00",
+            "2026-11-27 16:34:17.",
+            "2026-11-27 16:34:17.1234567890",
+            "2026-11-27 16:34:17Z",
+            "2026-1a-27 16:34:17",
+            "+026-11-27 16:34:17",
+        ] {
+            assert_eq!(parse_timestamp(text), None, "{text}");
+        }
+    }
+}
