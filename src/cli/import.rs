@@ -85,8 +85,8 @@ pub fn run(repo: &mut Repository, args: ImportArgs) -> anyhow::Result<()> {
                 shown_path(&args.file)
             ))
         })?;
-    let (input, size): (Box<dyn Read>, Option<u64>) = if stdin {
-        (Box::new(std::io::stdin().lock()), None)
+    let (input, size): (Box<dyn Read + Send>, Option<u64>) = if stdin {
+        (Box::new(std::io::stdin()), None)
     } else {
         let file = std::fs::File::open(&args.file)
             .map_err(|err| usage(format!("cannot read {}: {err}", shown_path(&args.file))))?;

@@ -3,10 +3,9 @@
 //! record that cannot be made sense of is one rejected row; only a file whose structure is broken
 //! (no header, an unclosed array, unreadable bytes) stops the reading.
 
-use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read};
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::Format;
 
@@ -67,10 +66,10 @@ enum Inner {
         reader: csv::Reader<NewlineTracker>,
         header: Vec<String>,
         header_raw: csv::ByteRecord,
-        newlines: Rc<RefCell<Newlines>>,
+        newlines: Arc<Mutex<Newlines>>,
     },
     Lines {
-        input: BufReader<Box<dyn Read>>,
+        input: BufReader<Box<dyn Read + Send>>,
         line: u64,
     },
     Array(JsonArray),
@@ -80,17 +79,17 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 impl Records {
     /// Starts reading `input` as `format` (for CSV, reads the header row).
-    pub fn open(input: Box<dyn Read>, format: Format) -> Result<Records, ReadError> {
+    pub fn open(input: Box<dyn Read + Send>, format: Format) -> Result<Records, ReadError> {
         let inner = match format {
             Format::Csv => {
-                let newlines = Rc::new(RefCell::new(Newlines::default()));
+                let newlines = Arc::new(Mutex::new(Newlines::default()));
                 let mut reader = csv::ReaderBuilder::new()
                     .has_headers(true)
                     .flexible(true)
                     .from_reader(NewlineTracker {
                         inner: input,
                         read: 0,
-                        newlines: Rc::clone(&newlines),
+                        newlines: Arc::clone(&newlines),
                     });
                 let mut header_raw = reader
                     .byte_headers()
@@ -163,7 +162,7 @@ impl Records {
                 ..
             } => {
                 let mut raw = csv::ByteRecord::new();
-                let before = newlines.borrow_mut().line_at(reader.position().byte());
+                let before = lock(newlines).line_at(reader.position().byte());
                 if !reader
                     .read_byte_record(&mut raw)
                     .map_err(|err| csv_error(&err, before))?
@@ -175,7 +174,7 @@ impl Records {
                 // the line breaks inside its (quoted) fields.
                 let end = reader.position().byte().saturating_sub(1);
                 let inside = raw.iter().flatten().filter(|byte| **byte == b'\n').count() as u64;
-                let line = newlines.borrow_mut().line_at(end).saturating_sub(inside);
+                let line = lock(newlines).line_at(end).saturating_sub(inside);
                 let values = csv_values(&raw, header);
                 Ok(Some(Record {
                     line,
@@ -240,17 +239,25 @@ impl Newlines {
     }
 }
 
+/// The line breaks noted so far. (Shared between the CSV reader's input and the records, on the
+/// one thread that reads them: a panic cannot leave them half-written for anyone else.)
+fn lock(newlines: &Mutex<Newlines>) -> MutexGuard<'_, Newlines> {
+    newlines
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// The CSV input, noting where its line breaks are.
 struct NewlineTracker {
-    inner: Box<dyn Read>,
+    inner: Box<dyn Read + Send>,
     read: u64,
-    newlines: Rc<RefCell<Newlines>>,
+    newlines: Arc<Mutex<Newlines>>,
 }
 
 impl Read for NewlineTracker {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let mut newlines = self.newlines.borrow_mut();
+        let mut newlines = lock(&self.newlines);
         for (at, byte) in buf[..n].iter().enumerate() {
             if *byte == b'\n' {
                 newlines.ahead.push_back(self.read + at as u64);
@@ -316,7 +323,7 @@ fn strip_position(message: &str) -> &str {
 /// tracking brackets and strings, then parsed on its own, so a bad element is one rejected
 /// row and memory holds one element at a time.
 struct JsonArray {
-    input: BufReader<Box<dyn Read>>,
+    input: BufReader<Box<dyn Read + Send>>,
     line: u64,
     state: ArrayState,
 }
@@ -330,7 +337,7 @@ enum ArrayState {
 }
 
 impl JsonArray {
-    fn new(input: Box<dyn Read>) -> Self {
+    fn new(input: Box<dyn Read + Send>) -> Self {
         JsonArray {
             input: BufReader::with_capacity(1 << 16, input),
             line: 1,
