@@ -172,10 +172,15 @@ impl_store!(
         /// A row-constructor list, which the unique name index answers key by key.
         fn find_names(&mut self, names: &[(&str, &str)], lock: bool) -> QueryResult<Vec<Profile>> {
             let lock = if lock { " FOR UPDATE" } else { "" };
-            load_name_pairs!(self, Mysql, names, ROWS_PER_STATEMENT, |pairs| format!(
-                "SELECT {RECORD_COLUMNS} FROM profiles p \
-                 WHERE (p.first_name, p.last_name) IN ({pairs}){lock}"
-            ))
+            load_name_pairs!(
+                self,
+                names,
+                ROWS_PER_STATEMENT,
+                format!(
+                    "SELECT {RECORD_COLUMNS} FROM profiles p WHERE (p.first_name, p.last_name) IN ("
+                ),
+                format!("){lock}")
+            )
         }
 
         /// `INSERT IGNORE` counts only the rows that went in; the rows are validated beforehand,

@@ -31,8 +31,8 @@ use crate::repository::journal::ChangeContext;
 use crate::repository::rows::{NewProfileRow, ProfileChangeset, RECORD_COLUMNS, RestoredRow};
 use crate::repository::schema::{PROFILE_COLUMNS, profiles};
 use crate::repository::store::{
-    Filter, INJECTED_FAILURE, Store, TRIGRAM, impl_search_by_names, impl_store, keys_contain,
-    load_name_pairs, order_by, returning_writes,
+    CachedSql, Filter, INJECTED_FAILURE, Store, TRIGRAM, impl_search_by_names, impl_store,
+    keys_contain, load_name_pairs, order_by, returning_writes,
 };
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -67,9 +67,8 @@ const NAME_PARTS_AFTER: &str = "INSERT OR IGNORE INTO profile_name_parts (suffix
 const ROWS_PER_INSERT: usize = 100;
 
 /// Inserts `rows` with their folded names, skipping taken names; returns how many went in.
-/// Several rows a statement, written as SQL text, so that the statement is found in the cache by
-/// its text and each row costs only its bind variables; a batch's rows share their timestamps,
-/// which are formatted once. (`ON CONFLICT DO NOTHING` skips only a taken name: any other
+/// Several rows a statement, prepared once for a full chunk (see [`CachedSql`]); a batch's rows
+/// share their timestamps, which are formatted once. (`ON CONFLICT DO NOTHING` skips only a taken name: any other
 /// constraint a row breaks still fails the statement.)
 fn insert_values(conn: &mut SqliteConnection, rows: &[NewProfileRow<'_>]) -> QueryResult<usize> {
     let mut stamps: Vec<(NaiveDateTime, String)> = Vec::new();
@@ -85,28 +84,32 @@ fn insert_values(conn: &mut SqliteConnection, rows: &[NewProfileRow<'_>]) -> Que
     };
     let mut inserted = 0;
     for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let mut sql = String::from(
+        let mut query = CachedSql::new(chunk.len() == ROWS_PER_INSERT);
+        query.sql(
             "INSERT INTO profiles \
              (first_name, last_name, gender, age, created_at, updated_at, first_key, last_key) \
              VALUES ",
         );
-        for at in 0..chunk.len() {
-            sql.push_str(if at == 0 { "" } else { ", " });
-            sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?)");
+        for (at, row) in chunk.iter().enumerate() {
+            query.sql(if at == 0 { "(" } else { ", (" });
+            query.text(row.first_name);
+            query.sql(", ");
+            query.text(row.last_name);
+            query.sql(", ");
+            query.text(row.gender);
+            query.sql(", ");
+            query.integer(row.age);
+            query.sql(", ");
+            query.owned_text(stamp(row.created_at));
+            query.sql(", ");
+            query.owned_text(stamp(row.updated_at));
+            query.sql(", ");
+            query.owned_text(fold(row.first_name));
+            query.sql(", ");
+            query.owned_text(fold(row.last_name));
+            query.sql(")");
         }
-        sql.push_str(" ON CONFLICT DO NOTHING");
-        let mut query = diesel::sql_query(sql).into_boxed::<Sqlite>();
-        for row in chunk {
-            query = query
-                .bind::<Text, _>(row.first_name)
-                .bind::<Text, _>(row.last_name)
-                .bind::<Text, _>(row.gender)
-                .bind::<Integer, _>(row.age)
-                .bind::<Text, _>(stamp(row.created_at))
-                .bind::<Text, _>(stamp(row.updated_at))
-                .bind::<Text, _>(fold(row.first_name))
-                .bind::<Text, _>(fold(row.last_name));
-        }
+        query.sql(" ON CONFLICT DO NOTHING");
         inserted += query.execute(conn)?;
     }
     Ok(inserted)
@@ -284,10 +287,16 @@ impl_store!(
         /// [`MAX_NAMES_PER_READ`] names a statement: two bind variables each). The immediate
         /// transaction already keeps other writers out, so `lock` needs nothing more.
         fn find_names(&mut self, names: &[(&str, &str)], _lock: bool) -> QueryResult<Vec<Profile>> {
-            load_name_pairs!(self, Sqlite, names, MAX_NAMES_PER_READ, |pairs| format!(
-                "SELECT {RECORD_COLUMNS} FROM profiles p \
-                 WHERE (p.first_name, p.last_name) IN (VALUES {pairs})"
-            ))
+            load_name_pairs!(
+                self,
+                names,
+                MAX_NAMES_PER_READ,
+                format!(
+                    "SELECT {RECORD_COLUMNS} FROM profiles p \
+                     WHERE (p.first_name, p.last_name) IN (VALUES "
+                ),
+                ")".to_owned()
+            )
         }
 
         /// See [`insert_counting`].
