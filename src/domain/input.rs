@@ -7,7 +7,7 @@
 use std::fmt;
 
 use super::text::{UnsafeCharacter, cut, first_unsafe_character, has_visible_character};
-use super::{Field, FieldNameError, ProfileValues, Value};
+use super::{Field, FieldNameError, Profile, ProfileValues, Value};
 
 /// Longest name, in characters (Unicode scalar values), after trimming.
 pub const NAME_MAX_CHARS: usize = 30;
@@ -195,6 +195,28 @@ impl Lookup {
             Field::Id => self.id.map(Value::Int),
             _ => self.values.get(field),
         }
+    }
+
+    /// Whether every field of the lookup holds on `profile` (compared in place: a bulk import
+    /// asks this of every row).
+    pub fn matches(&self, profile: &Profile) -> bool {
+        let ProfileValues {
+            first_name,
+            last_name,
+            gender,
+            age,
+        } = &self.values;
+        self.id.is_none_or(|id| id == profile.id)
+            && first_name
+                .as_ref()
+                .is_none_or(|name| *name == profile.first_name)
+            && last_name
+                .as_ref()
+                .is_none_or(|name| *name == profile.last_name)
+            && gender
+                .as_ref()
+                .is_none_or(|gender| *gender == profile.gender)
+            && age.is_none_or(|age| age == profile.age)
     }
 
     /// The fields that have a value, in column order.
@@ -459,6 +481,32 @@ impl Problems {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lookup_matches_a_profile_when_every_field_it_names_holds() {
+        let profile = Profile {
+            id: 7,
+            first_name: "Zoë".into(),
+            last_name: "Okafor".into(),
+            gender: "F".into(),
+            age: 41,
+            created_at: chrono::NaiveDateTime::default(),
+            updated_at: chrono::NaiveDateTime::default(),
+        };
+        let lookup = |pairs: &[(&str, &str)]| {
+            GetOrCreate::parse(pairs, &[] as &[(&str, &str)])
+                .expect("a valid lookup")
+                .lookup
+        };
+        assert!(lookup(&[("first_name", "Zoë"), ("last_name", "Okafor")]).matches(&profile));
+        assert!(lookup(&[("last_name", "Okafor"), ("age", "41")]).matches(&profile));
+        assert!(lookup(&[("gender", "F")]).matches(&profile));
+        assert!(!lookup(&[("first_name", "Zoe"), ("last_name", "Okafor")]).matches(&profile));
+        assert!(!lookup(&[("first_name", "Zoë"), ("age", "42")]).matches(&profile));
+        assert!(!lookup(&[("gender", "M")]).matches(&profile));
+        assert!(Lookup::by_id(7).matches(&profile));
+        assert!(!Lookup::by_id(8).matches(&profile));
+    }
 
     #[test]
     fn names_count_characters_not_bytes() {

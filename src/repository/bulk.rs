@@ -9,7 +9,7 @@
 //! outcomes are those of running the rows one by one. Any other batch runs row by row through the
 //! operations themselves, inside the batch's transaction.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::domain::{
     GetOrCreate, Lookup, Outcome, Profile, ProfileValues, UpdateOrCreate, now_utc,
@@ -110,45 +110,49 @@ enum Played {
     Rejected(Error),
 }
 
+/// A profile's name, borrowed from the batch's requests.
+type Name<'r> = (&'r str, &'r str);
+
 fn run_by_name<S: Store>(tx: &mut S, requests: &[BulkRequest]) -> Result<Vec<RowResult>, Error> {
-    let names: Vec<(&str, &str)> = {
-        let mut seen = HashSet::with_capacity(requests.len());
-        requests
-            .iter()
-            .filter_map(BulkRequest::by_name)
-            .filter(|name| seen.insert(*name))
-            .collect()
-    };
+    // Each name once, in file order, and where it is in that list.
+    let mut names: Vec<Name<'_>> = Vec::with_capacity(requests.len());
+    let mut index: HashMap<Name<'_>, usize> = HashMap::with_capacity(requests.len());
+    for name in requests.iter().filter_map(BulkRequest::by_name) {
+        index.entry(name).or_insert_with(|| {
+            names.push(name);
+            names.len() - 1
+        });
+    }
     let lock = requests
         .iter()
         .any(|request| matches!(request, BulkRequest::UpdateOrCreate(_)));
-    let mut rows: HashMap<(String, String), Slot> = tx
-        .find_names(&names, lock)?
-        .into_iter()
-        .map(|profile| {
-            let name = (profile.first_name.clone(), profile.last_name.clone());
-            (
-                name,
-                Slot {
-                    profile,
-                    new: false,
-                },
-            )
-        })
-        .collect();
+    // Keyed by the requests' own names (a row a collation matched to another spelling is not
+    // the row of that name, and is left out).
+    let mut rows: HashMap<Name<'_>, Slot> = HashMap::with_capacity(names.len());
+    for profile in tx.find_names(&names, lock)? {
+        let at = index
+            .get(&(profile.first_name.as_str(), profile.last_name.as_str()))
+            .copied();
+        if let Some(at) = at {
+            let slot = Slot {
+                profile,
+                new: false,
+            };
+            rows.insert(names[at], slot);
+        }
+    }
 
     let now = now_utc();
     let mut created: Vec<Profile> = Vec::new();
-    let mut updates: Vec<((String, String), ProfileValues)> = Vec::new();
+    let mut updates: Vec<(Name<'_>, ProfileValues)> = Vec::new();
     let mut played = Vec::with_capacity(requests.len());
     for request in requests {
         let lookup = request.lookup();
-        let Some((first, last)) = request.by_name() else {
+        let Some(name) = request.by_name() else {
             unreachable!("run_by_name runs only requests by name")
         };
-        let name = (first.to_owned(), last.to_owned());
         let slot = rows.get_mut(&name);
-        if let Some(slot) = slot.as_ref().filter(|slot| matches(lookup, &slot.profile)) {
+        if let Some(slot) = slot.as_ref().filter(|slot| lookup.matches(&slot.profile)) {
             let BulkRequest::UpdateOrCreate(update) = request else {
                 played.push(Played::Done(slot.profile.clone(), Outcome::Fetched));
                 continue;
@@ -188,8 +192,8 @@ fn run_by_name<S: Store>(tx: &mut S, requests: &[BulkRequest]) -> Result<Vec<Row
         }
         let profile = Profile {
             id: 0,
-            first_name: name.0.clone(),
-            last_name: name.1.clone(),
+            first_name: name.0.to_owned(),
+            last_name: name.1.to_owned(),
             gender: values.gender.clone().unwrap_or_default(),
             age: values.age.unwrap_or_default(),
             created_at: now,
@@ -201,21 +205,22 @@ fn run_by_name<S: Store>(tx: &mut S, requests: &[BulkRequest]) -> Result<Vec<Row
     }
 
     // The new rows, then the updates in file order (some of them update a new row).
-    let mut ids: HashMap<(String, String), i64> = HashMap::new();
+    let mut ids: HashMap<Name<'_>, i64> = HashMap::with_capacity(created.len());
     if !created.is_empty() {
         let new_rows: Vec<NewProfileRow<'_>> = created.iter().map(NewProfileRow::from).collect();
         // None: another writer created one of these names since the read: start over.
         let new_ids = tx.insert_rows_for_ids(&new_rows)?.ok_or(Error::RaceLost)?;
         for (row, id) in created.iter().zip(new_ids) {
-            ids.insert((row.first_name.clone(), row.last_name.clone()), id);
+            ids.insert((&row.first_name, &row.last_name), id);
         }
     }
     let id_of = |profile: &Profile| {
         if profile.id != 0 {
             return profile.id;
         }
-        let name = (profile.first_name.clone(), profile.last_name.clone());
-        ids.get(&name).copied().unwrap_or_default()
+        ids.get(&(profile.first_name.as_str(), profile.last_name.as_str()))
+            .copied()
+            .unwrap_or_default()
     };
     for (name, changed) in &updates {
         let Some(slot) = rows.get(name) else { continue };
@@ -246,15 +251,6 @@ fn run_by_name<S: Store>(tx: &mut S, requests: &[BulkRequest]) -> Result<Vec<Row
             Played::Rejected(err) => Err(err),
         })
         .collect())
-}
-
-/// Whether every field of `lookup` holds on `profile`.
-fn matches(lookup: &Lookup, profile: &Profile) -> bool {
-    lookup.fields().all(|field| {
-        lookup
-            .get(field)
-            .is_some_and(|value| value == profile.value(field))
-    })
 }
 
 /// `profile` after an update that writes `changed` at `at`.
