@@ -502,6 +502,27 @@ END;
 """
 
 
+def mysql_long_parts_up():
+    more = ", ".join(f"({n})" for n in range(MAX_NAME + 1, 2 * MAX_NAME + 1))
+    return f"""{HEADER}
+-- A folded key may be twice as long as its name (ß -> ss), and the dictionary held only the
+-- suffixes starting in its first 30 characters: a term near the end of a longer key was not
+-- found. Positions for all of them, and the missing suffixes of the names already there.
+INSERT INTO profile_fold_positions (n) VALUES {more};
+INSERT INTO profile_name_parts (suffix, name_key)
+SELECT SUBSTRING(k.name_key, p.n), k.name_key
+FROM (SELECT DISTINCT name_key FROM profile_name_parts
+      WHERE CHAR_LENGTH(name_key) > {MAX_NAME + 2}) k
+JOIN profile_fold_positions p ON p.n > {MAX_NAME} AND p.n <= CHAR_LENGTH(k.name_key) - 2
+ON DUPLICATE KEY UPDATE name_key = VALUES(name_key);
+"""
+
+
+MYSQL_LONG_PARTS_DOWN = f"""{HEADER}
+DELETE FROM profile_fold_positions WHERE n > {MAX_NAME};
+"""
+
+
 def write(path, text):
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
@@ -521,6 +542,8 @@ write("migrations/mysql/2026-11-27-000002_name_keys/up.sql", mysql_up())
 write("migrations/mysql/2026-11-27-000002_name_keys/down.sql", MYSQL_DOWN)
 write("migrations/mysql/2026-11-27-000004_bulk_keys/up.sql", mysql_bulk_up())
 write("migrations/mysql/2026-11-27-000004_bulk_keys/down.sql", mysql_bulk_down())
+write("migrations/mysql/2026-11-27-000005_long_name_parts/up.sql", mysql_long_parts_up())
+write("migrations/mysql/2026-11-27-000005_long_name_parts/down.sql", MYSQL_LONG_PARTS_DOWN)
 # The repository's Rust is rustfmt-formatted; so is what this writes.
 subprocess.run(["rustfmt", "--edition", "2024", "src/domain/fold_table.rs"], check=True)
 print(f"{len(TABLE)} folds")
