@@ -2,9 +2,12 @@
 
 use chrono::NaiveDateTime;
 use diesel::backend::Backend;
-use diesel::deserialize::{self, FromStaticSqlRow, Queryable};
+use diesel::deserialize::{self, FromSql, FromStaticSqlRow, Queryable};
+use diesel::mysql::{Mysql, MysqlValue};
+use diesel::pg::{Pg, PgValue};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
+use diesel::sqlite::{Sqlite, SqliteType, SqliteValue};
 
 use super::schema::profiles;
 use crate::domain::{Profile, ProfileValues};
@@ -141,33 +144,26 @@ pub(crate) struct ProfileRecord {
 /// (`YYYY-MM-DD HH:MM:SS[.fraction]`) is read directly, anything else as diesel reads it.
 pub(crate) struct StoredTimestamp(NaiveDateTime);
 
-impl diesel::deserialize::FromSql<Timestamp, diesel::sqlite::Sqlite> for StoredTimestamp {
-    fn from_sql(mut value: diesel::sqlite::SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
-        if value.value_type() == Some(diesel::sqlite::SqliteType::Text)
+impl FromSql<Timestamp, Sqlite> for StoredTimestamp {
+    fn from_sql(mut value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
+        if value.value_type() == Some(SqliteType::Text)
             && let Some(at) = parse_timestamp(value.read_text())
         {
             return Ok(StoredTimestamp(at));
         }
-        <NaiveDateTime as diesel::deserialize::FromSql<Timestamp, diesel::sqlite::Sqlite>>::from_sql(
-            value,
-        )
-        .map(StoredTimestamp)
+        <NaiveDateTime as FromSql<Timestamp, Sqlite>>::from_sql(value).map(StoredTimestamp)
     }
 }
 
-impl diesel::deserialize::FromSql<Timestamp, diesel::pg::Pg> for StoredTimestamp {
-    fn from_sql(value: diesel::pg::PgValue<'_>) -> deserialize::Result<Self> {
-        <NaiveDateTime as diesel::deserialize::FromSql<Timestamp, diesel::pg::Pg>>::from_sql(value)
-            .map(StoredTimestamp)
+impl FromSql<Timestamp, Pg> for StoredTimestamp {
+    fn from_sql(value: PgValue<'_>) -> deserialize::Result<Self> {
+        <NaiveDateTime as FromSql<Timestamp, Pg>>::from_sql(value).map(StoredTimestamp)
     }
 }
 
-impl diesel::deserialize::FromSql<Timestamp, diesel::mysql::Mysql> for StoredTimestamp {
-    fn from_sql(value: diesel::mysql::MysqlValue<'_>) -> deserialize::Result<Self> {
-        <NaiveDateTime as diesel::deserialize::FromSql<Timestamp, diesel::mysql::Mysql>>::from_sql(
-            value,
-        )
-        .map(StoredTimestamp)
+impl FromSql<Timestamp, Mysql> for StoredTimestamp {
+    fn from_sql(value: MysqlValue<'_>) -> deserialize::Result<Self> {
+        <NaiveDateTime as FromSql<Timestamp, Mysql>>::from_sql(value).map(StoredTimestamp)
     }
 }
 

@@ -5,8 +5,8 @@
 //!   refused before anything is written to it.
 //! - Transactions: IMMEDIATE, which takes the single write lock up front; that lock also serializes
 //!   creators and makes a locked read a plain read.
-//! - Search: a dictionary of the folded names by suffix, kept by triggers; keyset pages on id-tied sorts seek in two
-//!   parts (SQLite does not seek on a row value ending in the rowid).
+//! - Search: a dictionary of the folded names by suffix, kept by triggers; keyset pages on
+//!   id-tied sorts seek in two parts (SQLite does not seek on a row value ending in the rowid).
 //! - Bulk load: the name dictionary and the journal filled once per chunk.
 
 use std::path::Path;
@@ -68,19 +68,18 @@ const ROWS_PER_INSERT: usize = 100;
 
 /// Inserts `rows` with their folded names, skipping taken names; returns how many went in.
 /// Several rows a statement, prepared once for a full chunk (see [`CachedSql`]); a batch's rows
-/// share their timestamps, which are formatted once. (`ON CONFLICT DO NOTHING` skips only a taken name: any other
-/// constraint a row breaks still fails the statement.)
+/// share their timestamps, so each is formatted once. (`ON CONFLICT DO NOTHING` skips only a
+/// taken name: any other constraint a row breaks still fails the statement.)
 fn insert_values(conn: &mut SqliteConnection, rows: &[NewProfileRow<'_>]) -> QueryResult<usize> {
-    let mut stamps: Vec<(NaiveDateTime, String)> = Vec::new();
+    let mut last: Option<(NaiveDateTime, String)> = None;
     let mut stamp = |at: NaiveDateTime| -> String {
-        if let Some((_, text)) = stamps.iter().find(|(seen, _)| *seen == at) {
-            return text.clone();
+        match &last {
+            Some((seen, text)) if *seen == at => text.clone(),
+            _ => last
+                .insert((at, at.format(TIMESTAMP_TEXT).to_string()))
+                .1
+                .clone(),
         }
-        let text = at.format(TIMESTAMP_TEXT).to_string();
-        if stamps.len() < 4 {
-            stamps.push((at, text.clone()));
-        }
-        text
     };
     let mut inserted = 0;
     for chunk in rows.chunks(ROWS_PER_INSERT) {
