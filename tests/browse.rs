@@ -484,6 +484,25 @@ fn every_search_path_gives_exactly_the_matching_rows_in_order(db: &TestDb) {
             })
             .cloned()
             .collect();
+        for (search, also) in [(term.to_owned(), None), (format!("{term} a"), Some("a"))] {
+            let expected = matching
+                .iter()
+                .filter(|p| {
+                    also.is_none_or(|also| {
+                        fold(&p.first_name).contains(also) || fold(&p.last_name).contains(also)
+                    })
+                })
+                .count();
+            let filter = ProfileFilter {
+                search: Some(search.clone()),
+                ..ProfileFilter::default()
+            };
+            assert_eq!(
+                repo.count(&filter).unwrap(),
+                i64::try_from(expected).unwrap(),
+                "count of {search:?}"
+            );
+        }
         for sort in [SortColumn::Id, SortColumn::LastName, SortColumn::Age] {
             for descending in [false, true] {
                 let filter = ProfileFilter {

@@ -120,16 +120,29 @@ fn mysql_search(
     conn: &mut MysqlConnection,
     request: &PageRequest,
 ) -> QueryResult<Option<Vec<Profile>>> {
-    search_by_names(conn, request, SEARCH_WALK, |conn, term, limit| {
-        let mut prefix = contains_pattern(&fold(term));
-        prefix.remove(0);
-        diesel::sql_query(
-            "SELECT DISTINCT name_key AS value FROM profile_name_parts WHERE suffix LIKE ? LIMIT ?",
-        )
-        .bind::<Text, _>(prefix)
-        .bind::<BigInt, _>(limit)
-        .load::<Single>(conn)
-    })
+    search_by_names(conn, request, SEARCH_WALK, names_containing)
+}
+
+/// The count of a searched view on MySQL: through the name dictionary (see
+/// [`count_by_names`]).
+fn mysql_count(conn: &mut MysqlConnection, filter: &ProfileFilter) -> QueryResult<Option<i64>> {
+    count_by_names(conn, filter, names_containing)
+}
+
+/// Up to `limit` folded names in use that contain `term`: the names whose suffixes start with it.
+fn names_containing(
+    conn: &mut MysqlConnection,
+    term: &str,
+    limit: i64,
+) -> QueryResult<Vec<Single>> {
+    let mut prefix = contains_pattern(&fold(term));
+    prefix.remove(0);
+    diesel::sql_query(
+        "SELECT DISTINCT name_key AS value FROM profile_name_parts WHERE suffix LIKE ? LIMIT ?",
+    )
+    .bind::<Text, _>(prefix)
+    .bind::<BigInt, _>(limit)
+    .load::<Single>(conn)
 }
 
 impl_search_by_names!(MysqlConnection, Mysql, mysql_filters);
@@ -168,6 +181,7 @@ impl_store!(
     search = mysql_search,
     split_keyset = true,
     equal_as_range = true,
+    count = mysql_count,
     {
         /// A row-constructor list, which the unique name index answers key by key.
         fn find_names(&mut self, names: &[(&str, &str)], lock: bool) -> QueryResult<Vec<Profile>> {

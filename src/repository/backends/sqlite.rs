@@ -243,32 +243,45 @@ const SEARCH_WALK: i64 = 20_000;
 
 /// A search page on SQLite: through `profile_name_parts` (the folded names in use, by suffix;
 /// migration 000005), where one range of its key gives the names containing a term (see
-/// [`search_by_names`]). `GLOB` with the term's own wildcards bracketed is a prefix match SQLite
-/// answers from that key.
+/// [`search_by_names`]).
 fn sqlite_search(
     conn: &mut SqliteConnection,
     request: &PageRequest,
 ) -> QueryResult<Option<Vec<Profile>>> {
-    search_by_names(conn, request, SEARCH_WALK, |conn, term, limit| {
-        let mut prefix = String::new();
-        for c in fold(term).chars() {
-            match c {
-                '*' | '?' | '[' => {
-                    prefix.push('[');
-                    prefix.push(c);
-                    prefix.push(']');
-                }
-                c => prefix.push(c),
+    search_by_names(conn, request, SEARCH_WALK, names_containing)
+}
+
+/// The count of a searched view on SQLite: through the name dictionary (see
+/// [`count_by_names`]).
+fn sqlite_count(conn: &mut SqliteConnection, filter: &ProfileFilter) -> QueryResult<Option<i64>> {
+    count_by_names(conn, filter, names_containing)
+}
+
+/// Up to `limit` folded names in use that contain `term`: the names whose suffixes start with it.
+/// `GLOB` with the term's own wildcards bracketed is a prefix match SQLite answers from the key.
+fn names_containing(
+    conn: &mut SqliteConnection,
+    term: &str,
+    limit: i64,
+) -> QueryResult<Vec<Single>> {
+    let mut prefix = String::new();
+    for c in fold(term).chars() {
+        match c {
+            '*' | '?' | '[' => {
+                prefix.push('[');
+                prefix.push(c);
+                prefix.push(']');
             }
+            c => prefix.push(c),
         }
-        prefix.push('*');
-        diesel::sql_query(
-            "SELECT DISTINCT name_key AS value FROM profile_name_parts WHERE suffix GLOB ? LIMIT ?",
-        )
-        .bind::<Text, _>(prefix)
-        .bind::<BigInt, _>(limit)
-        .load::<Single>(conn)
-    })
+    }
+    prefix.push('*');
+    diesel::sql_query(
+        "SELECT DISTINCT name_key AS value FROM profile_name_parts WHERE suffix GLOB ? LIMIT ?",
+    )
+    .bind::<Text, _>(prefix)
+    .bind::<BigInt, _>(limit)
+    .load::<Single>(conn)
 }
 
 impl_store!(
@@ -279,6 +292,7 @@ impl_store!(
     search = sqlite_search,
     split_keyset = true,
     equal_as_range = false,
+    count = sqlite_count,
     {
         returning_writes!();
 
