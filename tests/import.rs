@@ -627,6 +627,16 @@ fn dry_run_and_all_or_nothing_write_nothing(db: &TestDb) {
 
 /// Runs `profile-console ARGS` in the files' folder, sends it SIGINT once the database holds at
 /// least `rows` profiles, and returns what it printed.
+/// A CSV of `rows` new profiles: first names `{first}0`, `{first}1`, …, all with last name
+/// `last`, ages counting up to `ages` and round again.
+fn numbered_csv(first: &str, last: &str, rows: i64, ages: i64) -> String {
+    let mut text = String::from("first_name,last_name,gender,age\n");
+    for n in 0..rows {
+        text.push_str(&format!("{first}{n},{last},F,{}\n", n % ages));
+    }
+    text
+}
+
 fn interrupt_once_stored(db: &TestDb, files: &Files, args: &[&str], rows: i64) -> Output {
     // The database exists (migrated) before the import starts.
     let mut repo = db.repo();
@@ -654,10 +664,7 @@ fn interrupt_once_stored(db: &TestDb, files: &Files, args: &[&str], rows: i64) -
 fn interrupted_import_resumes_without_writing_twice(db: &TestDb) {
     let files = Files::new();
     let rows = 4_000;
-    let mut text = String::from("first_name,last_name,gender,age\n");
-    for n in 0..rows {
-        text.push_str(&format!("Name{n},Resume,F,{}\n", n % 100));
-    }
+    let text = numbered_csv("Name", "Resume", rows, 100);
     files.write("big.csv", &text);
     let args = [
         "import",
@@ -859,10 +866,7 @@ fn describe(result: Result<(profile_console::domain::Profile, Outcome), String>)
 /// and every outcome says so truthfully.
 fn import_races_other_writers_safely(db: &TestDb) {
     let keys = 300;
-    let mut text = String::from("first_name,last_name,gender,age\n");
-    for n in 0..keys {
-        text.push_str(&format!("Racer{n},Import,F,{}\n", n % 90));
-    }
+    let text = numbered_csv("Racer", "Import", i64::try_from(keys).unwrap(), 90);
     let mut others: Vec<Repository> = (0..4).map(|_| db.repo()).collect();
     let mut importer = db.repo();
     let created = std::sync::atomic::AtomicUsize::new(0);
@@ -1017,10 +1021,7 @@ fn an_interrupted_import_in_commit_groups_resumes_without_writing_twice() {
     let db = TestDb::sqlite();
     let files = Files::new();
     let rows = 150_000;
-    let mut text = String::from("first_name,last_name,gender,age\n");
-    for n in 0..rows {
-        text.push_str(&format!("Group{n},Resume,F,{}\n", n % 100));
-    }
+    let text = numbered_csv("Group", "Resume", rows, 100);
     files.write("big.csv", &text);
     let args = ["import", "big.csv"];
     let out = interrupt_once_stored(&db, &files, &args, 1);
