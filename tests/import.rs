@@ -1049,6 +1049,87 @@ fn an_interrupted_import_in_commit_groups_resumes_without_writing_twice() {
     );
     assert_eq!(count(&db, "profiles"), rows);
     assert_eq!(count(&db, "profile_changes"), rows);
+    // The indexes the load into an empty table put off were built, interrupted or not.
+    assert_eq!(count(&db, "profile_deferred_indexes"), 0);
+    assert_eq!(
+        db.values("SELECT integrity_check AS value FROM pragma_integrity_check"),
+        ["ok"]
+    );
+}
+
+/// The indexes of `profiles` on SQLite, each with its definition, by name.
+fn sqlite_indexes(db: &TestDb) -> Vec<String> {
+    db.values(
+        "SELECT name || ': ' || coalesce(sql, 'UNIQUE') AS value FROM sqlite_master \
+         WHERE type = 'index' AND tbl_name = 'profiles' ORDER BY name",
+    )
+}
+
+/// Every index of a SQLite database is there and holds exactly the table's rows, and none is
+/// still noted as put off.
+fn assert_indexes_whole(db: &TestDb, expected: &[String]) {
+    assert_eq!(sqlite_indexes(db), expected);
+    assert_eq!(count(db, "profile_deferred_indexes"), 0);
+    assert_eq!(
+        db.values("SELECT integrity_check AS value FROM pragma_integrity_check"),
+        ["ok"]
+    );
+}
+
+/// A load into an empty SQLite table (an import, a seed) puts off the upkeep of its indexes and
+/// builds them at the end: the same indexes as before, each holding every row.
+#[test]
+fn a_load_into_an_empty_table_builds_its_indexes_at_the_end() {
+    let files = Files::new();
+    files.write("rows.csv", &numbered_csv("Empty", "Table", 3_000, 100));
+    for load in [&["import", "rows.csv"][..], &["seed", "--count", "3000"]] {
+        let db = TestDb::sqlite();
+        drop(db.repo());
+        let indexes = sqlite_indexes(&db);
+        assert!(indexes.len() > 4, "{indexes:?}");
+        let out = files.run(&db, load);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(count(&db, "profiles"), 3_000);
+        assert_indexes_whole(&db, &indexes);
+        // And a later load into the table, which keeps them up row by row, leaves them whole.
+        let again = files.run(&db, &["seed", "--count", "500"]);
+        assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+        assert_indexes_whole(&db, &indexes);
+    }
+}
+
+/// A load killed half-way leaves the indexes it put off noted; the next writable open builds
+/// them over every row stored.
+#[test]
+fn indexes_a_killed_load_put_off_are_built_at_the_next_open() {
+    let db = TestDb::sqlite();
+    let files = Files::new();
+    files.write("big.csv", &numbered_csv("Killed", "Load", 150_000, 100));
+    drop(db.repo());
+    let indexes = sqlite_indexes(&db);
+    let mut child = files
+        .command(&db, &["import", "big.csv"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let started = std::time::Instant::now();
+    while count(&db, "profiles") == 0 {
+        assert!(child.try_wait().expect("wait").is_none(), "ended too soon");
+        assert!(started.elapsed().as_secs() < 120, "nothing was ever stored");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().expect("kill");
+    child.wait().expect("wait");
+    let stored = count(&db, "profiles");
+    assert!(stored < 150_000, "the import finished before it was killed");
+    assert!(count(&db, "profile_deferred_indexes") > 0);
+    assert_ne!(sqlite_indexes(&db), indexes);
+
+    let out = files.run(&db, &["info"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_indexes_whole(&db, &indexes);
+    assert_eq!(count(&db, "profiles"), stored);
 }
 
 on_every_backend!(

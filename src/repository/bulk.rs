@@ -71,6 +71,39 @@ impl BulkRequest {
 /// What one row did: the profile and the outcome, or why it was rejected.
 pub type RowResult = Result<(Profile, Outcome), Error>;
 
+/// A bulk load's settings and its put-off indexes: [`BulkLoad::start`] before the first write,
+/// [`BulkLoad::finish`] after the last, whether the load went well or not.
+#[must_use = "a bulk load must be finished"]
+pub(crate) struct BulkLoad {
+    deferred: bool,
+}
+
+impl BulkLoad {
+    /// Puts off the upkeep of the indexes where the engine does that faster
+    /// ([`Engine::defer_indexes`]) if `defer` (a load that commits as it goes), then switches to
+    /// the bulk settings.
+    pub(crate) fn start<E: Engine>(conn: &mut E, defer: bool) -> Result<Self, Error> {
+        let deferred = defer && conn.defer_indexes()?;
+        let load = BulkLoad { deferred };
+        if let Err(err) = conn.bulk_load(true) {
+            let _ = load.finish(conn);
+            return Err(err.into());
+        }
+        Ok(load)
+    }
+
+    /// Back to the usual settings, then builds the indexes put off, with those settings (on
+    /// SQLite, a sort with the bulk load's larger cache needs more memory and is no faster). If
+    /// that fails, the next writable open builds them.
+    pub(crate) fn finish<E: Engine>(self, conn: &mut E) -> Result<(), Error> {
+        let restored = conn.bulk_load(false);
+        if self.deferred {
+            conn.build_deferred_indexes()?;
+        }
+        Ok(restored?)
+    }
+}
+
 /// Runs `requests` in order inside the caller's write transaction. A row the contract refuses
 /// (invalid, several matches, a name conflict) gets its error and the others go on; any other
 /// failure ends the batch, and the caller rolls it back.

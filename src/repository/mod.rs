@@ -31,6 +31,7 @@ use crate::domain::{
 use crate::error::Error;
 
 pub use backends::{AnyConnection, AppliedMigrationNames, establish, run_pending_migrations};
+use bulk::BulkLoad;
 pub use bulk::{BulkRequest, ImportCommit, ImportFeed, RowResult};
 pub use faults::{FAULTS_VAR, Faults};
 pub use history::Undone;
@@ -404,7 +405,9 @@ impl Repository {
         };
         let conn = self.connection()?;
         apply_change_context(conn, &ctx)?;
-        with_connection!(conn, |conn| conn.bulk_load(true))?;
+        // Indexes are put off only by a load that commits as it goes: a dry run writes nothing.
+        let defer = commit != ImportCommit::AtEnd;
+        let load = with_connection!(conn, |conn| BulkLoad::start(conn, defer))?;
         let faults = self.faults;
         let imported = match commit {
             ImportCommit::Groups if matches!(self.target, DatabaseTarget::Sqlite(_)) => {
@@ -430,9 +433,8 @@ impl Repository {
         };
         let context = Arc::clone(&self.context);
         let restored = match self.connection() {
-            Ok(conn) => apply_change_context(conn, &context).and_then(|()| {
-                with_connection!(conn, |conn| conn.bulk_load(false)).map_err(Error::from)
-            }),
+            Ok(conn) => apply_change_context(conn, &context)
+                .and_then(|()| with_connection!(conn, |conn| load.finish(conn))),
             Err(err) => Err(err),
         };
         let imported = imported?;

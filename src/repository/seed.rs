@@ -4,6 +4,7 @@ use chrono::{Duration, NaiveDateTime};
 use rand::Rng;
 
 use super::backends::Engine;
+use super::bulk::BulkLoad;
 use super::journal::ChangeContext;
 use super::rows::NewProfileRow;
 use crate::domain::{Field, now_utc, parse_value};
@@ -472,8 +473,21 @@ pub(crate) fn seed<E: Engine>(
     ctx: &ChangeContext,
     mut progress: impl FnMut(u64),
 ) -> Result<SeedReport, Error> {
+    let load = BulkLoad::start(conn, true)?;
+    let seeded = insert_demo_profiles(conn, count, ctx, &mut progress);
+    let finished = load.finish(conn);
+    let seeded = seeded?;
+    finished?;
+    Ok(seeded)
+}
+
+fn insert_demo_profiles<E: Engine>(
+    conn: &mut E,
+    count: u64,
+    ctx: &ChangeContext,
+    progress: &mut impl FnMut(u64),
+) -> Result<SeedReport, Error> {
     let mut demo = DemoProfiles::new(rand::rng());
-    conn.bulk_load(true)?;
     let mut report = SeedReport {
         inserted: 0,
         skipped: 0,
@@ -494,6 +508,5 @@ pub(crate) fn seed<E: Engine>(
         report.skipped += generated.len() as u64 - inserted;
         progress(report.inserted);
     }
-    conn.bulk_load(false)?;
     Ok(report)
 }

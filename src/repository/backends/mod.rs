@@ -119,6 +119,19 @@ pub(crate) trait Engine: Store + Connection {
         Ok(())
     }
 
+    /// Before a bulk load: puts off the upkeep of the table's indexes, but for the unique name
+    /// index, until [`Engine::build_deferred_indexes`], where that is faster (SQLite, into an
+    /// empty table). Returns whether it did.
+    fn defer_indexes(&mut self) -> QueryResult<bool> {
+        Ok(false)
+    }
+
+    /// Builds the indexes a bulk load put off (this one, or one that stopped half-way); nothing
+    /// when none was.
+    fn build_deferred_indexes(&mut self) -> QueryResult<()> {
+        Ok(())
+    }
+
     /// The server's own estimate of the number of profiles (from its statistics, instant), where
     /// it keeps one; `None` where counting exactly is as cheap (SQLite).
     fn estimated_count(&mut self) -> QueryResult<Option<i64>> {
