@@ -9,7 +9,7 @@
 //! outcomes are those of running the rows one by one. Any other batch runs row by row through the
 //! operations themselves, inside the batch's transaction.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::domain::{
     GetOrCreate, Lookup, Outcome, Profile, ProfileValues, UpdateOrCreate, now_utc,
