@@ -120,8 +120,10 @@ impl<'a> ProfileChangeset<'a> {
     }
 }
 
-/// A profile read by a statement written as SQL text (the name-set reads of a bulk import).
-#[derive(QueryableByName)]
+/// A profile read by a statement written as SQL text (the name-set reads of a bulk import): by
+/// column name from `sql_query`, or by position ([`RecordSql`]) from a [`super::store::CachedSql`]
+/// (looking each column up by name was a seventh of a SQLite re-import).
+#[derive(QueryableByName, Queryable)]
 pub(crate) struct ProfileRecord {
     #[diesel(sql_type = BigInt)]
     id: i64,
@@ -142,6 +144,7 @@ pub(crate) struct ProfileRecord {
 /// A timestamp as a name-set read gives it. SQLite stores timestamps as text, which diesel parses
 /// by trying format after format (a tenth of a re-import's work): the form written here
 /// (`YYYY-MM-DD HH:MM:SS[.fraction]`) is read directly, anything else as diesel reads it.
+#[derive(diesel::deserialize::FromSqlRow)]
 pub(crate) struct StoredTimestamp(NaiveDateTime);
 
 impl FromSql<Timestamp, Sqlite> for StoredTimestamp {
@@ -216,6 +219,9 @@ impl From<ProfileRecord> for Profile {
         }
     }
 }
+
+/// The SQL types of [`RECORD_COLUMNS`], in order.
+pub(crate) type RecordSql = (BigInt, Text, Text, Text, Integer, Timestamp, Timestamp);
 
 /// The columns a name-set read selects, in [`ProfileRecord`]'s order.
 pub(crate) const RECORD_COLUMNS: &str =

@@ -153,6 +153,7 @@ macro_rules! load_name_pairs {
             query.sql(&after);
             found.extend(
                 query
+                    .returning::<$crate::repository::rows::RecordSql>()
                     .load::<$crate::repository::rows::ProfileRecord>($conn)?
                     .into_iter()
                     .map(Profile::from),
@@ -167,9 +168,12 @@ macro_rules! load_name_pairs {
 /// names costs 9.5 million instructions, 5 % of a bulk import); this one its statement cache
 /// keeps, by its text, when `cache` is set. Set it only for a few fixed shapes (a full chunk of
 /// rows): the cache keeps every statement it is given.
-pub(crate) struct CachedSql<'a> {
+/// `ST`: the SQL types of the rows it returns, read by position (`Untyped`: a statement that
+/// returns none, or rows read by column name).
+pub(crate) struct CachedSql<'a, ST = diesel::sql_types::Untyped> {
     cache: bool,
     pieces: Vec<SqlPiece<'a>>,
+    rows: std::marker::PhantomData<ST>,
 }
 
 enum SqlPiece<'a> {
@@ -179,11 +183,23 @@ enum SqlPiece<'a> {
     Integer(i32),
 }
 
-impl<'a> CachedSql<'a> {
+impl CachedSql<'_> {
     pub(crate) fn new(cache: bool) -> Self {
         CachedSql {
             cache,
             pieces: Vec::new(),
+            rows: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<'a, ST> CachedSql<'a, ST> {
+    /// The same statement, its rows read by position as `Rows`.
+    pub(crate) fn returning<Rows>(self) -> CachedSql<'a, Rows> {
+        CachedSql {
+            cache: self.cache,
+            pieces: self.pieces,
+            rows: std::marker::PhantomData,
         }
     }
 
@@ -204,7 +220,7 @@ impl<'a> CachedSql<'a> {
     }
 }
 
-impl<DB> diesel::query_builder::QueryFragment<DB> for CachedSql<'_>
+impl<DB, ST> diesel::query_builder::QueryFragment<DB> for CachedSql<'_, ST>
 where
     DB: diesel::backend::Backend
         + diesel::sql_types::HasSqlType<Text>
@@ -235,16 +251,16 @@ where
 }
 
 /// Kept by its SQL text, not its type: one type serves every shape.
-impl diesel::query_builder::QueryId for CachedSql<'_> {
+impl<ST> diesel::query_builder::QueryId for CachedSql<'_, ST> {
     type QueryId = ();
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
-impl diesel::query_builder::Query for CachedSql<'_> {
-    type SqlType = diesel::sql_types::Untyped;
+impl<ST> diesel::query_builder::Query for CachedSql<'_, ST> {
+    type SqlType = ST;
 }
 
-impl<Conn> RunQueryDsl<Conn> for CachedSql<'_> {}
+impl<Conn, ST> RunQueryDsl<Conn> for CachedSql<'_, ST> {}
 
 /// The message of an injected serialization failure.
 pub(crate) const INJECTED_FAILURE: &str =
