@@ -194,6 +194,12 @@ fn the_database_enforces_the_rules_for_other_clients(db: &TestDb) {
         format!("('Argo', 'Saha', 'M', 151, {now}, {now})"),
         format!("('Argo', 'Saha', 'M', -1, {now}, {now})"),
         format!("('Argo', 'Saha', NULL, 1, {now}, {now})"),
+        // Control characters, at either end of the range and past it.
+        format!("('Ar\u{1}go', 'Saha', 'M', 10, {now}, {now})"),
+        format!("('Argo', 'Sa\u{1f}ha', 'M', 10, {now}, {now})"),
+        format!("('Argo', 'Saha\u{7f}x', 'M', 10, {now}, {now})"),
+        format!("('Argo', 'Sa\tha', 'M', 10, {now}, {now})"),
+        format!("('Argo', 'Saha', '\u{7}', 10, {now}, {now})"),
     ];
     for values in bad_rows {
         let sql = format!(
@@ -203,6 +209,71 @@ fn the_database_enforces_the_rules_for_other_clients(db: &TestDb) {
         assert!(result.is_err(), "the database accepted {values}");
     }
     assert_eq!(db.repo().count(&ProfileFilter::default()).unwrap(), 0);
+}
+
+/// Migration 000007 rewrites the names' CHECKs in place on SQLite: a database that already holds
+/// rows keeps them, passes its integrity check (which checks every row against the CHECKs), and
+/// still refuses control characters; its down migration gives back the old definition.
+#[test]
+fn sqlite_checks_rewritten_in_place_keep_the_rows_and_the_rules() {
+    const DOWN: &str =
+        include_str!("../migrations/sqlite/2026-11-27-000007_cheaper_checks/down.sql");
+    let db = TestDb::sqlite();
+    let mut repo = db.repo();
+    for first in ["Argo", "Zoë", "Ünal"] {
+        repo.get_or_create(&goc(
+            &[("first_name", first), ("last_name", "Saha")],
+            &[("gender", "F"), ("age", "30")],
+        ))
+        .unwrap();
+    }
+    drop(repo);
+    let table = || {
+        db.values(
+            "SELECT sql AS value FROM sqlite_schema WHERE type = 'table' AND name = 'profiles'",
+        )
+        .remove(0)
+    };
+    let rewritten = table();
+    assert_eq!(
+        rewritten
+            .matches("NOT GLOB CAST(x'2a5b012d1f7f5d2a' AS TEXT)")
+            .count(),
+        3
+    );
+    assert!(!rewritten.contains("char("), "{rewritten}");
+
+    // Back to the old definition, as before the migration, then forward again over the rows.
+    db.execute_as_other_client(&format!(
+        "BEGIN IMMEDIATE; {DOWN} \
+         DELETE FROM __diesel_schema_migrations WHERE version = '20261127000007'; COMMIT;"
+    ))
+    .unwrap();
+    assert_eq!(table().matches("char(1,2,3,").count(), 3);
+    assert_eq!(
+        db.values("SELECT integrity_check AS value FROM pragma_integrity_check"),
+        ["ok"]
+    );
+    let mut repo = db.repo();
+    assert_eq!(table(), rewritten);
+    assert_eq!(
+        db.values("SELECT integrity_check AS value FROM pragma_integrity_check"),
+        ["ok"]
+    );
+    assert_eq!(repo.count(&ProfileFilter::default()).unwrap(), 3);
+    let now = "'2026-01-01 00:00:00'";
+    for name in ["Ar\u{1}go", "Ar\u{1f}go", "Ar\u{7f}go"] {
+        let sql = format!(
+            "INSERT INTO profiles (first_name, last_name, gender, age, created_at, updated_at) \
+             VALUES ('{name}', 'Saha', 'M', 10, {now}, {now})"
+        );
+        assert!(db.execute_as_other_client(&sql).is_err(), "{name:?}");
+    }
+    let ok = format!(
+        "INSERT INTO profiles (first_name, last_name, gender, age, created_at, updated_at) \
+         VALUES ('Ar go~', 'Saha', 'M', 10, {now}, {now})"
+    );
+    db.execute_as_other_client(&ok).unwrap();
 }
 
 on_every_backend!(
