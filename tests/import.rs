@@ -1057,44 +1057,61 @@ fn an_interrupted_import_in_commit_groups_resumes_without_writing_twice() {
     );
 }
 
-/// The indexes of `profiles` on SQLite, each with its definition, by name.
-fn sqlite_indexes(db: &TestDb) -> Vec<String> {
-    db.values(
-        "SELECT name || ': ' || coalesce(sql, 'UNIQUE') AS value FROM sqlite_master \
-         WHERE type = 'index' AND tbl_name = 'profiles' ORDER BY name",
-    )
+/// The indexes of `profiles`, each with its definition, by name (SQLite or PostgreSQL, the
+/// backends that put indexes off during a load).
+fn indexes(db: &TestDb) -> Vec<String> {
+    db.values(match db.target {
+        profile_console::db::DatabaseTarget::Sqlite(_) => {
+            "SELECT name || ': ' || coalesce(sql, 'UNIQUE') AS value FROM sqlite_master \
+             WHERE type = 'index' AND tbl_name = 'profiles' ORDER BY name"
+        }
+        _ => {
+            "SELECT indexname || ': ' || indexdef AS value FROM pg_indexes \
+             WHERE schemaname = current_schema() AND tablename = 'profiles' ORDER BY indexname"
+        }
+    })
 }
 
-/// Every index of a SQLite database is there and holds exactly the table's rows, and none is
-/// still noted as put off.
+/// Every index is there (on SQLite, holding exactly the table's rows) and none is still noted
+/// as put off.
 fn assert_indexes_whole(db: &TestDb, expected: &[String]) {
-    assert_eq!(sqlite_indexes(db), expected);
+    assert_eq!(indexes(db), expected);
     assert_eq!(count(db, "profile_deferred_indexes"), 0);
-    assert_eq!(
-        db.values("SELECT integrity_check AS value FROM pragma_integrity_check"),
-        ["ok"]
-    );
+    if let profile_console::db::DatabaseTarget::Sqlite(_) = db.target {
+        assert_eq!(
+            db.values("SELECT integrity_check AS value FROM pragma_integrity_check"),
+            ["ok"]
+        );
+    }
 }
 
-/// A load into an empty SQLite table (an import, a seed) puts off the upkeep of its indexes and
-/// builds them at the end: the same indexes as before, each holding every row.
+/// SQLite, and PostgreSQL where a server is reachable.
+fn deferring_backends() -> Vec<TestDb> {
+    std::iter::once(TestDb::sqlite())
+        .chain(TestDb::postgres())
+        .collect()
+}
+
+/// A load into an empty table (an import, a seed) puts off the upkeep of its indexes and builds
+/// them at the end: the same indexes as before, each holding every row.
 #[test]
 fn a_load_into_an_empty_table_builds_its_indexes_at_the_end() {
     let files = Files::new();
     files.write("rows.csv", &numbered_csv("Empty", "Table", 3_000, 100));
     for load in [&["import", "rows.csv"][..], &["seed", "--count", "3000"]] {
-        let db = TestDb::sqlite();
-        drop(db.repo());
-        let indexes = sqlite_indexes(&db);
-        assert!(indexes.len() > 4, "{indexes:?}");
-        let out = files.run(&db, load);
-        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-        assert_eq!(count(&db, "profiles"), 3_000);
-        assert_indexes_whole(&db, &indexes);
-        // And a later load into the table, which keeps them up row by row, leaves them whole.
-        let again = files.run(&db, &["seed", "--count", "500"]);
-        assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
-        assert_indexes_whole(&db, &indexes);
+        for db in deferring_backends() {
+            drop(db.repo());
+            let before = indexes(&db);
+            assert!(before.len() > 4, "{before:?}");
+            let out = files.run(&db, load);
+            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+            assert_eq!(count(&db, "profiles"), 3_000);
+            assert_indexes_whole(&db, &before);
+            // A later load into the table, which keeps them up row by row, leaves them whole.
+            let again = files.run(&db, &["seed", "--count", "500"]);
+            assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+            assert_indexes_whole(&db, &before);
+        }
     }
 }
 
@@ -1102,34 +1119,35 @@ fn a_load_into_an_empty_table_builds_its_indexes_at_the_end() {
 /// them over every row stored.
 #[test]
 fn indexes_a_killed_load_put_off_are_built_at_the_next_open() {
-    let db = TestDb::sqlite();
     let files = Files::new();
     files.write("big.csv", &numbered_csv("Killed", "Load", 150_000, 100));
-    drop(db.repo());
-    let indexes = sqlite_indexes(&db);
-    let mut child = files
-        .command(&db, &["import", "big.csv"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let started = std::time::Instant::now();
-    while count(&db, "profiles") == 0 {
-        assert!(child.try_wait().expect("wait").is_none(), "ended too soon");
-        assert!(started.elapsed().as_secs() < 120, "nothing was ever stored");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    child.kill().expect("kill");
-    child.wait().expect("wait");
-    let stored = count(&db, "profiles");
-    assert!(stored < 150_000, "the import finished before it was killed");
-    assert!(count(&db, "profile_deferred_indexes") > 0);
-    assert_ne!(sqlite_indexes(&db), indexes);
+    for db in deferring_backends() {
+        drop(db.repo());
+        let before = indexes(&db);
+        let mut child = files
+            .command(&db, &["import", "big.csv"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        let started = std::time::Instant::now();
+        while count(&db, "profiles") == 0 {
+            assert!(child.try_wait().expect("wait").is_none(), "ended too soon");
+            assert!(started.elapsed().as_secs() < 120, "nothing was ever stored");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        child.kill().expect("kill");
+        child.wait().expect("wait");
+        let stored = count(&db, "profiles");
+        assert!(stored < 150_000, "the import finished before it was killed");
+        assert!(count(&db, "profile_deferred_indexes") > 0);
+        assert_ne!(indexes(&db), before);
 
-    let out = files.run(&db, &["info"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_indexes_whole(&db, &indexes);
-    assert_eq!(count(&db, "profiles"), stored);
+        let out = files.run(&db, &["info"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_indexes_whole(&db, &before);
+        assert_eq!(count(&db, "profiles"), stored);
+    }
 }
 
 on_every_backend!(

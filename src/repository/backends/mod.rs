@@ -197,6 +197,23 @@ struct Name {
     name: String,
 }
 
+/// One boolean column named `value`.
+#[derive(QueryableByName)]
+struct SingleBool {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    value: bool,
+}
+
+/// An index a bulk load put off building (`profile_deferred_indexes`): its name and the
+/// statement that builds it.
+#[derive(QueryableByName)]
+struct DeferredIndex {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    sql: String,
+}
+
 /// The migration versions the database records as applied.
 fn applied_versions<C>(conn: &mut C) -> Result<Vec<String>, String>
 where

@@ -20,8 +20,8 @@ use diesel::sqlite::{Sqlite, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use super::{
-    AppliedMigrationNames, Engine, MIGRATIONS_TABLE, MigrationError, Name, count_unapplied,
-    records_our_migrations, run_all, versions,
+    AppliedMigrationNames, DeferredIndex, Engine, MIGRATIONS_TABLE, MigrationError, Name,
+    SingleBool, count_unapplied, records_our_migrations, run_all, versions,
 };
 use crate::db::{Backend, ConnectError};
 use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, SortColumn, fold};
@@ -123,22 +123,6 @@ const TIMESTAMP_TEXT: &str = "%Y-%m-%d %H:%M:%S%.f";
 struct SingleInt {
     #[diesel(sql_type = BigInt)]
     value: i64,
-}
-
-/// One boolean column named `value`.
-#[derive(QueryableByName)]
-struct SingleBool {
-    #[diesel(sql_type = Bool)]
-    value: bool,
-}
-
-/// An index a bulk load put off building (`profile_deferred_indexes`, migration 000006).
-#[derive(QueryableByName)]
-struct DeferredIndex {
-    #[diesel(sql_type = Text)]
-    name: String,
-    #[diesel(sql_type = Text)]
-    sql: String,
 }
 
 /// Names per name-set read: two bind variables each, well inside SQLite's 32,766.
@@ -459,8 +443,10 @@ impl Engine for SqliteConnection {
         } else {
             Vec::new()
         };
-        // A bulk load that stopped before building the indexes it put off: build them now.
-        self.build_deferred_indexes()?;
+        // A bulk load that stopped before building the indexes it put off: build them now. They
+        // only make reads faster, so a failure (a full disk, a lock held too long) does not stop
+        // the open, and the next open tries again.
+        let _ = self.build_deferred_indexes();
         Ok(ran)
     }
 
