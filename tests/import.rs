@@ -1092,6 +1092,35 @@ fn deferring_backends() -> Vec<TestDb> {
         .collect()
 }
 
+/// The indexes a load may put off are, by name and definition, every index of `profiles` but the
+/// unique ones, as the migrations leave them; a note naming anything else is only removed.
+#[test]
+fn the_deferrable_indexes_are_the_schemas_own() {
+    for db in deferring_backends() {
+        drop(db.repo());
+        let listed: Vec<String> =
+            profile_console::repository::deferrable_indexes(db.target.backend())
+                .iter()
+                .map(|(name, sql)| format!("{name}: {sql}"))
+                .collect();
+        let schema: Vec<String> = indexes(&db)
+            .into_iter()
+            .filter(|index| !index.contains("UNIQUE"))
+            .map(|index| index.replace(" ON public.profiles ", " ON profiles "))
+            .collect();
+        assert_eq!(schema, listed);
+
+        let before = indexes(&db);
+        db.execute_as_other_client(
+            "INSERT INTO profile_deferred_indexes (name) \
+             VALUES ('x; DROP TABLE profiles'), ('profiles_name_key')",
+        )
+        .unwrap();
+        drop(db.repo());
+        assert_indexes_whole(&db, &before);
+    }
+}
+
 /// A load into an empty table (an import, a seed) puts off the upkeep of its indexes and builds
 /// them at the end: the same indexes as before, each holding every row.
 #[test]

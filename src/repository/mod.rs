@@ -30,7 +30,10 @@ use crate::domain::{
 };
 use crate::error::Error;
 
-pub use backends::{AnyConnection, AppliedMigrationNames, establish, run_pending_migrations};
+pub use backends::{
+    AnyConnection, AppliedMigrationNames, DeferrableIndexes, deferrable_indexes, establish,
+    run_pending_migrations,
+};
 use bulk::BulkLoad;
 pub use bulk::{BulkRequest, ImportCommit, ImportFeed, RowResult};
 pub use faults::{FAULTS_VAR, Faults};

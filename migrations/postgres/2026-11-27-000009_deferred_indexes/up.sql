@@ -3,7 +3,6 @@
 -- each here, and builds them once at the end, one sorted pass each, instead of one insert per row
 -- and index (the trigram indexes above all). A load that stops before the end leaves them here,
 -- and the next writable open builds them.
-CREATE TABLE profile_deferred_indexes (
-    name text PRIMARY KEY,
-    sql  text NOT NULL
-);
+-- Only the names: what each index is comes from the program (a statement kept in the database
+-- would run with the rights of whoever opens it next).
+CREATE TABLE profile_deferred_indexes (name text PRIMARY KEY);

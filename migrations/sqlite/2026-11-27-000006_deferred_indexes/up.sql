@@ -2,7 +2,6 @@
 -- unique name index (which its lookups need), notes each here, and builds them once at the end,
 -- one sorted pass each, instead of one random insert per row and index. A load that stops before
 -- the end leaves them here, and the next writable open builds them.
-CREATE TABLE profile_deferred_indexes (
-    name TEXT PRIMARY KEY,
-    sql  TEXT NOT NULL
-) STRICT;
+-- Only the names: what each index is comes from the program (a statement kept in the database
+-- would run with the rights of whoever opens it next).
+CREATE TABLE profile_deferred_indexes (name TEXT PRIMARY KEY) STRICT;

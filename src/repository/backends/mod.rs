@@ -204,15 +204,129 @@ struct SingleBool {
     value: bool,
 }
 
-/// An index a bulk load put off building (`profile_deferred_indexes`): its name and the
-/// statement that builds it.
-#[derive(QueryableByName)]
-struct DeferredIndex {
-    #[diesel(sql_type = Text)]
-    name: String,
-    #[diesel(sql_type = Text)]
-    sql: String,
+/// The indexes of `profiles` a bulk load into an empty table may put off, by name, each with the
+/// statement that builds it: every index but the unique ones, as the migrations leave them (a
+/// test holds the two together). The statements come from here, never from the database.
+pub type DeferrableIndexes = &'static [(&'static str, &'static str)];
+
+/// [`DeferrableIndexes`] of a backend (none: it keeps its indexes up row by row).
+pub fn deferrable_indexes(backend: Backend) -> DeferrableIndexes {
+    match backend {
+        Backend::Sqlite => sqlite::DEFERRABLE_INDEXES,
+        Backend::Postgres => postgres::DEFERRABLE_INDEXES,
+        Backend::Mysql => &[],
+    }
 }
+
+/// The statement that builds the deferrable index `name`, if it is one.
+fn deferrable_index(indexes: DeferrableIndexes, name: &str) -> Option<&'static str> {
+    indexes
+        .iter()
+        .find(|(known, _)| *known == name)
+        .map(|(_, sql)| *sql)
+}
+
+/// [`Engine::defer_indexes`] and [`Engine::build_deferred_indexes`] for a backend whose write
+/// transaction is `$transaction`, whose statements take `$1`-style parameters, and where
+/// `$exists` (a statement with one parameter, the name) says in a column `value` whether an
+/// index of `profiles` by that name exists. Inside each build's transaction `$per_build` runs
+/// first, and `$next` (a statement giving one `name`) picks the next index noted; `$around` runs
+/// before the builds and after them.
+///
+/// A load defers only into an empty table: each row of it is then new to every index, and one
+/// sorted pass an index at the end is several times faster than an insert per row and index.
+/// Each index is noted in `profile_deferred_indexes` in the transaction that drops it; other
+/// writers meanwhile are still held to the unique indexes, and readers get the same rows, only
+/// sorted without the indexes' help. Builds go one index a transaction, so that other writers
+/// wait at most one build, and the cheap check comes first: the usual open finds nothing noted
+/// and takes no write lock.
+macro_rules! impl_deferred_indexes {
+    (
+        indexes = $indexes:expr,
+        transaction = $transaction:ident,
+        exists = $exists:expr,
+        next = $next:expr,
+        per_build = $per_build:expr,
+        around = ($before:expr, $after:expr) $(,)?
+    ) => {
+        fn defer_indexes(&mut self) -> QueryResult<bool> {
+            self.$transaction(|conn| {
+                let empty = diesel::select(diesel::dsl::not(diesel::dsl::exists(
+                    profiles::table.select(profiles::id),
+                )))
+                .get_result::<bool>(conn)?;
+                let mut deferred = false;
+                for (name, _) in $indexes.iter().filter(|_| empty) {
+                    if !super::index_exists!(conn, $exists, name) {
+                        continue;
+                    }
+                    diesel::sql_query(
+                        "INSERT INTO profile_deferred_indexes (name) VALUES ($1) \
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind::<Text, _>(*name)
+                    .execute(conn)?;
+                    conn.batch_execute(&format!("DROP INDEX {name}"))?;
+                    deferred = true;
+                }
+                Ok(deferred)
+            })
+        }
+
+        fn build_deferred_indexes(&mut self) -> QueryResult<()> {
+            let none = diesel::sql_query(
+                "SELECT NOT EXISTS (SELECT 1 FROM profile_deferred_indexes) AS value",
+            )
+            .get_result::<super::SingleBool>(self)?
+            .value;
+            if none {
+                return Ok(());
+            }
+            // (PostgreSQL refuses an empty statement.)
+            let run = |conn: &mut Self, sql: &str| match sql {
+                "" => Ok(()),
+                sql => conn.batch_execute(sql),
+            };
+            run(self, $before)?;
+            let built = (|| {
+                while self.$transaction(|conn| {
+                    run(conn, $per_build)?;
+                    let next: Option<super::Name> =
+                        diesel::sql_query($next).get_result(conn).optional()?;
+                    let Some(super::Name { name }) = next else {
+                        return QueryResult::Ok(false);
+                    };
+                    // Built already by another process (the next open after a stop), or not
+                    // one of ours: only the note goes.
+                    if let Some(sql) = super::deferrable_index($indexes, &name)
+                        && !super::index_exists!(conn, $exists, &name)
+                    {
+                        conn.batch_execute(sql)?;
+                    }
+                    diesel::sql_query("DELETE FROM profile_deferred_indexes WHERE name = $1")
+                        .bind::<Text, _>(&name)
+                        .execute(conn)?;
+                    Ok(true)
+                })? {}
+                Ok(())
+            })();
+            run(self, $after)?;
+            built
+        }
+    };
+}
+pub(crate) use impl_deferred_indexes;
+
+/// Whether `$exists` (see [`impl_deferred_indexes`]) finds index `$name`.
+macro_rules! index_exists {
+    ($conn:expr, $exists:expr, $name:expr) => {
+        diesel::sql_query($exists)
+            .bind::<Text, _>($name)
+            .get_result::<super::SingleBool>($conn)?
+            .value
+    };
+}
+pub(crate) use index_exists;
 
 /// The migration versions the database records as applied.
 fn applied_versions<C>(conn: &mut C) -> Result<Vec<String>, String>

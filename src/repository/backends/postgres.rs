@@ -22,8 +22,8 @@ use diesel::sql_types::{Array, BigInt, Bool, Integer, Text, Timestamp};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use super::{
-    AppliedMigrationNames, DeferredIndex, Engine, MigrationError, SingleBool, count_unapplied,
-    records_our_migrations, run_all, versions,
+    AppliedMigrationNames, DeferrableIndexes, Engine, MigrationError, count_unapplied,
+    impl_deferred_indexes, records_our_migrations, run_all, versions,
 };
 use crate::db::{Backend, ConnectError, ServerTarget};
 use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, SortColumn, fold};
@@ -38,6 +38,42 @@ use crate::repository::store::{
 };
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// See [`super::deferrable_indexes`].
+pub(super) const DEFERRABLE_INDEXES: DeferrableIndexes = &[
+    (
+        "profiles_age_id_idx",
+        "CREATE INDEX profiles_age_id_idx ON profiles USING btree (age, id)",
+    ),
+    (
+        "profiles_created_at_id_idx",
+        "CREATE INDEX profiles_created_at_id_idx ON profiles USING btree (created_at, id)",
+    ),
+    (
+        "profiles_first_key_idx",
+        "CREATE INDEX profiles_first_key_idx ON profiles USING btree (first_key, last_key, id)",
+    ),
+    (
+        "profiles_first_key_trgm_idx",
+        "CREATE INDEX profiles_first_key_trgm_idx ON profiles USING gin (first_key gin_trgm_ops)",
+    ),
+    (
+        "profiles_gender_id_idx",
+        "CREATE INDEX profiles_gender_id_idx ON profiles USING btree (gender, id)",
+    ),
+    (
+        "profiles_last_key_idx",
+        "CREATE INDEX profiles_last_key_idx ON profiles USING btree (last_key, first_key, id)",
+    ),
+    (
+        "profiles_last_key_trgm_idx",
+        "CREATE INDEX profiles_last_key_trgm_idx ON profiles USING gin (last_key gin_trgm_ops)",
+    ),
+    (
+        "profiles_updated_at_id_idx",
+        "CREATE INDEX profiles_updated_at_id_idx ON profiles USING btree (updated_at, id)",
+    ),
+];
 
 /// Rows per INSERT when bulk loading: 6 values each stays far below the bind-parameter limit.
 const ROWS_PER_STATEMENT: usize = 1_000;
@@ -318,82 +354,19 @@ impl Engine for PgConnection {
         Ok(ran)
     }
 
-    /// Only into an empty table, as on SQLite: every index that backs no unique constraint
-    /// (200,000 demo rows: 19.0 s with them kept, 9.4 s without and 2.3 s to build them after).
-    /// Each is noted in `profile_deferred_indexes` in the transaction that drops it; other
-    /// writers meanwhile are still held to the unique indexes.
-    fn defer_indexes(&mut self) -> QueryResult<bool> {
-        self.transaction(|conn| {
-            let empty = diesel::select(diesel::dsl::not(diesel::dsl::exists(
-                profiles::table.select(profiles::id),
-            )))
-            .get_result::<bool>(conn)?;
-            if !empty {
-                return Ok(false);
-            }
-            let indexes: Vec<DeferredIndex> = diesel::sql_query(
-                "SELECT i.relname::text AS name, pg_get_indexdef(x.indexrelid) AS sql \
-                 FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
-                 WHERE x.indrelid = 'profiles'::regclass AND NOT x.indisunique",
-            )
-            .load(conn)?;
-            for index in &indexes {
-                diesel::sql_query(
-                    "INSERT INTO profile_deferred_indexes (name, sql) VALUES ($1, $2) \
-                     ON CONFLICT DO NOTHING",
-                )
-                .bind::<Text, _>(&index.name)
-                .bind::<Text, _>(&index.sql)
-                .execute(conn)?;
-                conn.batch_execute(&format!(
-                    "DROP INDEX \"{}\"",
-                    index.name.replace('"', "\"\"")
-                ))?;
-            }
-            Ok(!indexes.is_empty())
-        })
-    }
-
-    /// One index a transaction, without the statement timeout (a build takes as long as the
-    /// table is big); two processes building at once share the work (`SKIP LOCKED`). The cheap
-    /// check comes first: the usual open finds none.
-    fn build_deferred_indexes(&mut self) -> QueryResult<()> {
-        let none = diesel::sql_query(
-            "SELECT NOT EXISTS (SELECT 1 FROM profile_deferred_indexes) AS value",
-        )
-        .get_result::<SingleBool>(self)?
-        .value;
-        if none {
-            return Ok(());
-        }
-        while self.transaction(|conn| {
-            conn.batch_execute("SET LOCAL statement_timeout = 0")?;
-            let next: Option<DeferredIndex> = diesel::sql_query(
-                "SELECT name, sql FROM profile_deferred_indexes \
-                 ORDER BY name LIMIT 1 FOR UPDATE SKIP LOCKED",
-            )
-            .get_result(conn)
-            .optional()?;
-            let Some(index) = next else {
-                return QueryResult::Ok(false);
-            };
-            let built = diesel::sql_query(
-                "SELECT EXISTS (SELECT 1 FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
-                 WHERE x.indrelid = 'profiles'::regclass AND i.relname = $1) AS value",
-            )
-            .bind::<Text, _>(&index.name)
-            .get_result::<SingleBool>(conn)?
-            .value;
-            if !built {
-                conn.batch_execute(&index.sql)?;
-            }
-            diesel::sql_query("DELETE FROM profile_deferred_indexes WHERE name = $1")
-                .bind::<Text, _>(&index.name)
-                .execute(conn)?;
-            Ok(true)
-        })? {}
-        Ok(())
-    }
+    // 200,000 demo rows: 19.0 s with the indexes kept, 9.4 s without and 2.3 s to build them
+    // after. A build runs without the statement timeout (it takes as long as the table is big);
+    // two processes building at once share the work (`SKIP LOCKED`).
+    impl_deferred_indexes!(
+        indexes = DEFERRABLE_INDEXES,
+        transaction = transaction,
+        exists = "SELECT EXISTS (SELECT 1 FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
+                  WHERE x.indrelid = 'profiles'::regclass AND i.relname = $1) AS value",
+        next = "SELECT name FROM profile_deferred_indexes ORDER BY name LIMIT 1 \
+                FOR UPDATE SKIP LOCKED",
+        per_build = "SET LOCAL statement_timeout = 0",
+        around = ("", ""),
+    );
 
     fn unapplied_migrations(&mut self) -> Result<usize, String> {
         count_unapplied(self, &versions::<Pg>(&MIGRATIONS))
