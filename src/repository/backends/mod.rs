@@ -77,10 +77,18 @@ pub(crate) type MigrationError = Box<dyn std::error::Error + Send + Sync>;
 /// Runs every pending migration, under a lock so that two processes starting at once on a new
 /// database do not both migrate it, and returns the names of those it ran. The cheap check comes
 /// first, so the usual start-up (nothing pending) takes no write lock.
+///
+/// Then builds the indexes a bulk load that stopped half-way put off. They only make reads
+/// faster, so a failure there (a full disk, a lock held too long) does not stop the open, and
+/// the next open tries again.
 pub fn run_pending_migrations(
     conn: &mut AnyConnection,
 ) -> Result<AppliedMigrationNames, MigrationError> {
-    with_connection!(conn, |conn| conn.migrate())
+    with_connection!(conn, |conn| {
+        let ran = conn.migrate()?;
+        let _ = conn.build_deferred_indexes();
+        Ok(ran)
+    })
 }
 
 /// How many of this version's migrations the database has not had, read without writing (for a
