@@ -127,9 +127,9 @@ pub(crate) trait Engine: Store + Connection {
         Ok(())
     }
 
-    /// Before a bulk load: puts off the upkeep of the table's indexes, but for the unique name
-    /// index, until [`Engine::build_deferred_indexes`], where that is faster (SQLite, into an
-    /// empty table). Returns whether it did.
+    /// Before a bulk load: puts off the upkeep of the table's indexes but the unique ones until
+    /// [`Engine::build_deferred_indexes`], where that is faster (SQLite and PostgreSQL, into an
+    /// empty table: see [`impl_deferred_indexes`]). Returns whether it did.
     fn defer_indexes(&mut self) -> QueryResult<bool> {
         Ok(false)
     }
