@@ -1144,6 +1144,29 @@ fn a_load_into_an_empty_table_builds_its_indexes_at_the_end() {
     }
 }
 
+/// On PostgreSQL, another session in the middle of a transaction on the table (here one left
+/// idle after a read) does not hold a load up: the indexes cannot be dropped within a second, so
+/// the load keeps them up row by row, and every row is stored.
+#[test]
+fn a_load_beside_a_session_holding_the_table_keeps_its_indexes() {
+    use diesel::Connection;
+    use diesel::connection::SimpleConnection;
+    let Some(db) = TestDb::postgres() else { return };
+    let files = Files::new();
+    files.write("rows.csv", &numbered_csv("Held", "Table", 2_000, 100));
+    drop(db.repo());
+    let before = indexes(&db);
+    let mut holder = diesel::PgConnection::establish(&db.url()).expect("connect");
+    holder
+        .batch_execute("BEGIN; SELECT count(*) FROM profiles;")
+        .expect("hold the table");
+    let out = files.run(&db, &["import", "rows.csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("2,000 created"), "{}", stdout(&out));
+    holder.batch_execute("COMMIT").expect("let go");
+    assert_indexes_whole(&db, &before);
+}
+
 /// A load killed half-way leaves the indexes it put off noted; the next writable open builds
 /// them over every row stored.
 #[test]

@@ -81,9 +81,10 @@ pub(crate) struct BulkLoad {
 impl BulkLoad {
     /// Puts off the upkeep of the indexes where the engine does that faster
     /// ([`Engine::defer_indexes`]) if `defer` (a load that commits as it goes), then switches to
-    /// the bulk settings.
+    /// the bulk settings. Putting them off only saves time: if it cannot be done at once (another
+    /// session holds the table, the database is busy), the load keeps them up row by row.
     pub(crate) fn start<E: Engine>(conn: &mut E, defer: bool) -> Result<Self, Error> {
-        let deferred = defer && conn.defer_indexes()?;
+        let deferred = defer && conn.defer_indexes().unwrap_or(false);
         let load = BulkLoad { deferred };
         if let Err(err) = conn.bulk_load(true) {
             let _ = load.finish(conn);
@@ -93,12 +94,14 @@ impl BulkLoad {
     }
 
     /// Back to the usual settings, then builds the indexes put off, with those settings (on
-    /// SQLite, a sort with the bulk load's larger cache needs more memory and is no faster). If
-    /// that fails, the next writable open builds them.
+    /// SQLite, a sort with the bulk load's larger cache needs more memory and is no faster). The
+    /// rows are stored by then: if a build fails (a full disk, a lock another session holds too
+    /// long), the load still did what it reports, the index stays noted, and the next writable
+    /// open builds it.
     pub(crate) fn finish<E: Engine>(self, conn: &mut E) -> Result<(), Error> {
         let restored = conn.bulk_load(false);
         if self.deferred {
-            conn.build_deferred_indexes()?;
+            let _ = conn.build_deferred_indexes();
         }
         Ok(restored?)
     }

@@ -11,6 +11,7 @@ mod mysql;
 mod postgres;
 mod sqlite;
 
+use diesel::connection::SimpleConnection;
 use diesel::migration::MigrationSource;
 use diesel::mysql::MysqlConnection;
 use diesel::pg::PgConnection;
@@ -235,7 +236,8 @@ fn deferrable_index(indexes: DeferrableIndexes, name: &str) -> Option<&'static s
 }
 
 /// [`Engine::defer_indexes`] and [`Engine::build_deferred_indexes`] for a backend whose write
-/// transaction is `$transaction`, whose statements take `$1`-style parameters, and where
+/// transaction is `$transaction` (`$per_defer` runs first in the one that drops the indexes),
+/// whose statements take `$1`-style parameters, and where
 /// `$exists` (a statement with one parameter, the name) says in a column `value` whether an
 /// index of `profiles` by that name exists. Inside each build's transaction `$per_build` runs
 /// first, and `$next` (a statement giving one `name`) picks the next index noted; `$around` runs
@@ -254,11 +256,13 @@ macro_rules! impl_deferred_indexes {
         transaction = $transaction:ident,
         exists = $exists:expr,
         next = $next:expr,
+        per_defer = $per_defer:expr,
         per_build = $per_build:expr,
         around = ($before:expr, $after:expr) $(,)?
     ) => {
         fn defer_indexes(&mut self) -> QueryResult<bool> {
             self.$transaction(|conn| {
+                super::run_unless_empty(conn, $per_defer)?;
                 let empty = diesel::select(diesel::dsl::not(diesel::dsl::exists(
                     profiles::table.select(profiles::id),
                 )))
@@ -290,15 +294,10 @@ macro_rules! impl_deferred_indexes {
             if none {
                 return Ok(());
             }
-            // (PostgreSQL refuses an empty statement.)
-            let run = |conn: &mut Self, sql: &str| match sql {
-                "" => Ok(()),
-                sql => conn.batch_execute(sql),
-            };
-            run(self, $before)?;
+            super::run_unless_empty(self, $before)?;
             let built = (|| {
                 while self.$transaction(|conn| {
-                    run(conn, $per_build)?;
+                    super::run_unless_empty(conn, $per_build)?;
                     let next: Option<super::Name> =
                         diesel::sql_query($next).get_result(conn).optional()?;
                     let Some(super::Name { name }) = next else {
@@ -318,12 +317,20 @@ macro_rules! impl_deferred_indexes {
                 })? {}
                 Ok(())
             })();
-            run(self, $after)?;
+            super::run_unless_empty(self, $after)?;
             built
         }
     };
 }
 pub(crate) use impl_deferred_indexes;
+
+/// Runs `sql` unless there is none (PostgreSQL refuses an empty statement).
+fn run_unless_empty(conn: &mut impl SimpleConnection, sql: &str) -> QueryResult<()> {
+    match sql {
+        "" => Ok(()),
+        sql => conn.batch_execute(sql),
+    }
+}
 
 /// Whether `$exists` (see [`impl_deferred_indexes`]) finds index `$name`.
 macro_rules! index_exists {

@@ -349,8 +349,10 @@ impl Engine for PgConnection {
     }
 
     // 200,000 demo rows: 19.0 s with the indexes kept, 9.4 s without and 2.3 s to build them
-    // after. A build runs without the statement timeout (it takes as long as the table is big);
-    // two processes building at once share the work (`SKIP LOCKED`).
+    // after. Dropping them waits at most a second for the table (another session in the middle
+    // of a transaction on it): past that, the load keeps them up row by row. A build runs without
+    // the statement timeout (it takes as long as the table is big); two processes building at
+    // once share the work (`SKIP LOCKED`).
     impl_deferred_indexes!(
         indexes = DEFERRABLE_INDEXES,
         transaction = transaction,
@@ -358,6 +360,7 @@ impl Engine for PgConnection {
                   WHERE x.indrelid = 'profiles'::regclass AND i.relname = $1) AS value",
         next = "SELECT name FROM profile_deferred_indexes ORDER BY name LIMIT 1 \
                 FOR UPDATE SKIP LOCKED",
+        per_defer = "SET LOCAL lock_timeout = '1s'",
         per_build = "SET LOCAL statement_timeout = 0",
         around = ("", ""),
     );

@@ -481,6 +481,7 @@ impl Engine for SqliteConnection {
         exists = "SELECT EXISTS (SELECT 1 FROM sqlite_master \
                   WHERE type = 'index' AND tbl_name = 'profiles' AND name = $1) AS value",
         next = "SELECT name FROM profile_deferred_indexes ORDER BY name LIMIT 1",
+        per_defer = "",
         per_build = "",
         around = ("PRAGMA threads = 2", "PRAGMA threads = 0"),
     );
