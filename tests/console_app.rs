@@ -1073,6 +1073,67 @@ fn the_live_count_does_not_count_twice_what_the_count_already_holds() {
     );
 }
 
+/// A burst by another client larger than one look at the journal (the watch gives the newest
+/// entry past the last it read): the table is counted afresh, not by the entries read.
+#[test]
+fn a_burst_past_one_look_at_the_journal_is_counted_afresh() {
+    use profile_console::repository::{ChangeAction, JournalEntry, RowState};
+    let (mut app, effects) = new_app();
+    let count = jobs(&effects)
+        .into_iter()
+        .find(|(_, job)| matches!(job, Job::Count(_)))
+        .map(|(id, _)| id)
+        .expect("a count");
+    let watch = jobs(&effects)
+        .into_iter()
+        .find(|(_, job)| matches!(job, Job::Watch(_)))
+        .map(|(id, _)| id)
+        .expect("the watch starts");
+    respond(&mut app, watch, Reply::Watched(Ok((Vec::new(), 100))));
+    respond(&mut app, count, Reply::Count(Ok((100, 100))));
+    let at = NaiveDate::from_ymd_opt(2026, 1, 2)
+        .and_then(|d| d.and_hms_opt(3, 4, 5))
+        .unwrap();
+    let created = |id: i64| JournalEntry {
+        id,
+        at,
+        profile_id: id,
+        action: ChangeAction::Created,
+        old: None,
+        new: Some(RowState {
+            first_name: format!("N{id}"),
+            last_name: "Seed".into(),
+            gender: "F".into(),
+            age: 1,
+            created_at: at,
+            updated_at: at,
+        }),
+        source: "seed".into(),
+        db_user: None,
+        os_user: None,
+        session: None,
+        reverts: None,
+    };
+    let effects = app.update(Action::Tick(Instant::now() + Duration::from_secs(3)));
+    let watch = jobs(&effects)
+        .into_iter()
+        .find(|(_, job)| matches!(job, Job::Watch(_)))
+        .map(|(id, _)| id)
+        .expect("the watch again");
+    let effects = respond(
+        &mut app,
+        watch,
+        Reply::Watched(Ok(((101..=600).map(created).collect(), 50_100))),
+    );
+    let recount = jobs(&effects)
+        .into_iter()
+        .find(|(_, job)| matches!(job, Job::Count(_)))
+        .map(|(id, _)| id)
+        .expect("counted afresh");
+    respond(&mut app, recount, Reply::Count(Ok((50_100, 50_100))));
+    assert_eq!(app.table.total, Some(50_100));
+}
+
 #[test]
 fn read_only_write_keys_say_why_and_send_nothing_while_reads_and_the_preview_go_on() {
     let (mut app, effects) = new_app();

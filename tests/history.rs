@@ -290,7 +290,24 @@ fn racing_creators_journal_exactly_one_create(db: &TestDb) {
     }
 }
 
+/// A watcher that reads a burst (another client's seed) one page at a time is told of it whole:
+/// the first look gives a page and the newest entry past it, the next finds nothing left over.
+fn a_watcher_is_told_of_a_burst_larger_than_one_look(db: &TestDb) {
+    let mut watcher = db.repo();
+    let (none, start) = watcher.watch_changes(None, 500).unwrap();
+    assert!(none.is_empty());
+    db.repo().seed(1_200, |_| {}).unwrap();
+    let (page, newest) = watcher.watch_changes(Some(start), 500).unwrap();
+    assert_eq!(page.len(), 500);
+    assert_eq!(newest, watcher.last_change_id().unwrap());
+    assert!(newest > page.last().unwrap().id);
+    let (rest, after) = watcher.watch_changes(Some(newest), 500).unwrap();
+    assert!(rest.is_empty(), "{} entries read twice", rest.len());
+    assert_eq!(after, newest);
+}
+
 on_every_backend!(
+    a_watcher_is_told_of_a_burst_larger_than_one_look,
     every_change_is_journaled_with_its_values_source_and_user,
     undo_of_a_create_deletes_the_row_only_if_unchanged,
     undo_of_an_update_restores_the_old_values_unless_moved_on,

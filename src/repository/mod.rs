@@ -351,7 +351,15 @@ impl Repository {
             return Ok((Vec::new(), after));
         }
         let entries = self.changes_since(after, limit)?;
-        let newest = entries.last().map_or(after, |entry| entry.id);
+        let newest = if i64::try_from(entries.len()).unwrap_or(i64::MAX) >= limit {
+            // A full page: a burst (an import, a seed). The rest is not read entry by entry (no
+            // new commit would announce it, and a million entries are no use one by one): the
+            // newest entry is given instead, past the last one returned, and the caller counts
+            // afresh.
+            self.last_change_id()?
+        } else {
+            entries.last().map_or(after, |entry| entry.id)
+        };
         Ok((entries, newest))
     }
 

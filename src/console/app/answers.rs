@@ -222,11 +222,14 @@ impl App {
             return;
         };
         self.last_change = Some(newest);
+        // Entries left unread (a burst: see `Repository::watch_changes`): the table is counted
+        // afresh.
+        let skipped = entries.last().is_some_and(|last| newest > last.id);
         let theirs: Vec<&JournalEntry> = entries
             .iter()
             .filter(|entry| entry.session.as_deref() != Some(self.session.as_str()))
             .collect();
-        if theirs.is_empty() {
+        if theirs.is_empty() && !skipped {
             return;
         }
         self.changed_by_others
@@ -250,7 +253,8 @@ impl App {
             .sum();
         match self.table.total {
             Some(total)
-                if self.table.filter.is_empty()
+                if !skipped
+                    && self.table.filter.is_empty()
                     && !self.table.total_is_estimate
                     && self.in_flight.count.is_none() =>
             {
