@@ -1013,29 +1013,44 @@ fn x_exports_the_view_and_i_imports_a_file_off_the_ui_thread_and_esc_stops_them(
     );
 }
 
-/// Another client's burst (an import) that the last count already holds is not counted again as
-/// the watch catches up on it; what comes after the count is.
-#[test]
-fn the_live_count_does_not_count_twice_what_the_count_already_holds() {
-    use profile_console::repository::{ChangeAction, JournalEntry, RowState};
+/// The id of the first job `effects` sent that `wanted` accepts.
+fn job_id(effects: &[Effect], wanted: impl Fn(&Job) -> bool, what: &str) -> u64 {
+    jobs(effects)
+        .into_iter()
+        .find(|(_, job)| wanted(job))
+        .map(|(id, _)| id)
+        .expect(what)
+}
+
+/// A new console whose watch has started at journal entry `watched` and whose first count said
+/// `total` rows as of entry `counted`; then the next look at the journal is due. Returns that
+/// look's job id.
+fn watching(total: i64, watched: i64, counted: i64) -> (App, u64) {
     let (mut app, effects) = new_app();
-    let count = jobs(&effects)
-        .into_iter()
-        .find(|(_, job)| matches!(job, Job::Count(_)))
-        .map(|(id, _)| id)
-        .expect("a count");
-    let watch = jobs(&effects)
-        .into_iter()
-        .find(|(_, job)| matches!(job, Job::Watch(_)))
-        .map(|(id, _)| id)
-        .expect("the watch starts");
-    respond(&mut app, watch, Reply::Watched(Ok((Vec::new(), 100))));
-    // Counted while entries 101..=130 were committed: the count holds them.
-    respond(&mut app, count, Reply::Count(Ok((530, 130))));
+    let count = job_id(&effects, |job| matches!(job, Job::Count(_)), "a count");
+    let watch = job_id(
+        &effects,
+        |job| matches!(job, Job::Watch(_)),
+        "the watch starts",
+    );
+    respond(&mut app, watch, Reply::Watched(Ok((Vec::new(), watched))));
+    respond(&mut app, count, Reply::Count(Ok((total, counted))));
+    let effects = app.update(Action::Tick(Instant::now() + Duration::from_secs(3)));
+    let watch = job_id(
+        &effects,
+        |job| matches!(job, Job::Watch(_)),
+        "the watch again",
+    );
+    (app, watch)
+}
+
+/// Another client's journal entry: profile `id` created.
+fn created_by_another(id: i64) -> profile_console::repository::JournalEntry {
+    use profile_console::repository::{ChangeAction, JournalEntry, RowState};
     let at = NaiveDate::from_ymd_opt(2026, 1, 2)
         .and_then(|d| d.and_hms_opt(3, 4, 5))
         .unwrap();
-    let created = |id: i64| JournalEntry {
+    JournalEntry {
         id,
         at,
         profile_id: id,
@@ -1054,18 +1069,17 @@ fn the_live_count_does_not_count_twice_what_the_count_already_holds() {
         os_user: None,
         session: Some("another".into()),
         reverts: None,
-    };
-    let effects = app.update(Action::Tick(Instant::now() + Duration::from_secs(3)));
-    let watch = jobs(&effects)
-        .into_iter()
-        .find(|(_, job)| matches!(job, Job::Watch(_)))
-        .map(|(id, _)| id)
-        .expect("the watch again");
-    respond(
-        &mut app,
-        watch,
-        Reply::Watched(Ok(((101..=135).map(created).collect(), 135))),
-    );
+    }
+}
+
+/// Another client's burst (an import) that the last count already holds is not counted again as
+/// the watch catches up on it; what comes after the count is.
+#[test]
+fn the_live_count_does_not_count_twice_what_the_count_already_holds() {
+    // Counted while entries 101..=130 were committed: the count holds them.
+    let (mut app, watch) = watching(530, 100, 130);
+    let entries = (101..=135).map(created_by_another).collect();
+    respond(&mut app, watch, Reply::Watched(Ok((entries, 135))));
     assert_eq!(
         app.table.total,
         Some(535),
@@ -1077,59 +1091,14 @@ fn the_live_count_does_not_count_twice_what_the_count_already_holds() {
 /// entry past the last it read): the table is counted afresh, not by the entries read.
 #[test]
 fn a_burst_past_one_look_at_the_journal_is_counted_afresh() {
-    use profile_console::repository::{ChangeAction, JournalEntry, RowState};
-    let (mut app, effects) = new_app();
-    let count = jobs(&effects)
-        .into_iter()
-        .find(|(_, job)| matches!(job, Job::Count(_)))
-        .map(|(id, _)| id)
-        .expect("a count");
-    let watch = jobs(&effects)
-        .into_iter()
-        .find(|(_, job)| matches!(job, Job::Watch(_)))
-        .map(|(id, _)| id)
-        .expect("the watch starts");
-    respond(&mut app, watch, Reply::Watched(Ok((Vec::new(), 100))));
-    respond(&mut app, count, Reply::Count(Ok((100, 100))));
-    let at = NaiveDate::from_ymd_opt(2026, 1, 2)
-        .and_then(|d| d.and_hms_opt(3, 4, 5))
-        .unwrap();
-    let created = |id: i64| JournalEntry {
-        id,
-        at,
-        profile_id: id,
-        action: ChangeAction::Created,
-        old: None,
-        new: Some(RowState {
-            first_name: format!("N{id}"),
-            last_name: "Seed".into(),
-            gender: "F".into(),
-            age: 1,
-            created_at: at,
-            updated_at: at,
-        }),
-        source: "seed".into(),
-        db_user: None,
-        os_user: None,
-        session: None,
-        reverts: None,
-    };
-    let effects = app.update(Action::Tick(Instant::now() + Duration::from_secs(3)));
-    let watch = jobs(&effects)
-        .into_iter()
-        .find(|(_, job)| matches!(job, Job::Watch(_)))
-        .map(|(id, _)| id)
-        .expect("the watch again");
-    let effects = respond(
-        &mut app,
-        watch,
-        Reply::Watched(Ok(((101..=600).map(created).collect(), 50_100))),
+    let (mut app, watch) = watching(100, 100, 100);
+    let entries = (101..=600).map(created_by_another).collect();
+    let effects = respond(&mut app, watch, Reply::Watched(Ok((entries, 50_100))));
+    let recount = job_id(
+        &effects,
+        |job| matches!(job, Job::Count(_)),
+        "counted afresh",
     );
-    let recount = jobs(&effects)
-        .into_iter()
-        .find(|(_, job)| matches!(job, Job::Count(_)))
-        .map(|(id, _)| id)
-        .expect("counted afresh");
     respond(&mut app, recount, Reply::Count(Ok((50_100, 50_100))));
     assert_eq!(app.table.total, Some(50_100));
 }
