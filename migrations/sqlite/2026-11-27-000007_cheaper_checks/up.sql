@@ -2,7 +2,8 @@
 -- built for every row checked, from char() of 32 characters joined with ||, and GLOB then tried
 -- each of the 32 at every character of the name: 7 % of a bulk insert. Now the same pattern,
 -- `*[\x01-\x1f\x7f]*` (one range and one character), is a constant: a blob literal read as text.
--- The two accept exactly the same values (checked for every code point).
+-- The two accept exactly the same values (checked for every code point below U+D800 and every
+-- seventh one above U+E000).
 --
 -- SQLite cannot alter a CHECK, and rebuilding the table would copy every row. Its documented
 -- procedure for a constraint change that every row already satisfies
