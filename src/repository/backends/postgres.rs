@@ -75,8 +75,47 @@ pub(super) const DEFERRABLE_INDEXES: DeferrableIndexes = &[
     ),
 ];
 
-/// Rows per INSERT when bulk loading: 6 values each stays far below the bind-parameter limit.
-const ROWS_PER_STATEMENT: usize = 1_000;
+/// Rows per bulk insert ([`INSERT_ROWS`]): an import's whole batch in one statement, so the
+/// statement triggers (journal, name dictionary) run once a batch, each over all its rows.
+const ROWS_PER_STATEMENT: usize = 10_000;
+
+/// The bulk insert: the rows as six arrays, one bind each whatever their number (so the statement
+/// is prepared once), inserted in their order (ids follow it), taken names skipped. Against
+/// multi-row `VALUES` of 1,000 rows: a fifth of the statements and trigger runs, and no
+/// six-thousand-parameter statement to build and parse.
+const INSERT_ROWS: &str = "INSERT INTO profiles (first_name, last_name, gender, age, created_at, updated_at) \
+     SELECT r.first_name, r.last_name, r.gender, r.age, r.created_at, r.updated_at \
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::int4[], $5::timestamp[], $6::timestamp[]) \
+         WITH ORDINALITY AS r(first_name, last_name, gender, age, created_at, updated_at, n) \
+     ORDER BY r.n \
+     ON CONFLICT DO NOTHING";
+
+/// A row [`INSERT_ROWS`] inserted, with `RETURNING`.
+#[derive(QueryableByName)]
+struct InsertedRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    first_name: String,
+    #[diesel(sql_type = Text)]
+    last_name: String,
+}
+
+/// [`INSERT_ROWS`] (with `tail` after it) for `rows`, their columns bound as arrays.
+fn insert_rows_query<'a>(
+    rows: &'a [NewProfileRow<'a>],
+    tail: &str,
+) -> diesel::query_builder::BoxedSqlQuery<'a, Pg, diesel::query_builder::SqlQuery> {
+    let column = |f: fn(&NewProfileRow<'a>) -> &'a str| rows.iter().map(f).collect::<Vec<_>>();
+    diesel::sql_query(format!("{INSERT_ROWS}{tail}"))
+        .into_boxed()
+        .bind::<Array<Text>, _>(column(|row| row.first_name))
+        .bind::<Array<Text>, _>(column(|row| row.last_name))
+        .bind::<Array<Text>, _>(column(|row| row.gender))
+        .bind::<Array<Integer>, _>(rows.iter().map(|row| row.age).collect::<Vec<_>>())
+        .bind::<Array<Timestamp>, _>(rows.iter().map(|row| row.created_at).collect::<Vec<_>>())
+        .bind::<Array<Timestamp>, _>(rows.iter().map(|row| row.updated_at).collect::<Vec<_>>())
+}
 
 /// The rows with any of the names in two arrays (`$1` first names, `$2` last names).
 const FIND_NAMES: &str = "SELECT p.id, p.first_name, p.last_name, p.gender, p.age, p.created_at, p.updated_at \
@@ -208,18 +247,15 @@ impl_store!(
         ) -> QueryResult<Option<Vec<i64>>> {
             let mut ids = std::collections::HashMap::with_capacity(rows.len());
             for batch in rows.chunks(ROWS_PER_STATEMENT) {
-                let inserted: Vec<(i64, String, String)> = diesel::insert_into(profiles::table)
-                    .values(batch)
-                    .on_conflict_do_nothing()
-                    .returning((profiles::id, profiles::first_name, profiles::last_name))
-                    .get_results(self)?;
+                let inserted: Vec<InsertedRow> =
+                    insert_rows_query(batch, " RETURNING id, first_name, last_name").load(self)?;
                 if inserted.len() != batch.len() {
                     return Ok(None);
                 }
                 ids.extend(
                     inserted
                         .into_iter()
-                        .map(|(id, first, last)| ((first, last), id)),
+                        .map(|row| ((row.first_name, row.last_name), row.id)),
                 );
             }
             Ok(crate::repository::store::ids_in_order(rows, &ids))
@@ -228,10 +264,7 @@ impl_store!(
         fn insert_rows(&mut self, rows: &[NewProfileRow<'_>]) -> QueryResult<usize> {
             let mut inserted = 0;
             for batch in rows.chunks(ROWS_PER_STATEMENT) {
-                inserted += diesel::insert_into(profiles::table)
-                    .values(batch)
-                    .on_conflict_do_nothing()
-                    .execute(self)?;
+                inserted += insert_rows_query(batch, "").execute(self)?;
             }
             Ok(inserted)
         }
