@@ -625,8 +625,6 @@ fn dry_run_and_all_or_nothing_write_nothing(db: &TestDb) {
     assert_eq!(count(db, "profiles"), 4);
 }
 
-/// Runs `profile-console ARGS` in the files' folder, sends it SIGINT once the database holds at
-/// least `rows` profiles, and returns what it printed.
 /// A CSV of `rows` new profiles: first names `{first}0`, `{first}1`, …, all with last name
 /// `last`, ages counting up to `ages` and round again.
 fn numbered_csv(first: &str, last: &str, rows: i64, ages: i64) -> String {
@@ -637,6 +635,8 @@ fn numbered_csv(first: &str, last: &str, rows: i64, ages: i64) -> String {
     text
 }
 
+/// Runs `profile-console ARGS` in the files' folder, sends it SIGINT once the database holds at
+/// least `rows` profiles, and returns what it printed.
 fn interrupt_once_stored(db: &TestDb, files: &Files, args: &[&str], rows: i64) -> Output {
     // The database exists (migrated) before the import starts.
     let mut repo = db.repo();
@@ -1165,6 +1165,71 @@ fn a_load_beside_a_session_holding_the_table_keeps_its_indexes() {
     assert!(stdout(&out).contains("2,000 created"), "{}", stdout(&out));
     holder.batch_execute("COMMIT").expect("let go");
     assert_indexes_whole(&db, &before);
+}
+
+/// PostgreSQL: each batch's names are read by probing the unique name index, whatever the
+/// planner thinks of the table, never by reading the whole table. (A hash join, which the planner
+/// picks for a few thousand names once the table holds some thousands of rows, reads every row
+/// for every batch: each batch of a large import slower than the one before.) Counted by the
+/// server, in rows read by sequential scans: for new rows, for the same rows again, and locked for
+/// update_or_create.
+#[test]
+fn a_batchs_names_are_probed_never_scanned() {
+    let Some(db) = TestDb::postgres() else { return };
+    let files = Files::new();
+    files.write(
+        "one.csv",
+        "first_name,last_name,gender,age\nFirst,Row,F,30\n",
+    );
+    files.write("rows.csv", &numbered_csv("Probe", "Names", 30_000, 100));
+    // A first row, so that no load below is into an empty table (whose index builds at the end
+    // read the table); no autovacuum meanwhile.
+    let out = files.run(&db, &["import", "one.csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    db.execute_as_other_client("ALTER TABLE profiles SET (autovacuum_enabled = false)")
+        .expect("no autovacuum");
+    let url = db.url();
+    let stats = |inserted_at_least: i64| -> i64 {
+        // Each import's server process reports its counts as it exits, just after the client.
+        let started = std::time::Instant::now();
+        loop {
+            let row = common::pg_values(
+                &url,
+                "SELECT n_tup_ins || ' ' || coalesce(seq_tup_read, 0) AS value \
+                 FROM pg_stat_user_tables WHERE relname = 'profiles'",
+            );
+            let (inserted, scanned) = row[0].split_once(' ').expect("two numbers");
+            let (inserted, scanned): (i64, i64) = (
+                inserted.parse().expect("count"),
+                scanned.parse().expect("count"),
+            );
+            if inserted >= inserted_at_least || started.elapsed().as_secs() > 20 {
+                return scanned;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
+    let before = stats(1);
+    for (args, outcome) in [
+        (&["import", "rows.csv"][..], "30,000 created"),
+        (&["import", "rows.csv"][..], "30,000 fetched"),
+        (
+            &["import", "--mode", "update-or-create", "rows.csv"][..],
+            "30,000 unchanged",
+        ),
+    ] {
+        let out = files.run(&db, args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(stdout(&out).contains(outcome), "{}", stdout(&out));
+    }
+    // While the table is a page or two, the planner rightly reads it rather than its index:
+    // a few thousand rows in all. A scan per batch reads that many for every batch after the
+    // first, and more each time.
+    let scanned = stats(30_001) - before;
+    assert!(
+        scanned < 30_000,
+        "{scanned} rows read by sequential scans of profiles during three imports of 30,000 rows"
+    );
 }
 
 /// A load killed half-way leaves the indexes it put off noted; the next writable open builds
