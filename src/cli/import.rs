@@ -214,6 +214,10 @@ pub fn run(repo: &mut Repository, args: ImportArgs) -> anyhow::Result<()> {
 }
 
 fn print_summary(summary: &ImportSummary, args: &ImportArgs, failed: bool) {
+    if failed && summary.rows == 0 && summary.resumed == 0 {
+        // Stopped before its first row (a bad header, an unreadable file): the error says all.
+        return;
+    }
     let counts = summary.describe();
     let line = if args.dry_run {
         format!("dry run, nothing written: {counts}")

@@ -174,7 +174,13 @@ impl Records {
                 // the line breaks inside its (quoted) fields.
                 let end = reader.position().byte().saturating_sub(1);
                 let inside = raw.iter().flatten().filter(|byte| **byte == b'\n').count() as u64;
-                let line = lock(newlines).line_at(end).saturating_sub(inside);
+                // (A quote left open at the end of the file takes the file's last line break
+                // into its field: that one ends the record, and it starts no earlier than where
+                // the reading began.)
+                let line = lock(newlines)
+                    .line_at(end)
+                    .saturating_sub(inside)
+                    .max(before);
                 let values = csv_values(&raw, header);
                 Ok(Some(Record {
                     line,
@@ -296,20 +302,61 @@ fn csv_values(raw: &csv::ByteRecord, header: &[String]) -> Result<Values, String
 
 /// One JSON object's values: text and numbers as text, `null` as no value.
 fn json_values(text: &[u8]) -> Result<Values, String> {
-    let value: serde_json::Value = serde_json::from_slice(text)
-        .map_err(|err| format!("is not valid JSON ({})", strip_position(&err.to_string())))?;
-    let serde_json::Value::Object(object) = value else {
-        return Err("is not a JSON object".to_owned());
-    };
-    object
-        .into_iter()
-        .map(|(key, value)| match value {
-            serde_json::Value::String(text) => Ok((key, Some(text))),
-            serde_json::Value::Number(number) => Ok((key, Some(number.to_string()))),
-            serde_json::Value::Null => Ok((key, None)),
-            _ => Err(format!("{key} must be text or a number")),
-        })
-        .collect()
+    let Members(members) = serde_json::from_slice(text).map_err(|err| {
+        if err.is_data() {
+            // Valid JSON of another shape: members take any value.
+            NOT_AN_OBJECT.to_owned()
+        } else {
+            format!("is not valid JSON ({})", strip_position(&err.to_string()))
+        }
+    })?;
+    let mut values: Values = Vec::with_capacity(members.len());
+    for (key, value) in members {
+        // As a CSV header may not name a column twice: which of the two would be meant?
+        if values.iter().any(|(seen, _)| *seen == key) {
+            return Err(format!("names {key} twice"));
+        }
+        let value = match value {
+            serde_json::Value::String(text) => Some(text),
+            serde_json::Value::Number(number) => Some(number.to_string()),
+            serde_json::Value::Null => None,
+            _ => return Err(format!("{key} must be text or a number")),
+        };
+        values.push((key, value));
+    }
+    Ok(values)
+}
+
+/// What [`json_values`] says of a record that is JSON but not an object.
+const NOT_AN_OBJECT: &str = "is not a JSON object";
+
+/// A JSON object's members in their order, each one kept even where a name repeats
+/// (`serde_json::Map` keeps only the last).
+struct Members(Vec<(String, serde_json::Value)>);
+
+impl<'de> serde::Deserialize<'de> for Members {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Members;
+
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a JSON object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Members, A::Error> {
+                let mut members = Vec::with_capacity(map.size_hint().unwrap_or(4));
+                while let Some(member) = map.next_entry()? {
+                    members.push(member);
+                }
+                Ok(Members(members))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// serde_json's " at line 1 column 5" means little once a record is one of many.
@@ -502,6 +549,20 @@ mod tests {
     }
 
     #[test]
+    fn a_quote_left_open_at_the_end_is_a_record_of_its_own_line() -> Result<(), ReadError> {
+        for (text, line) in [
+            ("a,b\n1,2\n\"x\n", 3),
+            ("a,b\n1,2\n\"x\ny\n", 3),
+            ("a,b\n1,2\n\"x", 3),
+        ] {
+            let all = records(Format::Csv, text)?;
+            assert_eq!(all.len(), 2, "{text:?}");
+            assert_eq!((all[0].line, all[1].line), (2, line), "{text:?}");
+        }
+        Ok(())
+    }
+
+    #[test]
     fn csv_row_with_the_wrong_number_of_fields_is_one_bad_record() -> Result<(), ReadError> {
         let all = records(Format::Csv, "a,b\n1\n1,2\n")?;
         assert_eq!(
@@ -528,6 +589,30 @@ mod tests {
         );
         assert_eq!(values(&all[2]), [("a".to_owned(), None)]);
         assert_eq!((all[0].line, all[1].line, all[2].line), (2, 3, 4));
+        Ok(())
+    }
+
+    /// As a CSV header may not name a column twice, a JSON record may not either: which of the
+    /// two values would be meant? (`serde_json::Map` would keep the last one, silently.)
+    #[test]
+    fn a_json_record_naming_a_column_twice_is_rejected() -> Result<(), ReadError> {
+        let text = "{\"a\": \"x\", \"b\": 1, \"a\": \"y\"}\n\"a\"\n{\"a\": \"x\", \"b\": 1}\n";
+        let all = records(Format::Jsonl, text)?;
+        assert_eq!(
+            all[0].values.clone().err().as_deref(),
+            Some("names a twice")
+        );
+        assert_eq!(
+            all[1].values.clone().err().as_deref(),
+            Some("is not a JSON object")
+        );
+        assert_eq!(
+            values(&all[2]),
+            [
+                ("a".to_owned(), Some("x".to_owned())),
+                ("b".to_owned(), Some("1".to_owned()))
+            ]
+        );
         Ok(())
     }
 
