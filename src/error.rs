@@ -65,8 +65,8 @@ pub enum Error {
 
     /// The disk holding a SQLite database is full; the transaction was rolled back.
     #[error(
-        "the disk holding the database is full ({reason}); nothing was written: free some space \
-         and try again"
+        "the disk holding the database is full ({reason}); the write in progress was rolled \
+         back, nothing of it stored: free some space and try again"
     )]
     DiskFull { reason: String },
 
