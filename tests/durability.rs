@@ -291,3 +291,110 @@ fn every_reported_write_is_stored_on_a_nearly_full_disk() {
     std::fs::remove_file(&filler).unwrap();
     assert_stored(&path, &reported);
 }
+
+/// An import that fills the disk stops with exit status 1 and says how far it got: every row its
+/// report calls created is stored, nothing more, the file stays whole, and the indexes a load into
+/// an empty table put off are built at the next open once there is room.
+#[test]
+fn an_import_that_fills_the_disk_stores_exactly_what_it_reports() {
+    let tmpfs = match Tmpfs::mount("6m") {
+        Ok(tmpfs) => tmpfs,
+        Err(why) => {
+            eprintln!("skipped: cannot mount a tmpfs here ({why})");
+            return;
+        }
+    };
+    let path = migrated_file(tmpfs.dir.path());
+    let files = tempfile::tempdir().unwrap();
+    let input = files.path().join("rows.csv");
+    let mut text = String::from("first_name,last_name,gender,age\n");
+    for n in 0..100_000 {
+        text.push_str(&format!("Filler{n},Disk,F,{}\n", n % 100));
+    }
+    std::fs::write(&input, text).unwrap();
+    let report = files.path().join("report.csv");
+    let out = Command::new(env!("CARGO_BIN_EXE_profile-console"))
+        .env("XDG_DATA_HOME", files.path())
+        .env_remove("RUST_BACKTRACE")
+        .args([
+            "--database-url",
+            path.to_str().unwrap(),
+            "import",
+            "--batch-size",
+            "2000",
+        ])
+        .arg(&input)
+        .arg("--report")
+        .arg(&report)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("the disk holding the database is full"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("rolled back"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let created: Vec<String> = std::fs::read_to_string(&report)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .filter(|line| line.split(',').nth(1) == Some("created"))
+        .map(|line| line.split(',').nth(2).unwrap().to_owned())
+        .collect();
+    assert!(!created.is_empty(), "nothing fit: {stdout}");
+    assert!(created.len() < 100_000, "the disk never filled: {stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "{} created; those are stored",
+            profile_console::transfer::import::thousands(created.len() as u64)
+        )),
+        "{stdout}"
+    );
+
+    // Room again: the next open builds what the load put off, and every reported row is there.
+    let moved = files.path().join("moved.db");
+    for suffix in ["", "-wal"] {
+        let from = PathBuf::from(format!("{}{suffix}", path.display()));
+        if from.exists() {
+            std::fs::copy(&from, format!("{}{suffix}", moved.display())).unwrap();
+        }
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_profile-console"))
+        .args(["--database-url", moved.to_str().unwrap(), "info"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut repo = Repository::open(DatabaseTarget::sqlite(&moved)).unwrap();
+    assert_eq!(
+        repo.count(&Default::default()).unwrap(),
+        created.len() as i64
+    );
+    let values = |sql: &str| -> Vec<String> {
+        use diesel::Connection;
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            value: String,
+        }
+        let mut conn = diesel::SqliteConnection::establish(moved.to_str().unwrap()).unwrap();
+        diesel::RunQueryDsl::load::<Row>(diesel::sql_query(sql), &mut conn)
+            .unwrap()
+            .into_iter()
+            .map(|row| row.value)
+            .collect()
+    };
+    assert_eq!(
+        values("SELECT integrity_check AS value FROM pragma_integrity_check"),
+        ["ok"]
+    );
+    assert!(values("SELECT name AS value FROM profile_deferred_indexes").is_empty());
+    let ids = values("SELECT CAST(id AS TEXT) AS value FROM profiles ORDER BY id");
+    assert_eq!(ids, created);
+}
