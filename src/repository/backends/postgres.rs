@@ -11,7 +11,8 @@
 //!   profiles (`search_by_names`, shared with MySQL); a bounded walk of the primary key serves
 //!   common terms in id order; pg_trgm GIN indexes on the folded names serve the rest.
 //! - Journal: statement-level triggers, one `INSERT … SELECT` and one notification a statement.
-//! - Bulk load: multi-row statements.
+//! - Bulk load: one statement a batch, its rows bound as arrays (`unnest`); a batch's names read
+//!   by one probe of the unique name index each.
 
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
@@ -442,7 +443,7 @@ impl Engine for PgConnection {
         })
     }
 
-    /// Multi-row statements, to save round trips.
+    /// One statement per [`ROWS_PER_STATEMENT`] rows ([`INSERT_ROWS`]).
     fn insert_demo_chunk(
         &mut self,
         rows: &[NewProfileRow<'_>],
