@@ -575,7 +575,8 @@ fn a_frozen_server_is_given_up_on_and_the_console_goes_on() {
     console.send("\x1b[15~"); // F5: get_or_create fetches the row
     console.wait_for("FETCHED");
     console.send("\x03");
-    assert!(console.wait_for_exit().success());
+    let status = console.wait_for_exit();
+    assert!(status.success(), "{status:?}\n{}", console.contents());
 }
 
 #[test]
