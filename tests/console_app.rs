@@ -52,6 +52,27 @@ fn type_text(app: &mut App, text: &str) {
     }
 }
 
+/// The screen as text, one line per row.
+fn render_text(app: &App) -> String {
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(
+        app.size.width,
+        app.size.height,
+    ))
+    .unwrap();
+    terminal
+        .draw(|frame| profile_console::console::ui::render(app, frame))
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    (0..buffer.area.height)
+        .map(|y| {
+            (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn jobs(effects: &[Effect]) -> Vec<(u64, Job)> {
     effects
         .iter()
@@ -936,6 +957,25 @@ fn h_shows_the_rows_history_and_esc_closes_it() {
 }
 
 #[test]
+fn enter_on_the_export_prompt_takes_the_suggested_name() {
+    let (mut app, _) = new_app();
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('x'));
+    let effects = press(&mut app, KeyCode::Enter);
+    let request = effects
+        .iter()
+        .find_map(|effect| match effect {
+            Effect::StartTransfer(request) => Some(request.clone()),
+            _ => None,
+        })
+        .expect("the export starts");
+    assert_eq!(
+        request.path,
+        std::path::PathBuf::from(app.export_suggestion.clone())
+    );
+}
+
+#[test]
 fn x_exports_the_view_and_i_imports_a_file_off_the_ui_thread_and_esc_stops_them() {
     use profile_console::console::transfer::{TransferEvent, TransferKind};
     let (mut app, _) = new_app();
@@ -946,16 +986,22 @@ fn x_exports_the_view_and_i_imports_a_file_off_the_ui_thread_and_esc_stops_them(
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Char('3')); // sort by last name
 
-    // x: a prompt with a file name ready; Enter starts the export of this view.
+    // x: a prompt suggesting a file name (Enter alone takes it); a name typed replaces it,
+    // rather than being added to its end.
     press(&mut app, KeyCode::Char('x'));
     let Overlay::Prompt { input, .. } = &app.overlay else {
         panic!("x opens a prompt, not {:?}", app.overlay)
     };
-    assert!(input.value().starts_with("profiles-") && input.value().ends_with(".csv"));
-    for _ in 0..40 {
-        press(&mut app, KeyCode::Backspace);
-    }
+    assert_eq!(input.value(), "");
+    let suggested = app.export_suggestion.clone();
+    assert!(suggested.starts_with("profiles-") && suggested.ends_with(".csv"));
+    assert!(
+        render_text(&app).contains(&format!("export this view to: {suggested}")),
+        "{}",
+        render_text(&app)
+    );
     type_text(&mut app, "out.jsonl");
+    assert!(!render_text(&app).contains(&suggested));
     let effects = press(&mut app, KeyCode::Enter);
     let request = effects
         .iter()

@@ -296,10 +296,11 @@ impl App {
                 ));
             }
             Command::Export => {
-                let name = format!("profiles-{}.csv", Local::now().format("%Y%m%d-%H%M%S"));
+                self.export_suggestion =
+                    format!("profiles-{}.csv", Local::now().format("%Y%m%d-%H%M%S"));
                 self.overlay = Overlay::Prompt {
                     kind: PromptKind::Export,
-                    input: Input::new(name),
+                    input: Input::default(),
                     before: self.table.filter.clone(),
                 };
             }
@@ -386,7 +387,10 @@ impl App {
                 }
             }
             Some(Command::Accept) if matches!(kind, PromptKind::Export | PromptKind::Import) => {
-                let path = input.value().trim();
+                let path = match input.value().trim() {
+                    "" if kind == PromptKind::Export => self.export_suggestion.clone(),
+                    typed => typed.to_owned(),
+                };
                 if path.is_empty() {
                     self.status = Status::Failed("no file named; nothing done".into());
                     return;
@@ -396,7 +400,7 @@ impl App {
                 } else {
                     TransferKind::Import
                 };
-                self.start_transfer(kind, path.to_owned(), effects);
+                self.start_transfer(kind, path, effects);
             }
             Some(Command::Accept) => {
                 if kind == PromptKind::Filter {

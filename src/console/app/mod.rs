@@ -269,6 +269,9 @@ pub struct App {
     pub spinner: usize,
     /// The export or import running, if one is.
     pub transfer: Option<TransferRun>,
+    /// The file an export prompt suggests (shown dimmed while nothing is typed, taken by Enter
+    /// on an empty prompt): typing a name replaces it rather than adding to it.
+    pub export_suggestion: String,
     preview_due: Option<Instant>,
     /// When to read the table again after the database was out of reach.
     retry_at: Option<Instant>,
@@ -353,6 +356,7 @@ impl App {
             theme: crate::console::ui::theme::Theme::default(),
             spinner: 0,
             transfer: None,
+            export_suggestion: String::new(),
             preview_due: None,
             retry_at: None,
             offline: false,

@@ -125,9 +125,15 @@ pub fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
                 ),
             };
             let keys = format!("   ({about} · {})", app.keys.hint_line(Scope::Prompt));
+            let typed = if input.value().is_empty() && *kind == PromptKind::Export {
+                // The suggestion, until something is typed: Enter takes it as it is.
+                Span::styled(app.export_suggestion.clone(), theme::dim())
+            } else {
+                Span::raw(input.value().to_owned())
+            };
             let line = Line::from(vec![
                 Span::styled(label, app.theme.key()),
-                Span::raw(input.value().to_owned()),
+                typed,
                 Span::styled(keys, theme::dim()),
             ]);
             let x = area.x + label.chars().count() as u16 + input.visual_cursor() as u16;
