@@ -956,6 +956,31 @@ fn h_shows_the_rows_history_and_esc_closes_it() {
     assert!(matches!(app.overlay, Overlay::None), "{:?}", app.overlay);
 }
 
+/// `q` in a hurry while an export or import runs: the first says what a quit would do (beside
+/// the gauge, not under it); a second within a few seconds tells the run to stop and quits.
+#[test]
+fn quitting_while_a_transfer_runs_asks_twice_and_stops_it() {
+    let (mut app, _) = new_app();
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('I'));
+    type_text(&mut app, "in.csv");
+    press(&mut app, KeyCode::Enter);
+    let stop = std::sync::Arc::clone(&app.transfer.as_ref().expect("the import starts").stop);
+
+    let effects = press(&mut app, KeyCode::Char('q'));
+    assert!(!effects.iter().any(|effect| matches!(effect, Effect::Quit)));
+    assert!(!stop.load(std::sync::atomic::Ordering::Relaxed));
+    let screen = render_text(&app);
+    assert!(
+        screen.contains("importing in.csv") && screen.contains("q again stops it"),
+        "{screen}"
+    );
+
+    let effects = ctrl(&mut app, 'c');
+    assert!(effects.iter().any(|effect| matches!(effect, Effect::Quit)));
+    assert!(stop.load(std::sync::atomic::Ordering::Relaxed));
+}
+
 #[test]
 fn enter_on_the_export_prompt_takes_the_suggested_name() {
     let (mut app, _) = new_app();

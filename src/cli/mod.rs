@@ -538,10 +538,39 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 descending: desc,
                 ..PageRequest::default()
             };
-            let (mut out, terminal) = crate::transfer::export::open_output(file.as_deref())?;
-            let written =
-                crate::transfer::export::export(&mut repo, view, format, &mut out, terminal)?;
-            drop(out);
+            let (mut out, terminal) = crate::transfer::export::Output::open(file.as_deref())?;
+            // Ctrl-C stops after the current page, and the file is not written (a second one
+            // ends the process at once; the partial file then stays under its hidden name).
+            let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let _ = signal_hook::flag::register_conditional_shutdown(
+                signal_hook::consts::SIGINT,
+                i32::from(import::EXIT_INTERRUPTED),
+                std::sync::Arc::clone(&stop),
+            );
+            let _ = signal_hook::flag::register(
+                signal_hook::consts::SIGINT,
+                std::sync::Arc::clone(&stop),
+            );
+            let written = crate::transfer::export::export_until(
+                &mut repo,
+                view,
+                format,
+                &mut out,
+                terminal,
+                &mut |_| !stop.load(std::sync::atomic::Ordering::Relaxed),
+            )?;
+            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                drop(out);
+                eprintln!(
+                    "export interrupted after {written} profiles{}",
+                    file.as_deref()
+                        .filter(|path| *path != std::path::Path::new("-"))
+                        .map(|path| format!("; nothing written to {}", path.display()))
+                        .unwrap_or_default()
+                );
+                return Err(Finished(import::EXIT_INTERRUPTED).into());
+            }
+            out.finish()?;
             if let Some(path) = file.filter(|path| path != std::path::Path::new("-")) {
                 eprintln!("exported {written} profiles to {}", path.display());
             }

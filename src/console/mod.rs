@@ -149,7 +149,28 @@ fn event_loop(
         }
         effects.extend(app.update(Action::Tick(Instant::now())));
         if apply(effects, worker, transfers) {
+            finish_transfer(term, &mut app, inbox);
             return Ok(());
+        }
+    }
+}
+
+/// On quitting while an export or import runs (told to stop by `App::quit`): waits for it to end,
+/// at most [`app::FINISH_TRANSFER_WITHIN`], so that an import's current batch is committed or
+/// rolled back and the indexes it put off are built, and an export's partial file is removed.
+fn finish_transfer(
+    term: &mut terminal::Term,
+    app: &mut App,
+    inbox: &std::sync::mpsc::Receiver<UiEvent>,
+) {
+    let Some(run) = &app.transfer else { return };
+    run.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    app.status = app::Status::Info(format!("stopping the {}…", run.path));
+    let _ = term.draw(|frame| ui::render(app, frame));
+    let deadline = Instant::now() + app::FINISH_TRANSFER_WITHIN;
+    while let Ok(event) = inbox.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        if let UiEvent::Transfer(transfer::TransferEvent::Done(_)) = event {
+            return;
         }
     }
 }

@@ -86,9 +86,8 @@ fn export(
     let started = Instant::now();
     let shown = request.path.display().to_string();
     let mut repo = Repository::open(target).map_err(|err| err.to_string())?;
-    let file = std::fs::File::create(&request.path)
-        .map_err(|err| format!("cannot write {shown}: {err}"))?;
-    let mut out = std::io::BufWriter::new(file);
+    let (mut out, _) = crate::transfer::export::Output::open(Some(&request.path))
+        .map_err(|err| format!("{err:#}"))?;
     let written = crate::transfer::export::export_until(
         &mut repo,
         request.view.clone(),
@@ -103,20 +102,20 @@ fn export(
             !request.stop.load(Ordering::Relaxed)
         },
     );
-    drop(out);
     match written {
-        Ok(rows) if request.stop.load(Ordering::Relaxed) => {
-            let _ = std::fs::remove_file(&request.path);
-            Err(format!(
-                "export stopped after {} rows; {shown} removed",
-                thousands(rows)
-            ))
-        }
-        Ok(rows) => Ok(format!(
-            "exported {} profiles to {shown} in {:.1} s",
-            thousands(rows),
-            started.elapsed().as_secs_f64()
+        // Dropped unfinished: the partial file goes, a file of that name stays as it was.
+        Ok(rows) if request.stop.load(Ordering::Relaxed) => Err(format!(
+            "export stopped after {} rows; nothing written to {shown}",
+            thousands(rows)
         )),
+        Ok(rows) => match out.finish() {
+            Ok(()) => Ok(format!(
+                "exported {} profiles to {shown} in {:.1} s",
+                thousands(rows),
+                started.elapsed().as_secs_f64()
+            )),
+            Err(err) => Err(format!("export to {shown} failed: {err:#}")),
+        },
         Err(err) => Err(format!("export to {shown} failed: {err:#}")),
     }
 }

@@ -137,18 +137,176 @@ fn each_row(
     }
 }
 
-/// Where the export goes: a file (created, or replaced), or standard output.
-pub fn open_output(path: Option<&Path>) -> anyhow::Result<(Box<dyn Write>, bool)> {
-    match path {
-        Some(path) if path != Path::new("-") => {
-            let file = std::fs::File::create(path)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            Ok((Box::new(std::io::BufWriter::new(file)), false))
-        }
-        _ => {
+/// Where an export goes: standard output, or a file that appears only once it is whole.
+pub struct Output {
+    writer: Box<dyn Write>,
+    /// Written under a temporary name beside the file, renamed over it by [`Output::finish`]:
+    /// an export that fails, is stopped or is killed half-way never leaves a cut-off file that
+    /// looks like a whole one (nor replaces a file that was there before with one).
+    pending: Option<Pending>,
+}
+
+struct Pending {
+    temporary: std::path::PathBuf,
+    target: std::path::PathBuf,
+}
+
+impl Output {
+    /// Where the export goes: a file (created, or replaced once the export is whole), or standard
+    /// output (`None` or `-`); and whether that is a terminal (whose text is escaped).
+    pub fn open(path: Option<&Path>) -> anyhow::Result<(Output, bool)> {
+        let Some(path) = path.filter(|path| *path != Path::new("-")) else {
             let stdout = std::io::stdout();
             let terminal = stdout.is_terminal();
-            Ok((Box::new(std::io::BufWriter::new(stdout.lock())), terminal))
+            let writer = Box::new(std::io::BufWriter::new(stdout.lock()));
+            return Ok((
+                Output {
+                    writer,
+                    pending: None,
+                },
+                terminal,
+            ));
+        };
+        let cannot = || format!("cannot write {}", path.display());
+        match std::fs::symlink_metadata(path) {
+            Ok(meta) if meta.is_dir() => {
+                anyhow::bail!("cannot write {}: it is a directory", path.display())
+            }
+            // A device, a pipe or a link: written to as it is (a rename would replace it).
+            Ok(meta) if !meta.is_file() => {
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .truncate(true)
+                    .open(path)
+                    .with_context(cannot)?;
+                let writer = Box::new(std::io::BufWriter::new(file));
+                return Ok((
+                    Output {
+                        writer,
+                        pending: None,
+                    },
+                    false,
+                ));
+            }
+            _ => {}
         }
+        let name = path
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let temporary = path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&temporary)
+            .with_context(cannot)?;
+        Ok((
+            Output {
+                writer: Box::new(std::io::BufWriter::new(file)),
+                pending: Some(Pending {
+                    temporary,
+                    target: path.to_owned(),
+                }),
+            },
+            false,
+        ))
+    }
+
+    /// The export is whole: flushed, and the file put in place.
+    pub fn finish(mut self) -> anyhow::Result<()> {
+        self.writer.flush()?;
+        if let Some(pending) = self.pending.take() {
+            // Closed before the rename, so that a failed close is seen here.
+            self.writer = Box::new(std::io::sink());
+            std::fs::rename(&pending.temporary, &pending.target).with_context(|| {
+                let _ = std::fs::remove_file(&pending.temporary);
+                format!("cannot write {}", pending.target.display())
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.writer.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.writer.flush()
+    }
+}
+
+impl Drop for Output {
+    /// Not finished (a failure, a stop): the partial file goes, and any file of that name that
+    /// was there before stays as it was.
+    fn drop(&mut self) {
+        if let Some(pending) = self.pending.take() {
+            self.writer = Box::new(std::io::sink());
+            let _ = std::fs::remove_file(&pending.temporary);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::os::unix::fs::FileTypeExt;
+
+    use super::Output;
+
+    #[test]
+    fn a_file_appears_only_once_the_export_is_whole() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("out.csv");
+        std::fs::write(&path, "before\n")?;
+        let names = || -> Vec<String> {
+            let mut names: Vec<String> = std::fs::read_dir(dir.path())
+                .map(|entries| {
+                    entries
+                        .filter_map(Result::ok)
+                        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            names.sort();
+            names
+        };
+
+        // Stopped or failed half-way: the file of that name stays as it was, nothing else stays.
+        let (mut out, terminal) = Output::open(Some(&path))?;
+        assert!(!terminal);
+        out.write_all(b"id,first_name\n1,Ada\n")?;
+        assert_eq!(std::fs::read_to_string(&path)?, "before\n");
+        drop(out);
+        assert_eq!(std::fs::read_to_string(&path)?, "before\n");
+        assert_eq!(names(), ["out.csv"]);
+
+        // Whole: it replaces the file.
+        let (mut out, _) = Output::open(Some(&path))?;
+        out.write_all(b"id,first_name\n1,Ada\n")?;
+        out.finish()?;
+        assert_eq!(std::fs::read_to_string(&path)?, "id,first_name\n1,Ada\n");
+        assert_eq!(names(), ["out.csv"]);
+        Ok(())
+    }
+
+    #[test]
+    fn a_directory_is_refused_and_a_device_is_written_as_it_is() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let err = Output::open(Some(dir.path()))
+            .err()
+            .map(|err| err.to_string());
+        assert!(
+            err.as_deref()
+                .is_some_and(|err| err.ends_with("it is a directory")),
+            "{err:?}"
+        );
+        let (mut out, _) = Output::open(Some(std::path::Path::new("/dev/null")))?;
+        out.write_all(b"x\n")?;
+        out.finish()?;
+        assert!(std::fs::metadata("/dev/null")?.file_type().is_char_device());
+        Ok(())
     }
 }

@@ -27,7 +27,7 @@ impl App {
 
     pub(super) fn on_key(&mut self, key: KeyEvent, effects: &mut Vec<Effect>) {
         if self.keys.command_for(Scope::Always, &key) == Some(Command::Quit) {
-            effects.push(Effect::Quit);
+            self.quit(effects);
             return;
         }
         match std::mem::replace(&mut self.overlay, Overlay::None) {
@@ -169,7 +169,7 @@ impl App {
             return;
         }
         match command {
-            Command::Quit => effects.push(Effect::Quit),
+            Command::Quit => self.quit(effects),
             Command::CancelOperation => self.cancel_operation(effects),
             Command::RunGetOrCreate | Command::RunUpdateOrCreate if self.form.editing.is_some() => {
                 self.save_edit(effects);

@@ -48,6 +48,10 @@ pub const RETRY_AFTER: Duration = Duration::from_secs(3);
 pub const GIVE_UP_AFTER: Duration = Duration::from_secs(20);
 /// A running operation shows its elapsed time once it has taken this long.
 pub const SHOW_ELAPSED_AFTER: Duration = Duration::from_secs(1);
+/// How soon a second quit must follow the first while an export or import runs.
+pub const QUIT_AGAIN_WITHIN: Duration = Duration::from_secs(5);
+/// How long a quit waits for a stopped export or import to end (its current batch).
+pub const FINISH_TRANSFER_WITHIN: Duration = Duration::from_secs(10);
 /// Estimates below this are not shown: such a table is counted exactly in a moment.
 const ESTIMATE_AT_LEAST: i64 = 100_000;
 /// A pop-up scrolled this far shows its end, however long it is.
@@ -272,6 +276,8 @@ pub struct App {
     /// The file an export prompt suggests (shown dimmed while nothing is typed, taken by Enter
     /// on an empty prompt): typing a name replaces it rather than adding to it.
     pub export_suggestion: String,
+    /// When a quit was asked for while an export or import ran (see `App::quit`).
+    quit_asked: Option<Instant>,
     preview_due: Option<Instant>,
     /// When to read the table again after the database was out of reach.
     retry_at: Option<Instant>,
@@ -357,6 +363,7 @@ impl App {
             spinner: 0,
             transfer: None,
             export_suggestion: String::new(),
+            quit_asked: None,
             preview_due: None,
             retry_at: None,
             offline: false,

@@ -190,6 +190,36 @@ impl App {
     // ---- export and import -----------------------------------------------------------------
 
     /// Starts exporting the table's view to `path`, or importing `path`, off the UI thread.
+    /// Quits; while an export or import runs, only when asked twice within a few seconds (a
+    /// quit in a hurry would otherwise end it half-way unseen). The run is then told to stop, and
+    /// the console waits a little for it (see `console::finish_transfer`): an import keeps the
+    /// batches done, an export writes nothing.
+    pub(super) fn quit(&mut self, effects: &mut Vec<Effect>) {
+        let Some(run) = &self.transfer else {
+            effects.push(Effect::Quit);
+            return;
+        };
+        let now = Instant::now();
+        if self
+            .quit_asked
+            .is_some_and(|asked| now.duration_since(asked) < QUIT_AGAIN_WITHIN)
+        {
+            run.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            effects.push(Effect::Quit);
+            return;
+        }
+        self.quit_asked = Some(now);
+        let (what, stopped) = if run.kind == TransferKind::Export {
+            ("an export", "writes nothing")
+        } else {
+            ("an import", "keeps the batches done")
+        };
+        self.status = Status::Failed(format!(
+            "{what} is running: {} again stops it ({stopped}) and quits",
+            self.key_label(Scope::Table, Command::Quit),
+        ));
+    }
+
     pub(super) fn start_transfer(
         &mut self,
         kind: TransferKind,

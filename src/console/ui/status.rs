@@ -13,10 +13,28 @@ use crate::console::keymap::{Command, Scope};
 
 pub fn render_status(app: &App, frame: &mut Frame, area: Rect) {
     if let Some(run) = &app.transfer {
-        render_transfer(app, run, frame, area);
+        if matches!(app.status, Status::Info(_)) {
+            render_transfer(app, run, frame, area);
+            return;
+        }
+        // Anything said since the run began (an operation's outcome, a refusal, a warning) is
+        // shown beside the gauge rather than hidden under it.
+        let gauge = area.width.saturating_div(2).min(60);
+        let [left, right] = ratatui::layout::Layout::horizontal([
+            ratatui::layout::Constraint::Length(gauge),
+            ratatui::layout::Constraint::Fill(1),
+        ])
+        .areas(area);
+        render_transfer(app, run, frame, left);
+        frame.render_widget(Paragraph::new(status_line(app)), right);
         return;
     }
-    let line = match &app.status {
+    frame.render_widget(Paragraph::new(status_line(app)), area);
+}
+
+/// What the last operation did, as one line.
+fn status_line(app: &App) -> Line<'static> {
+    match &app.status {
         Status::Info(text) => Line::from(Span::raw(format!(" {text}"))),
         Status::Busy(text, since) => {
             let waited = app.now.saturating_duration_since(*since);
@@ -80,8 +98,7 @@ pub fn render_status(app: &App, frame: &mut Frame, area: Rect) {
             ),
         ]),
         Status::Failed(text) => Line::from(Span::styled(format!(" ✗ {text}"), app.theme.error())),
-    };
-    frame.render_widget(Paragraph::new(line), area);
+    }
 }
 
 /// A gauge while an export or import runs (a spinner when its share is unknown).
