@@ -168,7 +168,8 @@ impl Output {
             ));
         };
         let cannot = || format!("cannot write {}", path.display());
-        match std::fs::symlink_metadata(path) {
+        let existing = std::fs::symlink_metadata(path);
+        match &existing {
             Ok(meta) if meta.is_dir() => {
                 anyhow::bail!("cannot write {}: it is a directory", path.display())
             }
@@ -201,6 +202,10 @@ impl Output {
             .truncate(true)
             .open(&temporary)
             .with_context(cannot)?;
+        if let Ok(meta) = &existing {
+            // The file it replaces keeps its permissions (one kept private stays private).
+            let _ = file.set_permissions(meta.permissions());
+        }
         Ok((
             Output {
                 writer: Box::new(std::io::BufWriter::new(file)),
@@ -283,12 +288,16 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&path)?, "before\n");
         assert_eq!(names(), ["out.csv"]);
 
-        // Whole: it replaces the file.
+        // Whole: it replaces the file, keeping its permissions.
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
         let (mut out, _) = Output::open(Some(&path))?;
         out.write_all(b"id,first_name\n1,Ada\n")?;
         out.finish()?;
         assert_eq!(std::fs::read_to_string(&path)?, "id,first_name\n1,Ada\n");
         assert_eq!(names(), ["out.csv"]);
+        let mode =
+            std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&path)?.permissions());
+        assert_eq!(mode & 0o777, 0o600);
         Ok(())
     }
 
