@@ -52,6 +52,17 @@ fn type_text(app: &mut App, text: &str) {
     }
 }
 
+/// The export or import `effects` start.
+fn started_transfer(effects: &[Effect]) -> profile_console::console::transfer::TransferRequest {
+    effects
+        .iter()
+        .find_map(|effect| match effect {
+            Effect::StartTransfer(request) => Some((**request).clone()),
+            _ => None,
+        })
+        .expect("an export or import starts")
+}
+
 /// The screen as text, one line per row.
 fn render_text(app: &App) -> String {
     let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(
@@ -987,13 +998,7 @@ fn enter_on_the_export_prompt_takes_the_suggested_name() {
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Char('x'));
     let effects = press(&mut app, KeyCode::Enter);
-    let request = effects
-        .iter()
-        .find_map(|effect| match effect {
-            Effect::StartTransfer(request) => Some(request.clone()),
-            _ => None,
-        })
-        .expect("the export starts");
+    let request = started_transfer(&effects);
     assert_eq!(
         request.path,
         std::path::PathBuf::from(app.export_suggestion.clone())
@@ -1028,13 +1033,7 @@ fn x_exports_the_view_and_i_imports_a_file_off_the_ui_thread_and_esc_stops_them(
     type_text(&mut app, "out.jsonl");
     assert!(!render_text(&app).contains(&suggested));
     let effects = press(&mut app, KeyCode::Enter);
-    let request = effects
-        .iter()
-        .find_map(|effect| match effect {
-            Effect::StartTransfer(request) => Some(request.clone()),
-            _ => None,
-        })
-        .expect("the export starts");
+    let request = started_transfer(&effects);
     assert_eq!(request.kind, TransferKind::Export);
     assert_eq!(request.path, std::path::PathBuf::from("out.jsonl"));
     assert_eq!(request.view.filter.search.as_deref(), Some("saha"));

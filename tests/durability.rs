@@ -180,8 +180,14 @@ fn keep_open(path: &Path) -> diesel::SqliteConnection {
 
 fn migrated_file(dir: &Path) -> PathBuf {
     let path = dir.join("full.db");
+    run_on(&path, "migrate");
+    path
+}
+
+/// `profile-console --database-url PATH COMMAND`, which must succeed.
+fn run_on(path: &Path, command: &str) {
     let out = Command::new(env!("CARGO_BIN_EXE_profile-console"))
-        .args(["--database-url", path.to_str().unwrap(), "migrate"])
+        .args(["--database-url", path.to_str().unwrap(), command])
         .output()
         .unwrap();
     assert!(
@@ -189,7 +195,6 @@ fn migrated_file(dir: &Path) -> PathBuf {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    path
 }
 
 #[test]
@@ -362,15 +367,7 @@ fn an_import_that_fills_the_disk_stores_exactly_what_it_reports() {
             std::fs::copy(&from, format!("{}{suffix}", moved.display())).unwrap();
         }
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_profile-console"))
-        .args(["--database-url", moved.to_str().unwrap(), "info"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_on(&moved, "info");
     let mut repo = Repository::open(DatabaseTarget::sqlite(&moved)).unwrap();
     assert_eq!(
         repo.count(&Default::default()).unwrap(),
