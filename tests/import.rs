@@ -447,11 +447,14 @@ fn bad_files_and_options_write_nothing(db: &TestDb) {
             "first_name",
         ],
         &["import", "ok.csv", "--mode", "sideways"],
+        // An export named for a format the tool does not write is not written as CSV.
+        &["export", "view.xml"],
     ] {
         let out = files.run(db, args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
     }
     assert_eq!(count(db, "profiles"), 0);
+    assert!(!files.path("view.xml").exists());
 }
 
 fn every_format_and_line_ending(db: &TestDb) {

@@ -529,9 +529,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let parsed = crate::console::filter::parse_filter(filter.as_deref().unwrap_or(""))
                 .map_err(anyhow::Error::msg)
                 .map_err(|err| UsageError(err.to_string()))?;
-            let format = format
-                .or_else(|| file.as_deref().and_then(crate::transfer::Format::of_path))
-                .unwrap_or(crate::transfer::Format::Csv);
+            let format =
+                crate::transfer::Format::for_file(file.as_deref(), format).ok_or_else(|| {
+                    UsageError(format!(
+                        "cannot tell the format of {} from its name; name it .csv, .json or \
+                         .jsonl, or say --format csv, json or jsonl",
+                        file.as_deref()
+                            .unwrap_or(std::path::Path::new("-"))
+                            .display()
+                    ))
+                })?;
             let view = PageRequest {
                 filter: ProfileFilter { search, ..parsed },
                 sort,

@@ -51,11 +51,6 @@ pub enum TransferEvent {
     Done(Result<String, String>),
 }
 
-/// The format of `path`, from its extension (CSV when it has none the tool knows).
-pub fn format_of(path: &std::path::Path) -> Format {
-    Format::of_path(path).unwrap_or(Format::Csv)
-}
-
 /// Starts `request` on its own thread; its progress and end arrive as [`UiEvent::Transfer`].
 pub fn spawn(target: DatabaseTarget, request: TransferRequest, events: Sender<UiEvent>) {
     let failed = events.clone();
@@ -86,12 +81,15 @@ fn export(
     let started = Instant::now();
     let shown = request.path.display().to_string();
     let mut repo = Repository::open(target).map_err(|err| err.to_string())?;
+    let format = Format::for_file(Some(&request.path), None).ok_or_else(|| {
+        format!("cannot tell the format of {shown} from its name; name it .csv, .json or .jsonl")
+    })?;
     let (mut out, _) = crate::transfer::export::Output::open(Some(&request.path))
         .map_err(|err| format!("{err:#}"))?;
     let written = crate::transfer::export::export_until(
         &mut repo,
         request.view.clone(),
-        format_of(&request.path),
+        format,
         &mut out,
         false,
         &mut |rows| {
@@ -126,6 +124,9 @@ fn run_import(
     send: &dyn Fn(TransferEvent),
 ) -> Result<String, String> {
     let shown = request.path.display().to_string();
+    let format = Format::for_file(Some(&request.path), None).ok_or_else(|| {
+        format!("cannot tell the format of {shown} from its name; name it .csv, .json or .jsonl")
+    })?;
     let file =
         std::fs::File::open(&request.path).map_err(|err| format!("cannot read {shown}: {err}"))?;
     let size = file.metadata().ok().map(|metadata| metadata.len());
@@ -135,7 +136,7 @@ fn run_import(
         .map_err(|err| err.to_string())?;
     let read = Arc::new(AtomicU64::new(0));
     let input = Box::new(CountingReader::new(file, Arc::clone(&read)));
-    let options = ImportOptions::new(format_of(&request.path));
+    let options = ImportOptions::new(format);
     let sinks = Sinks {
         on_batch: Some(Box::new(|summary: &ImportSummary| {
             let fraction = size
