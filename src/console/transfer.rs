@@ -51,6 +51,16 @@ pub enum TransferEvent {
     Done(Result<String, String>),
 }
 
+/// The format of a file named in a prompt ([`Format::for_file`]), or why it has none.
+fn format_of(path: &std::path::Path) -> Result<Format, String> {
+    Format::for_file(Some(path), None).ok_or_else(|| {
+        format!(
+            "cannot tell the format of {} from its name; name it .csv, .json or .jsonl",
+            path.display()
+        )
+    })
+}
+
 /// Starts `request` on its own thread; its progress and end arrive as [`UiEvent::Transfer`].
 pub fn spawn(target: DatabaseTarget, request: TransferRequest, events: Sender<UiEvent>) {
     let failed = events.clone();
@@ -81,9 +91,7 @@ fn export(
     let started = Instant::now();
     let shown = request.path.display().to_string();
     let mut repo = Repository::open(target).map_err(|err| err.to_string())?;
-    let format = Format::for_file(Some(&request.path), None).ok_or_else(|| {
-        format!("cannot tell the format of {shown} from its name; name it .csv, .json or .jsonl")
-    })?;
+    let format = format_of(&request.path)?;
     let (mut out, _) = crate::transfer::export::Output::open(Some(&request.path))
         .map_err(|err| format!("{err:#}"))?;
     let written = crate::transfer::export::export_until(
@@ -124,9 +132,7 @@ fn run_import(
     send: &dyn Fn(TransferEvent),
 ) -> Result<String, String> {
     let shown = request.path.display().to_string();
-    let format = Format::for_file(Some(&request.path), None).ok_or_else(|| {
-        format!("cannot tell the format of {shown} from its name; name it .csv, .json or .jsonl")
-    })?;
+    let format = format_of(&request.path)?;
     let file =
         std::fs::File::open(&request.path).map_err(|err| format!("cannot read {shown}: {err}"))?;
     let size = file.metadata().ok().map(|metadata| metadata.len());

@@ -189,7 +189,6 @@ impl App {
 impl App {
     // ---- export and import -----------------------------------------------------------------
 
-    /// Starts exporting the table's view to `path`, or importing `path`, off the UI thread.
     /// Quits; while an export or import runs, only when asked twice within a few seconds (a
     /// quit in a hurry would otherwise end it half-way unseen). The run is then told to stop, and
     /// the console waits a little for it (see `console::finish_transfer`): an import keeps the
@@ -220,6 +219,7 @@ impl App {
         ));
     }
 
+    /// Starts exporting the table's view to `path`, or importing `path`, off the UI thread.
     pub(super) fn start_transfer(
         &mut self,
         kind: TransferKind,
