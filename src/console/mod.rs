@@ -37,6 +37,9 @@ use worker::Worker;
 /// elapsed time counts).
 const BUSY_TICK: Duration = Duration::from_millis(100);
 
+/// How long quitting waits for the database worker to close its connection.
+const WORKER_FINISH_WITHIN: Duration = Duration::from_secs(2);
+
 /// Opens the console on `target` and runs it until the user quits. The database is opened on the
 /// worker thread, so the first frame never waits for it.
 pub fn run(target: DatabaseTarget, config: &crate::config::Config) -> anyhow::Result<()> {
@@ -67,6 +70,7 @@ pub fn run(target: DatabaseTarget, config: &crate::config::Config) -> anyhow::Re
         .context("reading the terminal")
         .and_then(|()| event_loop(&mut term, &mut worker, &transfers, &inbox, opened, started));
     terminal::leave();
+    worker.finish(WORKER_FINISH_WITHIN);
     result
 }
 

@@ -127,6 +127,7 @@ pub struct Worker {
     session: String,
     /// The server process running the worker's statements (0: none known).
     server_pid: Arc<AtomicI32>,
+    thread: Option<thread::JoinHandle<()>>,
 }
 
 impl Worker {
@@ -143,10 +144,11 @@ impl Worker {
         let server_pid = Arc::new(AtomicI32::new(0));
         let (for_thread, pid, outbox) = (target.clone(), Arc::clone(&server_pid), answers.clone());
         let marked = session.clone();
-        thread::Builder::new()
+        let thread = thread::Builder::new()
             .name("db-worker".into())
             .spawn(move || serve(for_thread, marked, pid, inbox, outbox))?;
         Ok(Worker {
+            thread: Some(thread),
             requests,
             answers,
             target,
@@ -158,6 +160,23 @@ impl Worker {
     /// A new worker on the same database, for when this one stopped answering. This one's thread
     /// ends when its statement returns, if ever; nothing waits for it (an answer it still sends
     /// carries a request id the app no longer waits for, and is dropped).
+    /// Ends the worker: no more requests, and a wait of at most `within` for its thread to
+    /// close its connection. The process can then end without a thread still closing one (a
+    /// worker stuck on a frozen server is not waited for past `within`).
+    pub fn finish(mut self, within: std::time::Duration) {
+        let Some(thread) = self.thread.take() else {
+            return;
+        };
+        drop(self);
+        let deadline = std::time::Instant::now() + within;
+        while !thread.is_finished() && std::time::Instant::now() < deadline {
+            thread::sleep(std::time::Duration::from_millis(10));
+        }
+        if thread.is_finished() {
+            let _ = thread.join();
+        }
+    }
+
     pub fn replacement(&self) -> std::io::Result<Worker> {
         Worker::spawn(
             self.target.clone(),
