@@ -213,8 +213,9 @@ impl App {
         } else {
             ("an import", "keeps the batches done")
         };
+        // The essentials first: on a narrow screen the end is cut.
         self.status = Status::Failed(format!(
-            "{what} is running: {} again stops it ({stopped}) and quits",
+            "{what} is running: {} again stops it and quits ({stopped})",
             self.key_label(Scope::Table, Command::Quit),
         ));
     }

@@ -19,7 +19,7 @@ pub fn render_status(app: &App, frame: &mut Frame, area: Rect) {
         }
         // Anything said since the run began (an operation's outcome, a refusal, a warning) is
         // shown beside the gauge rather than hidden under it.
-        let gauge = area.width.saturating_div(2).min(60);
+        let gauge = area.width.saturating_div(3).min(50);
         let [left, right] = ratatui::layout::Layout::horizontal([
             ratatui::layout::Constraint::Length(gauge),
             ratatui::layout::Constraint::Fill(1),
