@@ -130,14 +130,8 @@ pub fn run(repo: &mut Repository, args: ImportArgs) -> anyhow::Result<()> {
         .transpose()
         .map_err(import_error)?;
 
-    let stop = Arc::new(AtomicBool::new(false));
     // The first Ctrl-C stops after the current batch; a second one ends the process at once.
-    let _ = signal_hook::flag::register_conditional_shutdown(
-        signal_hook::consts::SIGINT,
-        i32::from(EXIT_INTERRUPTED),
-        Arc::clone(&stop),
-    );
-    let _ = signal_hook::flag::register(signal_hook::consts::SIGINT, Arc::clone(&stop));
+    let stop = ctrl_c_stops();
 
     let read = Arc::new(AtomicU64::new(0));
     let input = Box::new(CountingReader::new(input, Arc::clone(&read)));
@@ -211,6 +205,19 @@ pub fn run(repo: &mut Repository, args: ImportArgs) -> anyhow::Result<()> {
         return Err(Finished(EXIT_REJECTED).into());
     }
     Ok(())
+}
+
+/// A flag the first Ctrl-C sets (the command stops at its next safe point and ends with
+/// [`EXIT_INTERRUPTED`]); a second Ctrl-C ends the process at once, with that status.
+pub(super) fn ctrl_c_stops() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let _ = signal_hook::flag::register_conditional_shutdown(
+        signal_hook::consts::SIGINT,
+        i32::from(EXIT_INTERRUPTED),
+        Arc::clone(&stop),
+    );
+    let _ = signal_hook::flag::register(signal_hook::consts::SIGINT, Arc::clone(&stop));
+    stop
 }
 
 fn print_summary(summary: &ImportSummary, args: &ImportArgs, failed: bool) {

@@ -548,16 +548,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let (mut out, terminal) = crate::transfer::export::Output::open(file.as_deref())?;
             // Ctrl-C stops after the current page, and the file is not written (a second one
             // ends the process at once; the partial file then stays under its hidden name).
-            let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-            let _ = signal_hook::flag::register_conditional_shutdown(
-                signal_hook::consts::SIGINT,
-                i32::from(import::EXIT_INTERRUPTED),
-                std::sync::Arc::clone(&stop),
-            );
-            let _ = signal_hook::flag::register(
-                signal_hook::consts::SIGINT,
-                std::sync::Arc::clone(&stop),
-            );
+            let stop = import::ctrl_c_stops();
             let written = crate::transfer::export::export_until(
                 &mut repo,
                 view,
