@@ -134,7 +134,8 @@ impl NamedDatabase {
             }
             (target, _) => target,
         };
-        Ok(target.with_read_only(self.read_only))
+        let read_only = self.read_only || target.read_only();
+        Ok(target.with_read_only(read_only))
     }
 }
 
@@ -258,7 +259,10 @@ impl Config {
                     url,
                     target,
                     password_env: entry.password_env.clone(),
-                    password_file: entry.password_file.as_deref().map(expand_home),
+                    password_file: entry
+                        .password_file
+                        .as_deref()
+                        .map(crate::paths::expand_home),
                     read_only: entry.read_only,
                 },
             );
@@ -590,14 +594,6 @@ fn quote_key(text: &str) -> String {
         text.to_owned()
     } else {
         quote(text)
-    }
-}
-
-/// `~/x` → the home directory's `x`.
-fn expand_home(path: &Path) -> PathBuf {
-    match (path.strip_prefix("~"), dirs::home_dir()) {
-        (Ok(rest), Some(home)) => home.join(rest),
-        _ => path.to_owned(),
     }
 }
 

@@ -11,6 +11,7 @@
 //! - [`db`]: choosing, opening and migrating a database (SQLite, PostgreSQL, MySQL/MariaDB).
 //! - [`domain`]: profiles, validated input, outcomes. No database, no terminal.
 //! - [`error`]: the typed error every layer below the command line returns.
+//! - [`paths`]: paths people type (`~/…`).
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
@@ -20,6 +21,7 @@ pub mod console;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod paths;
 pub mod repository;
 pub mod transfer;
 

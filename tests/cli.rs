@@ -616,3 +616,66 @@ fn completions_man_page_and_config_print_without_a_database() {
         "{shown}"
     );
 }
+
+#[test]
+fn sqlite_urls_mean_their_file_and_their_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = |rest: &str| format!("sqlite://{}/{rest}", dir.path().display());
+    let in_dir = |args: &[&str]| {
+        console()
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    // A percent-encoded name is the file it spells; nothing else is created.
+    let out = in_dir(&[
+        "--database-url",
+        &url("my%20profiles.db"),
+        "get-or-create",
+        "--lookup",
+        "first_name=Argo",
+        "--lookup",
+        "last_name=Saha",
+        "--default",
+        "gender=M",
+        "--default",
+        "age=10",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(dir.path().join("my profiles.db").is_file());
+    // mode=ro: reads work, writes are refused, with status 2 and nothing written.
+    let read_only = url("my%20profiles.db?mode=ro");
+    let out = in_dir(&["--database-url", &read_only, "list"]);
+    assert!(stdout(&out).contains("Argo"), "{}", stderr(&out));
+    let out = in_dir(&[
+        "--database-url",
+        &read_only,
+        "delete",
+        "--lookup",
+        "first_name=Argo",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    // mode=rw opens only a file that exists; an unknown parameter is refused, not taken into
+    // the file's name.
+    let out = in_dir(&["--database-url", &url("none.db?mode=rw"), "info"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no such file"), "{}", stderr(&out));
+    let out = in_dir(&["--database-url", &url("x.db?cache=shared"), "info"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.ends_with("-wal") && !name.ends_with("-shm"))
+        .collect();
+    names.sort();
+    assert_eq!(names, ["my profiles.db"]);
+    // The console needs a file: in memory, each of its connections has a database of its own.
+    let out = in_dir(&["--database-url", "sqlite::memory:"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("needs a database file"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -413,6 +413,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let (target, source) = chosen?;
     let target = target.with_timeout(Duration::from_secs(cli.timeout));
     let Some(command) = cli.command else {
+        if target.in_memory() {
+            // The console reads through one connection and imports or exports through another,
+            // and each connection to `:memory:` is a database of its own.
+            return Err(UsageError(
+                "the console needs a database file: in memory, each of its connections would \
+                 see a database of its own (try --database-url /tmp/scratch.db)"
+                    .to_owned(),
+            )
+            .into());
+        }
         return crate::console::run(target, &config);
     };
     if let Some(name) = command.writes().filter(|_| target.read_only()) {

@@ -120,10 +120,12 @@ impl ConnectError {
     }
 
     fn sentence(&self) -> String {
+        /// Enough of a URL to see which part is wrong; a pasted screenful is cut.
+        const URL_SHOWN_CHARS: usize = 200;
         match self.backend {
             Some(backend) if self.invalid_target => format!(
                 "invalid database URL {:?} ({backend}): {}",
-                crate::domain::cut(&self.target),
+                crate::domain::cut_to(&self.target, URL_SHOWN_CHARS),
                 self.reason
             ),
             Some(backend) => format!(
@@ -132,7 +134,7 @@ impl ConnectError {
             ),
             None => format!(
                 "invalid database URL {:?}: {}",
-                crate::domain::cut(&self.target),
+                crate::domain::cut_to(&self.target, URL_SHOWN_CHARS),
                 self.reason
             ),
         }

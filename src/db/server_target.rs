@@ -83,10 +83,26 @@ impl ServerTarget {
             .iter()
             .find(|(key, _)| !known.contains(&key.as_str()))
         {
+            let spelled = unknown.replace('-', "_");
+            let hint = match backend {
+                _ if spelled != *unknown && known.contains(&spelled.as_str()) => {
+                    format!("; did you mean {spelled}?")
+                }
+                Backend::Mysql => format!("; known: {}", MYSQL_KEYWORDS[5..].join(", ")),
+                _ => "; see libpq's connection parameters".to_owned(),
+            };
             return Err(ConnectError::bad_target(
                 backend,
                 target.to_string(),
-                format!("unknown connection parameter {}", quoted_cut(unknown)),
+                format!("unknown connection parameter {}{hint}", quoted_cut(unknown)),
+            ));
+        }
+        if backend == Backend::Mysql && target.get("dbname").is_none_or(str::is_empty) {
+            return Err(ConnectError::bad_target(
+                backend,
+                target.to_string(),
+                "no database named; add one to the URL, as in mysql://USER@HOST/DATABASE"
+                    .to_owned(),
             ));
         }
         Ok(target)
@@ -499,6 +515,26 @@ mod tests {
         assert!(conninfo.contains("keepalives='1'"), "{conninfo}");
         let t = target("postgres://h/db?connect_timeout=9");
         assert!(!t.conninfo().contains("connect_timeout='5'"));
+    }
+
+    #[test]
+    fn a_mysql_url_must_name_its_database() {
+        for url in [
+            "mysql://root@127.0.0.1:3306/",
+            "mysql://root@h",
+            "mariadb://h/",
+        ] {
+            let err = ServerTarget::parse(url).expect_err(url).to_string();
+            assert!(err.contains("no database named"), "{url}: {err}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_parameter_is_named_with_a_hint() {
+        let err = |url: &str| ServerTarget::parse(url).expect_err(url).to_string();
+        assert!(err("mysql://h/db?ssl-mode=REQUIRED").contains("did you mean ssl_mode?"));
+        assert!(err("mysql://h/db?tls=1").contains("known: unix_socket, ssl_mode"));
+        assert!(err("postgres://h/db?connect-timeout=3").contains("did you mean connect_timeout?"));
     }
 
     #[test]

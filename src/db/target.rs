@@ -28,6 +28,8 @@ pub struct SqliteFile {
     pub path: PathBuf,
     /// Opened read-only (`mode=ro`): SQLite refuses every write.
     pub read_only: bool,
+    /// Opened only if it exists (`mode=rw`), never created.
+    pub must_exist: bool,
 }
 
 /// Where the choice of database came from, for `info` and the console's inspect view.
@@ -80,21 +82,29 @@ impl DatabaseTarget {
         }
         let scheme = url.split_once("://").map(|(scheme, _)| scheme);
         match scheme {
-            Some(scheme) if scheme.eq_ignore_ascii_case("sqlite") => {
-                sqlite_path(url, &url[scheme.len() + 3..])
+            Some(other)
+                if !starts_with_ignore_case(url, "sqlite:")
+                    && !starts_with_ignore_case(url, "file:") =>
+            {
+                Err(ConnectError::bad_url(
+                    url,
+                    format!(
+                        "unsupported scheme {:?}; use postgres://…, postgresql://…, mysql://…, \
+                         mariadb://…, sqlite://PATH, file:PATH or a plain file path",
+                        crate::domain::cut(other)
+                    ),
+                ))
             }
-            Some(other) if !url.starts_with("file:") => Err(ConnectError::bad_url(
-                url,
-                format!(
-                    "unsupported scheme {:?}; use postgres://…, postgresql://…, mysql://…, \
-                     mariadb://…, sqlite://PATH, file:PATH or a plain file path",
-                    crate::domain::cut(other)
-                ),
-            )),
-            _ => match url.strip_prefix("file:") {
-                Some(rest) => sqlite_path(url, rest.strip_prefix("//").unwrap_or(rest)),
-                None => sqlite_path(url, url),
-            },
+            _ => {
+                let rest = ["sqlite:", "file:"]
+                    .iter()
+                    .find(|scheme| starts_with_ignore_case(url, scheme))
+                    .map(|scheme| &url[scheme.len()..]);
+                match rest {
+                    Some(rest) => sqlite_url(url, rest.strip_prefix("//").unwrap_or(rest)),
+                    None => sqlite_path(url, url),
+                }
+            }
         }
     }
 
@@ -133,6 +143,7 @@ impl DatabaseTarget {
         DatabaseTarget::Sqlite(SqliteFile {
             path: path.into(),
             read_only: false,
+            must_exist: false,
         })
     }
 
@@ -181,6 +192,12 @@ impl DatabaseTarget {
         }
     }
 
+    /// A SQLite database in memory (`:memory:`), gone when its connection closes.
+    pub fn in_memory(&self) -> bool {
+        self.sqlite_path()
+            .is_some_and(|path| path == Path::new(MEMORY))
+    }
+
     /// The SQLite file, if this is one.
     pub fn sqlite_path(&self) -> Option<&Path> {
         match self {
@@ -200,11 +217,66 @@ impl fmt::Display for DatabaseTarget {
     }
 }
 
+/// A plain path, as given but for a leading `~/`.
 fn sqlite_path(url: &str, path: &str) -> Result<DatabaseTarget, ConnectError> {
     if path.trim().is_empty() {
         return Err(ConnectError::bad_url(url, "no file path given"));
     }
-    Ok(DatabaseTarget::sqlite(PathBuf::from(path)))
+    Ok(DatabaseTarget::sqlite(crate::paths::expand_home(path)))
+}
+
+/// What follows `sqlite:` or `file:` (and `//`) in a URL: a percent-encoded path (`%20` a space,
+/// `%3F` a `?`), `~/` for the home directory, `:memory:` for a database in memory, and an optional
+/// query: `mode=ro` opens the file read-only, `mode=rw` only a file that exists, `mode=rwc` (the
+/// default) creates it, `mode=memory` is `:memory:`. Anything else in the query, or a `#` part,
+/// is refused rather than taken into the file's name.
+fn sqlite_url(url: &str, rest: &str) -> Result<DatabaseTarget, ConnectError> {
+    let bad = |reason: String| ConnectError::bad_url(url, reason);
+    if rest.contains('#') {
+        return Err(bad(
+            "the URL has a # part, which means nothing to SQLite; write # in a file name as %23"
+                .to_owned(),
+        ));
+    }
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let path = percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .map_err(|_| bad("a percent-encoded part of the path is not valid UTF-8".to_owned()))?;
+    let mut target = sqlite_path(url, &path)?;
+    let DatabaseTarget::Sqlite(file) = &mut target else {
+        unreachable!("sqlite_path gives a SQLite file")
+    };
+    for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        match (key.as_ref(), value.as_ref()) {
+            ("mode", "ro") => file.read_only = true,
+            ("mode", "rw") => file.must_exist = true,
+            ("mode", "rwc") => {}
+            ("mode", "memory") => file.path = PathBuf::from(MEMORY),
+            ("mode", other) => {
+                return Err(bad(format!(
+                    "unknown mode {:?}; use mode=ro (read-only), mode=rw (an existing file), \
+                     mode=rwc (create it if need be) or mode=memory",
+                    crate::domain::cut(other)
+                )));
+            }
+            (other, _) => {
+                return Err(bad(format!(
+                    "unknown SQLite URL parameter {:?}; the one known is mode (ro, rw, rwc or \
+                     memory); write ? in a file name as %3F",
+                    crate::domain::cut(other)
+                )));
+            }
+        }
+    }
+    Ok(target)
+}
+
+/// SQLite's name for a database in memory.
+const MEMORY: &str = ":memory:";
+
+fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
+    text.get(..prefix.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
 }
 
 #[cfg(test)]
@@ -235,5 +307,93 @@ mod tests {
         );
         assert!(DatabaseTarget::parse("redis://h").is_err());
         assert!(DatabaseTarget::parse("sqlite://").is_err());
+    }
+
+    fn file(target: Result<DatabaseTarget, ConnectError>) -> SqliteFile {
+        match target {
+            Ok(DatabaseTarget::Sqlite(file)) => file,
+            other => panic!("not a SQLite file: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn sqlite_urls_are_decoded_and_their_mode_read() {
+        let plain = |path: &str| SqliteFile {
+            path: PathBuf::from(path),
+            read_only: false,
+            must_exist: false,
+        };
+        assert_eq!(
+            file(DatabaseTarget::parse("sqlite:rel.db")),
+            plain("rel.db")
+        );
+        assert_eq!(
+            file(DatabaseTarget::parse("SQLite:///tmp/my%20db.db")),
+            plain("/tmp/my db.db")
+        );
+        assert_eq!(
+            file(DatabaseTarget::parse("file:/tmp/q%3F.db?mode=rwc")),
+            plain("/tmp/q?.db")
+        );
+        assert_eq!(
+            file(DatabaseTarget::parse("sqlite:///tmp/a.db?mode=ro")),
+            SqliteFile {
+                read_only: true,
+                ..plain("/tmp/a.db")
+            }
+        );
+        assert_eq!(
+            file(DatabaseTarget::parse("sqlite:///tmp/a.db?mode=rw")),
+            SqliteFile {
+                must_exist: true,
+                ..plain("/tmp/a.db")
+            }
+        );
+        for memory in [
+            "sqlite::memory:",
+            "sqlite://:memory:",
+            "file::memory:",
+            ":memory:",
+        ] {
+            assert!(
+                DatabaseTarget::parse(memory).is_ok_and(|t| t.in_memory()),
+                "{memory}"
+            );
+        }
+        // A plain path means itself, whatever it holds.
+        assert_eq!(
+            file(DatabaseTarget::parse("a%20b?c#d.db")),
+            plain("a%20b?c#d.db")
+        );
+    }
+
+    #[test]
+    fn sqlite_urls_refuse_what_they_cannot_mean() {
+        for (url, says) in [
+            (
+                "sqlite:///tmp/a.db?cache=shared",
+                "unknown SQLite URL parameter \"cache\"",
+            ),
+            ("sqlite:///tmp/a.db?mode=rox", "unknown mode \"rox\""),
+            ("sqlite:///tmp/a.db#x", "has a # part"),
+            ("file:/tmp/%ff.db", "not valid UTF-8"),
+            ("sqlite://?mode=ro", "no file path given"),
+        ] {
+            let err = DatabaseTarget::parse(url).expect_err(url).to_string();
+            assert!(err.contains(says), "{url}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_leading_tilde_is_the_home_directory() {
+        let Some(home) = dirs::home_dir() else { return };
+        assert_eq!(
+            file(DatabaseTarget::parse("~/p.db")).path,
+            home.join("p.db")
+        );
+        assert_eq!(
+            file(DatabaseTarget::parse("sqlite://~/p.db")).path,
+            home.join("p.db")
+        );
     }
 }

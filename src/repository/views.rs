@@ -104,11 +104,14 @@ impl Repository {
         let schema = self.schema_report()?;
         let row_count = self.count(&ProfileFilter::default())?;
         let target = self.target();
-        let file = target.sqlite_path().map(|path| {
-            let size = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
-            let wal = PathBuf::from(format!("{}-wal", path.display()));
-            (path.to_path_buf(), size(path) + size(&wal))
-        });
+        let file = target
+            .sqlite_path()
+            .filter(|_| !target.in_memory())
+            .map(|path| {
+                let size = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+                let wal = PathBuf::from(format!("{}-wal", path.display()));
+                (path.to_path_buf(), size(path) + size(&wal))
+            });
         Ok(InspectReport {
             target: target.to_string(),
             backend: target.backend(),

@@ -236,7 +236,7 @@ impl App {
         };
         effects.push(Effect::StartTransfer(Box::new(TransferRequest {
             kind,
-            path: expand_home(&path),
+            path: crate::paths::expand_home(&path),
             view,
             stop: std::sync::Arc::clone(&stop),
         })));
@@ -289,40 +289,5 @@ impl App {
                 };
             }
         }
-    }
-}
-
-/// A file named in a prompt: `~` or `~/…` is the home directory, as a shell would read it (the
-/// prompt is not a shell, and a file named `~` in the working directory is rarely meant).
-fn expand_home(path: &str) -> std::path::PathBuf {
-    let home = || dirs::home_dir().filter(|home| !home.as_os_str().is_empty());
-    match (path, home()) {
-        ("~", Some(home)) => home,
-        (_, Some(home)) if path.starts_with("~/") => home.join(&path[2..]),
-        _ => std::path::PathBuf::from(path),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::expand_home;
-
-    #[test]
-    fn a_tilde_in_a_prompted_path_is_the_home_directory() {
-        let Some(home) = dirs::home_dir() else { return };
-        assert_eq!(expand_home("~/x.csv"), home.join("x.csv"));
-        assert_eq!(expand_home("~"), home);
-        assert_eq!(
-            expand_home("~x/y.csv"),
-            std::path::PathBuf::from("~x/y.csv")
-        );
-        assert_eq!(
-            expand_home("a/~/b.csv"),
-            std::path::PathBuf::from("a/~/b.csv")
-        );
-        assert_eq!(
-            expand_home("/tmp/x.csv"),
-            std::path::PathBuf::from("/tmp/x.csv")
-        );
     }
 }

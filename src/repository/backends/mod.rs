@@ -62,8 +62,7 @@ impl AnyConnection {
 pub fn establish(target: &DatabaseTarget) -> Result<AnyConnection, ConnectError> {
     match target {
         DatabaseTarget::Sqlite(file) => {
-            sqlite::establish(&file.path, file.read_only, target.to_string())
-                .map(AnyConnection::Sqlite)
+            sqlite::establish(file, target.to_string()).map(AnyConnection::Sqlite)
         }
         DatabaseTarget::Postgres(pg) => postgres::establish(pg).map(AnyConnection::Postgres),
         DatabaseTarget::Mysql(my) => mysql::establish(my).map(AnyConnection::Mysql),

@@ -9,8 +9,6 @@
 //!   id-tied sorts seek in two parts (SQLite does not seek on a row value ending in the rowid).
 //! - Bulk load: the name dictionary and the journal filled once per chunk.
 
-use std::path::Path;
-
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
 use diesel::dsl::sql;
@@ -23,7 +21,7 @@ use super::{
     AppliedMigrationNames, DeferrableIndexes, Engine, MIGRATIONS_TABLE, MigrationError, Name,
     count_unapplied, impl_deferred_indexes, records_our_migrations, run_all, versions,
 };
-use crate::db::{Backend, ConnectError};
+use crate::db::{Backend, ConnectError, SqliteFile};
 use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, SortColumn, fold};
 use crate::error::Error;
 use crate::repository::inspect::{MIGRATIONS_SQL, SchemaItem, SchemaReport, Single};
@@ -156,13 +154,13 @@ struct SingleInt {
 /// Names per name-set read: two bind variables each, well inside SQLite's 32,766.
 const MAX_NAMES_PER_READ: usize = 5_000;
 
-/// Opens the file at `path` (shown as `shown` in errors); `read_only`: so that SQLite refuses
-/// every write (`mode=ro`), and only a file that exists.
+/// Opens `file` (shown as `shown` in errors): read-only so that SQLite refuses every write
+/// (`mode=ro`), and only a file that exists; `must_exist`: only a file that exists.
 pub(super) fn establish(
-    path: &Path,
-    read_only: bool,
+    file: &SqliteFile,
     shown: String,
 ) -> Result<SqliteConnection, ConnectError> {
+    let (path, read_only) = (file.path.as_path(), file.read_only);
     let fail = |reason: String| ConnectError::new(Backend::Sqlite, shown.clone(), reason);
     if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty())
         && !dir.is_dir()
@@ -175,16 +173,31 @@ pub(super) fn establish(
     let path_text = path
         .to_str()
         .ok_or_else(|| fail("the path is not valid UTF-8".to_owned()))?;
+    let in_memory = path_text == ":memory:";
     if read_only && !path.is_file() {
         return Err(fail(
             "no such file (a read-only open does not create a database)".to_owned(),
         ));
     }
+    if file.must_exist && !in_memory && !path.is_file() {
+        return Err(fail(
+            "no such file (mode=rw opens only a database that exists)".to_owned(),
+        ));
+    }
     configure_sqlite_once();
-    let opened = if read_only {
-        SqliteConnection::establish(&read_only_uri(path_text))
-    } else {
+    // Always as a URI (diesel opens with SQLITE_OPEN_URI), so that every file name means itself:
+    // one that starts with `file:` or holds `?` too.
+    let opened = if in_memory {
         SqliteConnection::establish(path_text)
+    } else {
+        SqliteConnection::establish(&file_uri(
+            path_text,
+            match (read_only, file.must_exist) {
+                (true, _) => "ro",
+                (false, true) => "rw",
+                (false, false) => "rwc",
+            },
+        ))
     };
     let mut conn = opened.map_err(|err| fail(format!("{err} (is the directory writable?)")))?;
     // Connection settings only: nothing is written to the file yet.
@@ -227,15 +240,15 @@ fn configure_sqlite_once() {
     });
 }
 
-/// `file:PATH?mode=ro`, with the characters a URI path cannot hold as such escaped.
-fn read_only_uri(path: &str) -> String {
+/// `file:PATH?mode=MODE`, with the characters a URI path cannot hold as such escaped.
+fn file_uri(path: &str, mode: &str) -> String {
     use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
     const URI_PATH: &AsciiSet = &CONTROLS.add(b'%').add(b'?').add(b'#').add(b' ');
     // An absolute path takes an empty authority (`file:///…`), so a path starting `//` is not
     // read as a host.
     let authority = if path.starts_with('/') { "//" } else { "" };
     format!(
-        "file:{authority}{}?mode=ro",
+        "file:{authority}{}?mode={mode}",
         utf8_percent_encode(path, URI_PATH)
     )
 }
