@@ -1060,6 +1060,42 @@ fn an_interrupted_import_in_commit_groups_resumes_without_writing_twice() {
     );
 }
 
+/// An interrupted import's checkpoint belongs to the database it wrote to: after that database
+/// is deleted and created again at the same path, the same command runs every row again, as a
+/// new import, and says nothing of resuming.
+#[test]
+fn a_checkpoint_is_not_resumed_on_a_database_created_again() {
+    let db = TestDb::sqlite();
+    let files = Files::new();
+    let rows = 3_000;
+    files.write("big.csv", &numbered_csv("Again", "Anew", rows, 100));
+    let args = ["import", "big.csv", "--batch-size", "1"];
+    let out = interrupt_once_stored(&db, &files, &args, 20);
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(
+        count(&db, "profiles") < rows,
+        "finished before the interruption"
+    );
+    let profile_console::db::DatabaseTarget::Sqlite(file) = &db.target else {
+        unreachable!("a SQLite database")
+    };
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", file.path.display()));
+    }
+    let again = files.run(&db, &args);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    let said = stdout(&again);
+    assert!(
+        !said.contains("resum") && !said.contains("interrupted run"),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!("{} created", thousands(rows))),
+        "{said}"
+    );
+    assert_eq!(count(&db, "profiles"), rows);
+}
+
 /// The indexes of `profiles`, each with its definition, by name (SQLite or PostgreSQL, the
 /// backends that put indexes off during a load).
 fn indexes(db: &TestDb) -> Vec<String> {

@@ -104,7 +104,9 @@ pub fn run(repo: &mut Repository, args: ImportArgs) -> anyhow::Result<()> {
     let checkpoint = (!stdin && !args.dry_run && !args.all_or_nothing)
         .then(|| Checkpoint::for_file(&args.file, &identity))
         .flatten();
-    let resuming = checkpoint.as_ref().map_or(0, Checkpoint::load);
+    let resuming = checkpoint
+        .as_ref()
+        .map_or(0, |checkpoint| checkpoint.resume_point(repo).records);
     let options = ImportOptions {
         format,
         mode: args.mode,

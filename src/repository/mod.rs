@@ -373,6 +373,19 @@ impl Repository {
         Ok(())
     }
 
+    /// The mark this repository's changes carry in the journal.
+    pub fn session(&self) -> &str {
+        &self.context.session
+    }
+
+    /// Whether the journal holds a change marked with `session`: whether this database is the
+    /// one that session wrote to (not one created again, or restored from before it).
+    pub fn has_changes_by(&mut self, session: &str) -> Result<bool, Error> {
+        with_store!(self, |store| store
+            .has_changes_by(session)
+            .map_err(Error::from))
+    }
+
     /// The newest journal entry's id (0 when there is none).
     pub fn last_change_id(&mut self) -> Result<i64, Error> {
         with_store!(self, |store| store.last_change_id().map_err(Error::from))

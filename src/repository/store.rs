@@ -52,6 +52,8 @@ pub(crate) trait Store: Sized {
     fn latest_undoable(&mut self, session: &str) -> QueryResult<Option<JournalEntry>>;
     /// The newest journal entry's id (0: none).
     fn last_change_id(&mut self) -> QueryResult<i64>;
+    /// Whether the journal holds a change made by `session`.
+    fn has_changes_by(&mut self, session: &str) -> QueryResult<bool>;
     /// Puts a deleted row back with its id and timestamps.
     fn restore(&mut self, row: &Profile) -> QueryResult<()>;
     /// Runs `work` in a transaction that may write, at the isolation the contract assumes whatever
@@ -750,6 +752,16 @@ macro_rules! impl_store {
                     .select(diesel::dsl::max(pc::id))
                     .first::<Option<i64>>(self)
                     .map(|id| id.unwrap_or(0))
+            }
+
+            fn has_changes_by(&mut self, session: &str) -> QueryResult<bool> {
+                use $crate::repository::schema::profile_changes as pc;
+                pc::table
+                    .filter(pc::session.eq(session))
+                    .select(pc::id)
+                    .first::<i64>(self)
+                    .optional()
+                    .map(|id| id.is_some())
             }
 
             fn count_matching(&mut self, filter: &ProfileFilter) -> QueryResult<i64> {

@@ -404,10 +404,13 @@ pub fn import(
     {
         return fail(err);
     }
-    let resume_before = match &options.checkpoint {
-        Some(checkpoint) if !options.dry_run && !options.all_or_nothing => checkpoint.load(),
-        _ => 0,
+    let resume = match &options.checkpoint {
+        Some(checkpoint) if !options.dry_run && !options.all_or_nothing => {
+            checkpoint.resume_point(repo)
+        }
+        _ => Resume::default(),
     };
+    let resume_before = resume.records;
     let batch_rows = options.batch_rows.unwrap_or(match repo.backend() {
         crate::db::Backend::Sqlite => SQLITE_BATCH_ROWS,
         _ => DEFAULT_BATCH_ROWS,
@@ -435,6 +438,8 @@ pub fn import(
             summary: ImportSummary::default(),
             failure: None,
             started,
+            session: repo.session().to_owned(),
+            changed_by: resume.changed_by,
         };
         let committed = repo.import(&mut feed, options.commit());
         let Feed {
@@ -596,6 +601,11 @@ struct Feed<'o, 's> {
     summary: ImportSummary,
     failure: Option<ImportError>,
     started: Instant,
+    /// This run's mark in the journal.
+    session: String,
+    /// The mark of a run of this import whose changes are stored (this one's, once it has
+    /// made one), for the checkpoint.
+    changed_by: Option<String>,
 }
 
 impl ImportFeed for Feed<'_, '_> {
@@ -653,6 +663,11 @@ impl ImportFeed for Feed<'_, '_> {
                 Ok((_, Outcome::Unchanged)) => summary.unchanged += 1,
                 Err(_) => summary.rejected += 1,
             }
+            if matches!(&result, Ok((_, Outcome::Created | Outcome::Updated(_))))
+                && self.changed_by.as_deref() != Some(self.session.as_str())
+            {
+                self.changed_by = Some(self.session.clone());
+            }
             let report = RowReport {
                 line: pending.line,
                 result: &result,
@@ -681,7 +696,7 @@ impl ImportFeed for Feed<'_, '_> {
         if let Some(checkpoint) = &self.options.checkpoint
             && self.options.commit().as_it_goes()
         {
-            checkpoint.save(batch.read_after);
+            checkpoint.save(batch.read_after, self.changed_by.as_deref());
         }
         if let Some(on_batch) = &mut self.sinks.on_batch {
             on_batch(&self.summary);
@@ -874,6 +889,14 @@ fn output_error(path: &Path, err: &dyn std::fmt::Display) -> ImportError {
     ImportError::Output(format!("cannot write {}: {err}", path.display()))
 }
 
+/// How far an interrupted run of an import got: the records it did, and the journal mark
+/// (session) of the changes it made, if it made any.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Resume {
+    pub records: u64,
+    pub changed_by: Option<String>,
+}
+
 /// Where an import notes how many records it has done, so that running the same import again
 /// (same file, unchanged; same database, mode and columns) goes on from there: the rows done
 /// are looked up, not written again. Kept in the user's data directory, removed when the import
@@ -908,21 +931,49 @@ impl Checkpoint {
         })
     }
 
-    /// The records an earlier run did (0: none).
-    pub fn load(&self) -> u64 {
-        std::fs::read_to_string(&self.path)
-            .ok()
-            .and_then(|text| text.trim().parse().ok())
-            .unwrap_or(0)
+    /// How far an earlier run got, as noted.
+    fn load(&self) -> Resume {
+        let text = std::fs::read_to_string(&self.path).unwrap_or_default();
+        let mut lines = text.lines();
+        let records = lines.next().and_then(|line| line.trim().parse().ok());
+        Resume {
+            records: records.unwrap_or(0),
+            changed_by: lines
+                .next()
+                .map(str::trim)
+                .filter(|session| records.is_some() && !session.is_empty())
+                .map(str::to_owned),
+        }
     }
 
-    fn save(&self, records: u64) {
+    /// How far an interrupted run of this import got on `repo`'s database. Nothing when the run
+    /// made a change the database's journal does not hold: the database is not the one it wrote
+    /// to (deleted and created again, or restored from before the run), so every row is run
+    /// again; such a checkpoint is removed. (A run that changed nothing left nothing to check,
+    /// and nothing a re-run could miss: its rows are looked up again either way.)
+    pub fn resume_point(&self, repo: &mut Repository) -> Resume {
+        let resume = self.load();
+        match &resume.changed_by {
+            Some(session) if resume.records > 0 => match repo.has_changes_by(session) {
+                Ok(false) => {
+                    self.clear();
+                    Resume::default()
+                }
+                // A database that cannot be read fails the import itself, with its own error.
+                Ok(true) | Err(_) => resume,
+            },
+            _ => resume,
+        }
+    }
+
+    fn save(&self, records: u64, changed_by: Option<&str>) {
         // Best effort: without it, a re-run does the rows again (get_or_create fetches them).
         if let Some(dir) = self.path.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
         let temporary = self.path.with_extension("tmp");
-        if std::fs::write(&temporary, records.to_string()).is_ok() {
+        let text = format!("{records}\n{}\n", changed_by.unwrap_or_default());
+        if std::fs::write(&temporary, text).is_ok() {
             let _ = std::fs::rename(&temporary, &self.path);
         }
     }
