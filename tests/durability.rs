@@ -395,3 +395,46 @@ fn an_import_that_fills_the_disk_stores_exactly_what_it_reports() {
     let ids = values("SELECT CAST(id AS TEXT) AS value FROM profiles ORDER BY id");
     assert_eq!(ids, created);
 }
+
+/// An export that fills the disk says so in one sentence naming the file, exits 1, and leaves
+/// the file of that name as it was, with nothing of the export beside it.
+#[test]
+fn an_export_that_fills_the_disk_leaves_the_old_file_as_it_was() {
+    let tmpfs = match Tmpfs::mount("1m") {
+        Ok(tmpfs) => tmpfs,
+        Err(why) => {
+            eprintln!("skipped: cannot mount a tmpfs here ({why})");
+            return;
+        }
+    };
+    let files = tempfile::tempdir().unwrap();
+    let db = files.path().join("source.db");
+    let mut repo = Repository::open(DatabaseTarget::sqlite(&db)).unwrap();
+    repo.seed(20_000, |_| {}).unwrap();
+    let target = tmpfs.dir.path().join("all.csv");
+    std::fs::write(&target, "the old export\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_profile-console"))
+        .env_remove("RUST_BACKTRACE")
+        .args(["--database-url", db.to_str().unwrap(), "export"])
+        .arg(&target)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        format!(
+            "error: cannot write to {}: the disk is full; nothing was written to it",
+            target.display()
+        )
+    );
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "the old export\n"
+    );
+    let left: Vec<_> = std::fs::read_dir(tmpfs.dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["all.csv"]);
+}

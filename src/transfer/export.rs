@@ -140,6 +140,8 @@ fn each_row(
 /// Where an export goes: standard output, or a file that appears only once it is whole.
 pub struct Output {
     writer: Box<dyn Write>,
+    /// Where it goes, for messages.
+    shown: String,
     /// Written under a temporary name beside the file, renamed over it by [`Output::finish`]:
     /// an export that fails, is stopped or is killed half-way never leaves a cut-off file that
     /// looks like a whole one (nor replaces a file that was there before with one).
@@ -149,6 +151,8 @@ pub struct Output {
 struct Pending {
     temporary: std::path::PathBuf,
     target: std::path::PathBuf,
+    /// The temporary file, to be made durable before it is renamed into place.
+    file: std::fs::File,
 }
 
 impl Output {
@@ -162,6 +166,7 @@ impl Output {
             return Ok((
                 Output {
                     writer,
+                    shown: "standard output".to_owned(),
                     pending: None,
                 },
                 terminal,
@@ -184,6 +189,7 @@ impl Output {
                 return Ok((
                     Output {
                         writer,
+                        shown: path.display().to_string(),
                         pending: None,
                     },
                     false,
@@ -206,40 +212,80 @@ impl Output {
             // The file it replaces keeps its permissions (one kept private stays private).
             let _ = file.set_permissions(meta.permissions());
         }
+        let kept = file.try_clone().with_context(cannot)?;
         Ok((
             Output {
                 writer: Box::new(std::io::BufWriter::new(file)),
+                shown: path.display().to_string(),
                 pending: Some(Pending {
                     temporary,
                     target: path.to_owned(),
+                    file: kept,
                 }),
             },
             false,
         ))
     }
 
-    /// The export is whole: flushed, and the file put in place.
+    /// The export is whole: flushed, on disk, and the file put in place (a crash right after
+    /// leaves the whole file, never an empty one under its name).
     pub fn finish(mut self) -> anyhow::Result<()> {
-        self.writer.flush()?;
+        self.flush()?;
         if let Some(pending) = self.pending.take() {
-            // Closed before the rename, so that a failed close is seen here.
             self.writer = Box::new(std::io::sink());
-            std::fs::rename(&pending.temporary, &pending.target).with_context(|| {
+            let placed = pending
+                .file
+                .sync_all()
+                .and_then(|()| std::fs::rename(&pending.temporary, &pending.target));
+            if let Err(err) = placed {
                 let _ = std::fs::remove_file(&pending.temporary);
-                format!("cannot write {}", pending.target.display())
-            })?;
+                return Err(failed(&self.shown, true, err).into());
+            }
+            if let Some(dir) = pending.target.parent().map(|dir| {
+                if dir.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    dir
+                }
+            }) && let Ok(dir) = std::fs::File::open(dir)
+            {
+                // The rename itself, on disk (best effort: the file is whole either way).
+                let _ = dir.sync_all();
+            }
         }
         Ok(())
     }
+
+    fn failed(&self, err: std::io::Error) -> std::io::Error {
+        failed(&self.shown, self.pending.is_some(), err)
+    }
+}
+
+/// `err` while writing to `shown`, as one sentence naming it; `whole_or_nothing`: a file that
+/// appears only once whole, so that nothing was written to it.
+fn failed(shown: &str, whole_or_nothing: bool, err: std::io::Error) -> std::io::Error {
+    let why = match err.kind() {
+        std::io::ErrorKind::StorageFull => "the disk is full".to_owned(),
+        _ => err.to_string(),
+    };
+    let nothing = if whole_or_nothing {
+        "; nothing was written to it"
+    } else {
+        ""
+    };
+    std::io::Error::new(
+        err.kind(),
+        format!("cannot write to {shown}: {why}{nothing}"),
+    )
 }
 
 impl Write for Output {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.writer.write(buf)
+        self.writer.write(buf).map_err(|err| self.failed(err))
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        self.writer.flush()
+        self.writer.flush().map_err(|err| self.failed(err))
     }
 }
 
