@@ -384,6 +384,11 @@ fn a_frozen_server_gives_a_clear_error_in_bounded_time() {
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("has not answered"), "{stderr}");
+    // A command that only reads has no write to be unsure about.
+    assert!(
+        stderr.contains("run the command again once it answers") && !stderr.contains("write"),
+        "{stderr}"
+    );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(waited < Duration::from_secs(20), "ended after {waited:?}");
 }

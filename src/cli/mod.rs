@@ -442,15 +442,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     if let Some(server) = target.server() {
         let (shown, timeout, backend) = (server.to_string(), server.timeout(), server.backend());
-        watchdog::start(timeout + crate::db::CLIENT_GRACE, move |waited| {
-            format!(
-                "the {backend} server {shown} has not answered for {} s (--timeout {} s); it may be \
-                 stopped, frozen or unreachable; whether the last write was committed is unknown, \
-                 so check, or run the same command again once the server answers",
-                waited.as_secs(),
-                timeout.as_secs()
-            )
-        });
+        let writes = command.writes().is_some();
+        watchdog::start(
+            timeout + crate::db::CLIENT_GRACE,
+            move |waited, connected| {
+                let what_now = match (connected, writes) {
+                    (false, _) => "nothing was written; run the command again once it answers",
+                    (true, false) => "run the command again once it answers",
+                    (true, true) => {
+                        "whether the last write was committed is unknown, so check, or run the same \
+                     command again once the server answers"
+                    }
+                };
+                format!(
+                    "the {backend} server {shown} has not answered for {} s (--timeout {} s); it may be \
+                 stopped, frozen or unreachable; {what_now}",
+                    waited.as_secs(),
+                    timeout.as_secs()
+                )
+            },
+        );
     }
     let (mut repo, ran) = Repository::open_and_migrate(target)?;
     match command {

@@ -5,12 +5,16 @@
 
 use std::sync::Mutex;
 use std::sync::PoisonError;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use diesel::connection::{Instrumentation, InstrumentationEvent, set_default_instrumentation};
 
 /// When the statement now in flight started; `None` while nothing is in flight.
 static IN_FLIGHT: Mutex<Option<Instant>> = Mutex::new(None);
+
+/// Whether a connection has ever been opened: before that, nothing can have been written.
+static CONNECTED: AtomicBool = AtomicBool::new(false);
 
 struct Tracker;
 
@@ -19,8 +23,13 @@ impl Instrumentation for Tracker {
         let in_flight = match event {
             InstrumentationEvent::StartQuery { .. }
             | InstrumentationEvent::StartEstablishConnection { .. } => Some(Instant::now()),
-            InstrumentationEvent::FinishQuery { .. }
-            | InstrumentationEvent::FinishEstablishConnection { .. } => None,
+            InstrumentationEvent::FinishEstablishConnection { error, .. } => {
+                if error.is_none() {
+                    CONNECTED.store(true, Ordering::Relaxed);
+                }
+                None
+            }
+            InstrumentationEvent::FinishQuery { .. } => None,
             _ => return,
         };
         *IN_FLIGHT.lock().unwrap_or_else(PoisonError::into_inner) = in_flight;
@@ -28,8 +37,9 @@ impl Instrumentation for Tracker {
 }
 
 /// Watches every connection opened from now on; when a wait passes `limit`, prints
-/// `message(elapsed)` as the error and ends the process with status 1.
-pub fn start(limit: Duration, message: impl Fn(Duration) -> String + Send + 'static) {
+/// `message(elapsed, connected)` as the error and ends the process with status 1; `connected`:
+/// whether a connection was ever opened (before that, nothing can have been written).
+pub fn start(limit: Duration, message: impl Fn(Duration, bool) -> String + Send + 'static) {
     // A plain function pointer: the tracker has no state of its own.
     if set_default_instrumentation(|| Some(Box::new(Tracker))).is_err() {
         return;
@@ -44,7 +54,8 @@ pub fn start(limit: Duration, message: impl Fn(Duration) -> String + Send + 'sta
                 if let Some(elapsed) = since.map(|since| since.elapsed())
                     && elapsed > limit
                 {
-                    eprintln!("error: {}", message(elapsed));
+                    let connected = CONNECTED.load(Ordering::Relaxed);
+                    eprintln!("error: {}", message(elapsed, connected));
                     std::process::exit(1);
                 }
             }
