@@ -679,3 +679,24 @@ fn sqlite_urls_mean_their_file_and_their_mode() {
         stderr(&out)
     );
 }
+
+/// Without a subcommand the console opens, and it draws on a terminal: with its output going to
+/// a pipe it says so, with status 2, instead of drawing into the pipe and waiting for keys.
+#[test]
+fn the_console_needs_a_terminal_to_draw_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = console()
+        .arg("--database-url")
+        .arg(dir.path().join("p.db"))
+        .env_remove("DATABASE_URL")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("the console draws on a terminal"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -569,6 +569,24 @@ fn q_quits_from_the_table_and_ctrl_c_from_anywhere() {
     );
 }
 
+/// Esc and the key right after it arrive as one Alt key when typed in a hurry (the terminal
+/// cannot tell them apart): an Alt key bound to nothing is the two keys.
+#[test]
+fn esc_then_a_key_in_a_hurry_is_both_keys() {
+    let (mut app, _) = new_app();
+    type_text(&mut app, "Ann");
+    let alt = |app: &mut App, c: char| {
+        app.update(Action::Terminal(Event::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::ALT,
+        ))))
+    };
+    // Esc leaves the form for the table, and q there quits; the field keeps what was typed.
+    assert!(alt(&mut app, 'q').iter().any(|e| matches!(e, Effect::Quit)));
+    assert_eq!(app.focus, Focus::Table);
+    assert_eq!(app.form.fields[0].input.value(), "Ann");
+}
+
 #[test]
 fn help_opens_and_any_key_closes_it() {
     let (mut app, _) = new_app();

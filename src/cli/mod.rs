@@ -423,6 +423,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .into());
         }
+        if let Some(missing) = no_terminal() {
+            return Err(UsageError(format!(
+                "the console draws on a terminal, and {missing}; run it in a terminal, or use a \
+                 command such as list or export (profile-console --help)"
+            ))
+            .into());
+        }
         return crate::console::run(target, &config);
     };
     if let Some(name) = command.writes().filter(|_| target.read_only()) {
@@ -652,6 +659,20 @@ fn choose_database(
     };
     let read_only = cli.read_only || target.read_only();
     Ok((target.with_read_only(read_only), source))
+}
+
+/// Why the console could not draw here, if it could not: its output goes to a file or a pipe,
+/// or the process has no terminal at all (cron, a service). (Keys may come from the terminal
+/// itself when standard input is a pipe.)
+fn no_terminal() -> Option<&'static str> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        Some("standard output is not one (it goes to a file or a pipe)")
+    } else if std::fs::File::open("/dev/tty").is_err() {
+        Some("this process has none (no /dev/tty)")
+    } else {
+        None
+    }
 }
 
 fn print_info(repo: &mut Repository, source: TargetSource) -> anyhow::Result<()> {

@@ -847,6 +847,13 @@ impl Keymap {
         &self.bindings
     }
 
+    /// Whether `event` is bound to a command anywhere.
+    pub fn binds(&self, event: &KeyEvent) -> bool {
+        self.bindings
+            .iter()
+            .any(|binding| binding.keys.iter().any(|key| key.matches(event)))
+    }
+
     /// The command `event` means while an operation runs, if it means one there.
     pub fn running_command(&self, event: &KeyEvent) -> Option<Command> {
         self.bindings

@@ -1,6 +1,8 @@
 //! Terminal events: keys (through the key table), paste, mouse, resize; the commands they run;
 //! prompts and pop-up scrolling.
 
+use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+
 use super::*;
 
 impl App {
@@ -26,6 +28,16 @@ impl App {
     }
 
     pub(super) fn on_key(&mut self, key: KeyEvent, effects: &mut Vec<Effect>) {
+        // A terminal sends Esc and the key right after it as one key with Alt: Esc then q typed
+        // in a hurry arrives as Alt-q. An Alt key bound to nothing is taken as the two keys.
+        if key.modifiers == KeyModifiers::ALT
+            && matches!(key.code, KeyCode::Char(_))
+            && !self.keys.binds(&key)
+        {
+            self.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE), effects);
+            self.on_key(KeyEvent::new(key.code, KeyModifiers::NONE), effects);
+            return;
+        }
         if self.keys.command_for(Scope::Always, &key) == Some(Command::Quit) {
             self.quit(effects);
             return;
