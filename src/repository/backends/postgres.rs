@@ -150,8 +150,10 @@ pub(super) fn establish(pg: &ServerTarget) -> Result<PgConnection, ConnectError>
 }
 
 /// The session: UTC (timestamps are handed over as UTC), READ COMMITTED (the isolation the
-/// contract's locks assume), and statement and lock timeouts, so no wait on the server is
-/// unbounded.
+/// contract's locks assume), statement and lock timeouts, so no wait on the server is
+/// unbounded, and commits that are on disk before they are acknowledged: `synchronous_commit =
+/// off` (a server's, a role's or the URL's) acknowledges a commit a crash can still lose, and is
+/// turned back on (any stronger setting, such as `remote_apply`, is kept).
 fn session_settings(pg: &ServerTarget) -> String {
     let ms = pg.timeout().as_millis();
     format!(
@@ -160,7 +162,9 @@ fn session_settings(pg: &ServerTarget) -> String {
          SET default_transaction_read_only = {read_only};
          SET statement_timeout = {ms};
          SET lock_timeout = {ms};
-         SET idle_in_transaction_session_timeout = {idle};",
+         SET idle_in_transaction_session_timeout = {idle};
+         SELECT set_config('synchronous_commit', 'on', false)
+             WHERE current_setting('synchronous_commit') = 'off';",
         idle = ms.saturating_mul(4),
         read_only = if pg.read_only() { "on" } else { "off" },
     )
@@ -482,5 +486,55 @@ impl Engine for PgConnection {
             .bind::<Integer, _>(pid)
             .execute(self)
             .map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The server the tests use (`PROFILE_CONSOLE_TEST_POSTGRES_URL`), or `None` when none
+    /// answers and servers are not required.
+    fn server(options: &str) -> Option<PgConnection> {
+        let url = std::env::var("PROFILE_CONSOLE_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+        let target = ServerTarget::parse(&format!("{url}?options={options}")).ok()?;
+        match establish(&target) {
+            Ok(conn) => Some(conn),
+            Err(err)
+                if std::env::var("PROFILE_CONSOLE_REQUIRE_SERVERS").is_ok_and(|v| v == "1") =>
+            {
+                panic!("PostgreSQL is required: {err}")
+            }
+            Err(err) => {
+                eprintln!("skipped: {err}");
+                None
+            }
+        }
+    }
+
+    fn setting(conn: &mut PgConnection, name: &str) -> String {
+        #[derive(QueryableByName)]
+        struct Setting {
+            #[diesel(sql_type = Text)]
+            value: String,
+        }
+        diesel::sql_query(format!("SELECT current_setting('{name}') AS value"))
+            .get_result::<Setting>(conn)
+            .map(|row| row.value)
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn commits_are_durable_before_they_are_acknowledged_whatever_the_url_says() {
+        let Some(mut conn) = server("-c%20synchronous_commit%3Doff") else {
+            return;
+        };
+        assert_eq!(setting(&mut conn, "synchronous_commit"), "on");
+        // A stronger setting is kept.
+        let Some(mut conn) = server("-c%20synchronous_commit%3Dremote_apply") else {
+            return;
+        };
+        assert_eq!(setting(&mut conn, "synchronous_commit"), "remote_apply");
     }
 }
