@@ -446,3 +446,57 @@ fn a_lock_held_past_the_timeout_is_reported_on_mysql() {
     let mut admin = diesel::MysqlConnection::establish(&db.url()).unwrap();
     a_lock_held_past_the_timeout_is_reported(&db, &mut |sql| admin.batch_execute(sql).unwrap());
 }
+
+/// A MySQL/MariaDB server that starts its sessions with autocommit off and a one-row limit on
+/// every SELECT (`init_connect`, which the server runs for users without SUPER): every write
+/// reported done is stored, and reads are whole. (Before, a created row was reported and then
+/// lost when the connection closed.)
+#[test]
+fn mysql_sessions_the_server_sets_up_to_lose_writes_still_store_them() {
+    let Some(db) = TestDb::mysql() else { return };
+    db.repo();
+    let name = db.name().unwrap().to_owned();
+    let user = format!("pc_init_{}", std::process::id());
+    db.execute_as_other_client(&format!(
+        "CREATE USER '{user}'@'%'; GRANT ALL ON `{name}`.* TO '{user}'@'%'; \
+         SET GLOBAL init_connect = 'SET autocommit = 0; SET sql_select_limit = 1'"
+    ))
+    .unwrap();
+    struct Restore<'a>(&'a TestDb, String);
+    impl Drop for Restore<'_> {
+        fn drop(&mut self) {
+            let _ = self.0.execute_as_other_client(&format!(
+                "SET GLOBAL init_connect = ''; DROP USER IF EXISTS '{}'@'%'",
+                self.1
+            ));
+        }
+    }
+    let restore = Restore(&db, user.clone());
+    let url = db.url().replacen("root@", &format!("{user}@"), 1);
+    for first in ["Kept", "Also"] {
+        let out = console()
+            .args(["--database-url", &url, "get-or-create", "--lookup"])
+            .arg(format!("first_name={first}"))
+            .args(["--lookup", "last_name=B", "--default", "gender=M"])
+            .args(["--default", "age=1"])
+            .output()
+            .unwrap();
+        let (stdout, stderr) = text(&out);
+        assert!(out.status.success(), "{stderr}");
+        assert!(stdout.starts_with("created"), "{stdout}");
+    }
+    let out = console()
+        .args(["--database-url", &url, "list"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(
+        stdout.contains("Kept") && stdout.contains("Also"),
+        "{stdout}{stderr}"
+    );
+    drop(restore);
+    assert_eq!(
+        db.values("SELECT first_name AS value FROM profiles ORDER BY id"),
+        ["Kept", "Also"]
+    );
+}

@@ -52,8 +52,15 @@ pub(super) fn establish(server: &ServerTarget) -> Result<MysqlConnection, Connec
     let mut conn =
         MysqlConnection::establish(&server.mysql_url()).map_err(|err| fail(err.to_string()))?;
     let seconds = server.timeout().as_secs().max(1);
+    // autocommit first: a server (or `init_connect`) that turns it off would otherwise leave
+    // every statement that runs on its own uncommitted, and lost at disconnect, after it was
+    // reported done. A row limit or join bound set server-wide would cut reads short.
     conn.batch_execute(&format!(
-        "SET SESSION time_zone = '+00:00';
+        "SET SESSION autocommit = 1;
+         SET SESSION sql_select_limit = 18446744073709551615;
+         SET SESSION max_join_size = 18446744073709551615;
+         SET SESSION sql_safe_updates = 0;
+         SET SESSION time_zone = '+00:00';
          SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED, {access};
          SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,NO_ZERO_DATE';
          SET SESSION innodb_lock_wait_timeout = {seconds};",

@@ -153,7 +153,9 @@ pub(super) fn establish(pg: &ServerTarget) -> Result<PgConnection, ConnectError>
 /// contract's locks assume), statement and lock timeouts, so no wait on the server is
 /// unbounded, and commits that are on disk before they are acknowledged: `synchronous_commit =
 /// off` (a server's, a role's or the URL's) acknowledges a commit a crash can still lose, and is
-/// turned back on (any stronger setting, such as `remote_apply`, is kept).
+/// turned back on (any stronger setting, such as `remote_apply`, is kept). A session in
+/// `session_replication_role = replica` would fire no trigger, and so journal nothing: it goes
+/// back to `origin` (or, where the user may not change it, the connection fails and says so).
 fn session_settings(pg: &ServerTarget) -> String {
     let ms = pg.timeout().as_millis();
     format!(
@@ -164,7 +166,9 @@ fn session_settings(pg: &ServerTarget) -> String {
          SET lock_timeout = {ms};
          SET idle_in_transaction_session_timeout = {idle};
          SELECT set_config('synchronous_commit', 'on', false)
-             WHERE current_setting('synchronous_commit') = 'off';",
+             WHERE current_setting('synchronous_commit') = 'off';
+         SELECT set_config('session_replication_role', 'origin', false)
+             WHERE current_setting('session_replication_role') <> 'origin';",
         idle = ms.saturating_mul(4),
         read_only = if pg.read_only() { "on" } else { "off" },
     )
@@ -536,5 +540,14 @@ mod tests {
             return;
         };
         assert_eq!(setting(&mut conn, "synchronous_commit"), "remote_apply");
+    }
+
+    /// In `replica` mode no trigger fires, so nothing would be journaled.
+    #[test]
+    fn triggers_fire_whatever_the_url_says() {
+        let Some(mut conn) = server("-c%20session_replication_role%3Dreplica") else {
+            return;
+        };
+        assert_eq!(setting(&mut conn, "session_replication_role"), "origin");
     }
 }
