@@ -151,7 +151,7 @@ pub(super) fn establish(pg: &ServerTarget) -> Result<PgConnection, ConnectError>
 
 /// The session: UTC (timestamps are handed over as UTC), READ COMMITTED (the isolation the
 /// contract's locks assume), statement and lock timeouts, so no wait on the server is
-/// unbounded, and commits that are on disk before they are acknowledged: `synchronous_commit =
+/// unbounded, string literals as the SQL here writes them (a backslash is itself), and commits that are on disk before they are acknowledged: `synchronous_commit =
 /// off` (a server's, a role's or the URL's) acknowledges a commit a crash can still lose, and is
 /// turned back on (any stronger setting, such as `remote_apply`, is kept). A session in
 /// `session_replication_role = replica` would fire no trigger, and so journal nothing: it goes
@@ -165,6 +165,7 @@ fn session_settings(pg: &ServerTarget) -> String {
          SET statement_timeout = {ms};
          SET lock_timeout = {ms};
          SET idle_in_transaction_session_timeout = {idle};
+         SET standard_conforming_strings = on;
          SELECT set_config('synchronous_commit', 'on', false)
              WHERE current_setting('synchronous_commit') = 'off';
          SELECT set_config('session_replication_role', 'origin', false)
@@ -549,5 +550,14 @@ mod tests {
             return;
         };
         assert_eq!(setting(&mut conn, "session_replication_role"), "origin");
+    }
+
+    /// The search's `ESCAPE '\'` is a backslash only with standard strings.
+    #[test]
+    fn string_literals_are_standard_whatever_the_url_says() {
+        let Some(mut conn) = server("-c%20standard_conforming_strings%3Doff") else {
+            return;
+        };
+        assert_eq!(setting(&mut conn, "standard_conforming_strings"), "on");
     }
 }
