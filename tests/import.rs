@@ -420,6 +420,11 @@ fn bad_files_and_options_write_nothing(db: &TestDb) {
         ("nolast.csv", "first_name,age\nA,1\n", "no last_name column"),
         ("empty.csv", "", "no header row"),
         (
+            "semicolons.csv",
+            "first_name;last_name;gender;age\nA;B;F;1\n",
+            "seems separated by ';'",
+        ),
+        (
             "broken.json",
             "[{\"first_name\": \"A\"",
             "ends inside an element",

@@ -272,6 +272,15 @@ impl Columns {
         let mut seen = HashSet::new();
         for name in header {
             if !is_known(name) {
+                if let Some(separator) = [';', '\t', '|']
+                    .into_iter()
+                    .find(|separator| header.len() == 1 && name.contains(*separator))
+                {
+                    return Err(format!(
+                        "the header {name:?} seems separated by {separator:?}, but only commas \
+                         separate columns here: save the file as comma-separated CSV"
+                    ));
+                }
                 return Err(format!(
                     "the header names {name:?}, which is not a column: expected first_name, \
                      last_name, gender and age (id, created_at and updated_at are read and \

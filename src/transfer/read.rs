@@ -117,7 +117,7 @@ impl Records {
                     .map(|name| {
                         std::str::from_utf8(name)
                             .map(|name| name.trim().to_owned())
-                            .map_err(|_| ReadError::at(1, "the header row is not UTF-8 text"))
+                            .map_err(|_| ReadError::at(1, not_utf8(&header_raw)))
                     })
                     .collect::<Result<Vec<String>, ReadError>>()?;
                 Inner::Csv {
@@ -295,9 +295,24 @@ fn csv_values(raw: &csv::ByteRecord, header: &[String]) -> Result<Values, String
         .zip(raw.iter())
         .map(|(column, value)| match std::str::from_utf8(value) {
             Ok(value) => Ok((column.clone(), Some(value.to_owned()))),
-            Err(_) => Err(format!("the {column} field is not UTF-8 text")),
+            Err(_) => Err(format!(
+                "the {column} field is not UTF-8 text (a file saved as Latin-1 or Windows-1252? \
+                 save it as UTF-8)"
+            )),
         })
         .collect()
+}
+
+/// Why a header row is not UTF-8, saying which encoding it looks like.
+fn not_utf8(header: &csv::ByteRecord) -> &'static str {
+    let first = header.get(0).unwrap_or_default();
+    if first.starts_with(&[0xff, 0xfe]) || first.starts_with(&[0xfe, 0xff]) || first.contains(&0) {
+        "the file is UTF-16 text (as some spreadsheets save \"Unicode text\"); save it as UTF-8 \
+         CSV"
+    } else {
+        "the header row is not UTF-8 text (a file saved as Latin-1 or Windows-1252? save it as \
+         UTF-8)"
+    }
 }
 
 /// One JSON object's values: text and numbers as text, `null` as no value.
@@ -530,6 +545,31 @@ mod tests {
 
     fn values(record: &Record) -> Vec<(String, Option<String>)> {
         record.values.clone().unwrap_or_default()
+    }
+
+    /// Files in another encoding are named as such, with what to do.
+    #[test]
+    fn a_file_in_another_encoding_says_which() {
+        let open = |bytes: Vec<u8>| {
+            let mut records = Records::open(Box::new(std::io::Cursor::new(bytes)), Format::Csv)?;
+            records.next_record().map(|_| ())
+        };
+        let utf16: Vec<u8> = [0xff, 0xfe]
+            .into_iter()
+            .chain(
+                "first_name,last_name\n"
+                    .encode_utf16()
+                    .flat_map(u16::to_le_bytes),
+            )
+            .collect();
+        let err = open(utf16).expect_err("UTF-16").to_string();
+        assert!(err.contains("the file is UTF-16 text"), "{err}");
+        let latin1 = b"first_name,last_name\nJos\xe9,Lee\n".to_vec();
+        let mut records = Records::open(Box::new(std::io::Cursor::new(latin1)), Format::Csv)
+            .expect("the header is ASCII");
+        let record = records.next_record().expect("a record").expect("one row");
+        let err = record.values.expect_err("not UTF-8");
+        assert!(err.contains("Latin-1 or Windows-1252"), "{err}");
     }
 
     #[test]
