@@ -123,12 +123,15 @@ impl From<DieselError> for Error {
                     "max_statement_time",
                     "maximum statement execution time",
                 ];
-                // SQLite opened mode=ro; PostgreSQL's 25006 read_only_sql_transaction; MySQL and
-                // MariaDB's ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION.
+                // SQLite opened mode=ro; PostgreSQL's 25006 read_only_sql_transaction (also a
+                // standby's); MySQL and MariaDB's ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION, and
+                // their read-only servers (replicas: read_only, super_read_only).
                 let read_only = [
                     "attempt to write a readonly database",
                     "in a read-only transaction",
                     "in a READ ONLY transaction",
+                    "running with the --read-only option",
+                    "running with the --super-read-only option",
                 ];
                 if read_only.iter().any(|words| message.contains(words)) {
                     Error::ReadOnly {

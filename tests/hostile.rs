@@ -455,24 +455,11 @@ fn a_lock_held_past_the_timeout_is_reported_on_mysql() {
 fn mysql_sessions_the_server_sets_up_to_lose_writes_still_store_them() {
     let Some(db) = TestDb::mysql() else { return };
     db.repo();
-    let name = db.name().unwrap().to_owned();
-    let user = format!("pc_init_{}", std::process::id());
-    db.execute_as_other_client(&format!(
-        "CREATE USER '{user}'@'%'; GRANT ALL ON `{name}`.* TO '{user}'@'%'; \
-         SET GLOBAL init_connect = 'SET autocommit = 0; SET sql_select_limit = 1'"
-    ))
-    .unwrap();
-    struct Restore<'a>(&'a TestDb, String);
-    impl Drop for Restore<'_> {
-        fn drop(&mut self) {
-            let _ = self.0.execute_as_other_client(&format!(
-                "SET GLOBAL init_connect = ''; DROP USER IF EXISTS '{}'@'%'",
-                self.1
-            ));
-        }
-    }
-    let restore = Restore(&db, user.clone());
-    let url = db.url().replacen("root@", &format!("{user}@"), 1);
+    let (url, restore) = PlainUser::create(
+        &db,
+        "SET GLOBAL init_connect = 'SET autocommit = 0; SET sql_select_limit = 1'",
+        "SET GLOBAL init_connect = ''",
+    );
     for first in ["Kept", "Also"] {
         let out = console()
             .args(["--database-url", &url, "get-or-create", "--lookup"])
@@ -498,5 +485,94 @@ fn mysql_sessions_the_server_sets_up_to_lose_writes_still_store_them() {
     assert_eq!(
         db.values("SELECT first_name AS value FROM profiles ORDER BY id"),
         ["Kept", "Also"]
+    );
+}
+
+/// A MySQL/MariaDB user without SUPER on `db` (the server's session set-up and read-only mode
+/// apply to such users only), with server-wide settings `set` until the guard drops (then
+/// `reset`, and the user goes). Other tests connect as root, whom neither touches.
+struct PlainUser<'a> {
+    db: &'a TestDb,
+    user: String,
+    reset: &'static str,
+    /// Server-wide settings touch every such user: one test at a time sets them.
+    _alone: std::sync::MutexGuard<'static, ()>,
+}
+
+impl<'a> PlainUser<'a> {
+    fn create(db: &'a TestDb, set: &str, reset: &'static str) -> (String, PlainUser<'a>) {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        static SERVER_WIDE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let alone = SERVER_WIDE
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let user = format!(
+            "pc_user_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        let name = db.name().unwrap();
+        db.execute_as_other_client(&format!(
+            "CREATE USER '{user}'@'%'; GRANT ALL ON `{name}`.* TO '{user}'@'%'; {set}"
+        ))
+        .unwrap();
+        let url = db.url().replacen("root@", &format!("{user}@"), 1);
+        (
+            url,
+            PlainUser {
+                db,
+                user,
+                reset,
+                _alone: alone,
+            },
+        )
+    }
+}
+
+impl Drop for PlainUser<'_> {
+    fn drop(&mut self) {
+        let _ = self.db.execute_as_other_client(&format!(
+            "{}; DROP USER IF EXISTS '{}'@'%'",
+            self.reset, self.user
+        ));
+    }
+}
+
+/// A read-only MySQL/MariaDB server (a replica): reads work, and a write is refused with status
+/// 2, saying the database refused it, and nothing written.
+#[test]
+fn a_read_only_mysql_server_reads_and_refuses_writes_plainly() {
+    let Some(db) = TestDb::mysql() else { return };
+    db.repo()
+        .get_or_create(&common::goc(
+            &[("first_name", "Before"), ("last_name", "Replica")],
+            &[("gender", "F"), ("age", "1")],
+        ))
+        .unwrap();
+    let (url, restore) =
+        PlainUser::create(&db, "SET GLOBAL read_only = 1", "SET GLOBAL read_only = 0");
+    let out = console()
+        .args(["--database-url", &url, "list"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("Before"), "{stdout}");
+    let out = console()
+        .args(["--database-url", &url])
+        .args(CREATE_A_B)
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("read-only") && stderr.contains("nothing was written"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    drop(restore);
+    assert_eq!(
+        db.values("SELECT first_name AS value FROM profiles"),
+        ["Before"]
     );
 }
