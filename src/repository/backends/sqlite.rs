@@ -205,7 +205,19 @@ pub(super) fn establish(
         "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA foreign_keys = ON;"
     ))
     .map_err(|err| fail(err.to_string()))?;
-    check_is_ours(&mut conn).map_err(fail)?;
+    check_is_ours(&mut conn).map_err(|reason| {
+        if reason.contains("readonly database") {
+            // A database in WAL mode is read through its -shm file, which SQLite must be able to
+            // create beside it, even for a read-only open.
+            fail(format!(
+                "{reason}: this user cannot write the file or its directory, which SQLite needs \
+                 even to read a database in WAL mode; ask its owner, or copy it somewhere \
+                 writable"
+            ))
+        } else {
+            fail(reason)
+        }
+    })?;
     if read_only {
         return Ok(conn);
     }
