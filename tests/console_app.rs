@@ -181,6 +181,35 @@ fn paste_inserts_text_without_control_characters() {
     assert_eq!(app.form.fields[0].input.value(), "Zoë");
 }
 
+/// A paste goes in at the cursor in one step: a huge one is cut (it used to keep the screen
+/// frozen for minutes, a character at a time), and a spreadsheet row fills a field a cell.
+#[test]
+fn a_paste_goes_in_at_once_and_a_spreadsheet_row_fills_the_fields() {
+    let paste = |app: &mut App, text: &str| app.update(Action::Terminal(Event::Paste(text.into())));
+    let (mut app, _) = new_app();
+    type_text(&mut app, "Ae");
+    press(&mut app, KeyCode::Left);
+    paste(&mut app, "nn\u{1b}[2J");
+    assert_eq!(app.form.fields[0].input.value(), "Ann[2Je");
+
+    let (mut app, _) = new_app();
+    let started = std::time::Instant::now();
+    paste(&mut app, &"x".repeat(2_000_000));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(app.form.fields[0].input.value().chars().count(), 4_096);
+    assert!(matches!(&app.status, Status::Info(text) if text.contains("pasted what fits")));
+
+    let (mut app, _) = new_app();
+    paste(&mut app, "Argo\tSaha\tM\t10\r\nNext\tRow\tF\t3\n");
+    let values: Vec<&str> = app.form.fields.iter().map(|f| f.input.value()).collect();
+    assert_eq!(values, ["Argo", "Saha", "M", "10"]);
+    assert_eq!(app.form.focused, 3);
+}
+
 #[test]
 fn ctrl_t_cycles_the_role_through_all_four() {
     let (mut app, _) = new_app();

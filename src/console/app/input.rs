@@ -117,22 +117,49 @@ impl App {
         }
     }
 
+    /// A paste goes in at the cursor, as typed text would, but in one step (a character at a
+    /// time, a long paste took the screen minutes), without control characters and cut to
+    /// [`PASTE_MAX_CHARS`]. Into the form, a spreadsheet row (cells separated by tabs) fills
+    /// the focused field and the ones after it, a cell each. Of several lines, the first is
+    /// taken.
     pub(super) fn on_paste(&mut self, text: &str) {
-        let clean: String = text.chars().filter(|c| !c.is_control()).collect();
-        match &mut self.overlay {
-            Overlay::Prompt { input, .. } => {
-                for c in clean.chars() {
-                    input.handle(tui_input::InputRequest::InsertChar(c));
-                }
+        let mut lines = text.lines();
+        let line = lines.next().unwrap_or_default();
+        let cut = std::cell::Cell::new(lines.next().is_some());
+        let clean = |part: &str| -> String {
+            let kept: String = part.chars().filter(|c| !c.is_control()).collect();
+            if kept.chars().count() > PASTE_MAX_CHARS {
+                cut.set(true);
+                return kept.chars().take(PASTE_MAX_CHARS).collect();
             }
+            kept
+        };
+        match &mut self.overlay {
+            Overlay::Prompt { input, .. } => insert_at_cursor(input, &clean(line)),
             _ if self.focus == Focus::Form => {
-                let input = &mut self.form.focused_field().input;
-                for c in clean.chars() {
-                    input.handle(tui_input::InputRequest::InsertChar(c));
+                let cells: Vec<&str> = line.split('\t').collect();
+                if let [one] = cells.as_slice() {
+                    insert_at_cursor(&mut self.form.focused_field().input, &clean(one));
+                } else {
+                    let first = self.form.focused;
+                    let last = (first + cells.len() - 1).min(self.form.fields.len() - 1);
+                    if first + cells.len() - 1 > last {
+                        cut.set(true);
+                    }
+                    for (field, cell) in self.form.fields[first..=last].iter_mut().zip(&cells) {
+                        field.input = tui_input::Input::new(clean(cell.trim()));
+                    }
+                    self.form.focused = last;
                 }
                 self.form_changed();
             }
-            _ => {}
+            _ => return,
+        }
+        if cut.get() {
+            self.status = Status::Info(format!(
+                "pasted what fits: the first line, a cell a field, at most {PASTE_MAX_CHARS} \
+                 characters each"
+            ));
         }
     }
 
@@ -476,4 +503,20 @@ impl App {
         };
         true
     }
+}
+
+/// The longest paste a field or prompt takes (no field's value may be a tenth of it; a path
+/// may be long).
+const PASTE_MAX_CHARS: usize = 4_096;
+
+/// `text` into `input` at its cursor, the cursor after it.
+fn insert_at_cursor(input: &mut tui_input::Input, text: &str) {
+    let value = input.value();
+    let cursor = input.cursor();
+    let at = value
+        .char_indices()
+        .nth(cursor)
+        .map_or(value.len(), |(at, _)| at);
+    let joined = format!("{}{text}{}", &value[..at], &value[at..]);
+    *input = tui_input::Input::new(joined).with_cursor(cursor + text.chars().count());
 }
