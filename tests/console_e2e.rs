@@ -462,14 +462,21 @@ on_every_backend!(
     read_only_console_refuses_writes_and_still_browses,
 );
 
+/// However it is asked to end from outside (`kill`, `timeout`, a process manager; Ctrl-C
+/// itself is a key in raw mode), the console restores the terminal.
 #[test]
-fn sigterm_restores_the_terminal() {
+fn a_signal_to_end_restores_the_terminal() {
     let db = TestDb::sqlite();
-    let mut console = Session::start(&db);
-    console.wait_for("profiles");
-    console.signal("TERM");
-    console.wait_for_exit();
-    assert!(!console.screen.lock().unwrap().screen().alternate_screen());
+    for signal in ["TERM", "INT", "QUIT"] {
+        let mut console = Session::start(&db);
+        console.wait_for("profiles");
+        console.signal(signal);
+        console.wait_for_exit();
+        assert!(
+            !console.screen.lock().unwrap().screen().alternate_screen(),
+            "SIG{signal}"
+        );
+    }
 }
 
 #[test]

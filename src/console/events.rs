@@ -42,13 +42,19 @@ pub fn spawn_input(events: Sender<UiEvent>) -> std::io::Result<()> {
         .map(drop)
 }
 
-/// Turns SIGTERM into [`UiEvent::Stop`]; a second SIGTERM ends the process at once.
+/// Turns SIGTERM, SIGINT, SIGQUIT and SIGHUP into [`UiEvent::Stop`], so the terminal is
+/// restored however the process is asked to end (Ctrl-C itself is a key in raw mode: these come
+/// from `kill`, a process manager, or a terminal that went away); a second one ends the process
+/// at once.
 pub fn spawn_signals(events: Sender<UiEvent>) -> std::io::Result<()> {
-    use signal_hook::consts::SIGTERM;
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+    const STOPPING: [i32; 4] = [SIGTERM, SIGINT, SIGQUIT, SIGHUP];
     let armed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    signal_hook::flag::register_conditional_shutdown(SIGTERM, 1, std::sync::Arc::clone(&armed))?;
-    signal_hook::flag::register(SIGTERM, armed)?;
-    let mut signals = signal_hook::iterator::Signals::new([SIGTERM])?;
+    for signal in STOPPING {
+        signal_hook::flag::register_conditional_shutdown(signal, 1, std::sync::Arc::clone(&armed))?;
+        signal_hook::flag::register(signal, std::sync::Arc::clone(&armed))?;
+    }
+    let mut signals = signal_hook::iterator::Signals::new(STOPPING)?;
     thread::Builder::new()
         .name("signals".into())
         .spawn(move || {

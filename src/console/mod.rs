@@ -7,8 +7,8 @@
 //!   filter prompt's syntax.
 //! - `ui`: pure render functions, one per region, and the layout they share with `app`.
 //! - `worker`: the thread that owns the database connection.
-//! - `events`: the one channel the UI waits on (terminal input, worker answers, SIGTERM).
-//! - `terminal`: entering and always leaving full-screen mode (normal exit, error, panic, SIGTERM).
+//! - `events`: the one channel the UI waits on (terminal input, worker answers, signals to end).
+//! - `terminal`: entering and always leaving full-screen mode (normal exit, error, panic, a signal).
 
 pub mod app;
 mod events;
@@ -62,9 +62,9 @@ pub fn run(target: DatabaseTarget, config: &crate::config::Config) -> anyhow::Re
     };
     let mut worker = Worker::spawn(target, session.clone(), events.clone())
         .context("starting the database worker")?;
-    // SIGTERM stops the loop, which restores the terminal; a second one ends the process at once.
-    // SIGHUP keeps its default (end the process): the terminal is gone, nothing to restore.
-    events::spawn_signals(events.clone()).context("installing the SIGTERM handler")?;
+    // SIGTERM, SIGINT, SIGQUIT and SIGHUP stop the loop, which restores the terminal; a second
+    // one ends the process at once.
+    events::spawn_signals(events.clone()).context("installing the signal handlers")?;
     let mut term = terminal::enter().context("opening the terminal")?;
     let result = events::spawn_input(events)
         .context("reading the terminal")

@@ -1,5 +1,6 @@
 //! Entering full-screen mode, and always leaving it: on normal exit, on error, on panic (a hook
-//! restores the terminal before the panic message prints) and on SIGTERM/SIGHUP (the loop stops).
+//! restores the terminal before the panic message prints) and on SIGTERM, SIGINT, SIGQUIT and SIGHUP
+//! (the loop stops).
 
 use std::io::{Stdout, Write, stdout};
 use std::time::Instant;
