@@ -209,16 +209,19 @@ pub fn run(repo: &mut Repository, args: ImportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A flag the first Ctrl-C sets (the command stops at its next safe point and ends with
-/// [`EXIT_INTERRUPTED`]); a second Ctrl-C ends the process at once, with that status.
+/// A flag the first Ctrl-C (or SIGTERM) sets: the command stops at its next safe point and ends
+/// with [`EXIT_INTERRUPTED`]; a second one ends the process at once, with that status.
 pub(super) fn ctrl_c_stops() -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));
-    let _ = signal_hook::flag::register_conditional_shutdown(
-        signal_hook::consts::SIGINT,
-        i32::from(EXIT_INTERRUPTED),
-        Arc::clone(&stop),
-    );
-    let _ = signal_hook::flag::register(signal_hook::consts::SIGINT, Arc::clone(&stop));
+    // SIGTERM too: a process manager or `timeout` asks the same way.
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register_conditional_shutdown(
+            signal,
+            i32::from(EXIT_INTERRUPTED),
+            Arc::clone(&stop),
+        );
+        let _ = signal_hook::flag::register(signal, Arc::clone(&stop));
+    }
     stop
 }
 
