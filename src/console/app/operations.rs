@@ -32,6 +32,18 @@ impl App {
         match job {
             Ok((lookup, job)) => {
                 let title = format!("{name} {lookup}");
+                let form_values = self.form.values();
+                // Enter pressed twice in a hurry: the second would run the same thing again
+                // before the form made way for the next entry, and its "fetched" would hide the
+                // first one's "created".
+                if self
+                    .in_flight
+                    .operations
+                    .iter()
+                    .any(|sent| sent.title == title && sent.form_values == form_values)
+                {
+                    return;
+                }
                 self.status = self.busy_status(format!("running {title}"));
                 let defaults = match &job {
                     Job::GetOrCreate(request) => Some(request.defaults.clone()),
@@ -42,7 +54,7 @@ impl App {
                     id,
                     title,
                     defaults,
-                    form_values: self.form.values(),
+                    form_values,
                 });
             }
             Err(invalid) => self.status = Status::Failed(invalid.to_string()),
