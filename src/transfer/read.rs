@@ -90,6 +90,7 @@ impl Records {
                         inner: input,
                         read: 0,
                         newlines: Arc::clone(&newlines),
+                        line_bytes: 0,
                     });
                 let mut header_raw = reader
                     .byte_headers()
@@ -192,7 +193,9 @@ impl Records {
                 let mut bytes = Vec::new();
                 loop {
                     bytes.clear();
-                    if input
+                    let limit = u64::try_from(MAX_LINE_BYTES).unwrap_or(u64::MAX) + 1;
+                    if (&mut *input)
+                        .take(limit)
                         .read_until(b'\n', &mut bytes)
                         .map_err(|err| ReadError::io(&err))?
                         == 0
@@ -200,6 +203,9 @@ impl Records {
                         return Ok(None);
                     }
                     *line += 1;
+                    if bytes.len() > MAX_LINE_BYTES {
+                        return Err(ReadError::at(*line, too_long("the line")));
+                    }
                     let mut text: &[u8] = &bytes;
                     if *line == 1 {
                         text = text.strip_prefix(BOM).unwrap_or(text);
@@ -258,20 +264,41 @@ struct NewlineTracker {
     inner: Box<dyn Read + Send>,
     read: u64,
     newlines: Arc<Mutex<Newlines>>,
+    /// Bytes since the last line break.
+    line_bytes: usize,
 }
 
 impl Read for NewlineTracker {
+    /// Also refuses a line longer than [`MAX_LINE_BYTES`], before the reader holds it all.
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         let mut newlines = lock(&self.newlines);
         for (at, byte) in buf[..n].iter().enumerate() {
             if *byte == b'\n' {
                 newlines.ahead.push_back(self.read + at as u64);
+                self.line_bytes = 0;
+            } else {
+                self.line_bytes += 1;
+                if self.line_bytes > MAX_LINE_BYTES {
+                    let line = newlines.counted + newlines.ahead.len() as u64 + 1;
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        too_long(&format!("line {line}")),
+                    ));
+                }
             }
         }
         self.read += n as u64;
         Ok(n)
     }
+}
+
+/// The longest line (CSV, JSON Lines) or JSON array element read: far more than any profile
+/// needs, and a bound on the memory a file that is not one (`/dev/zero`, a binary) can take.
+const MAX_LINE_BYTES: usize = 1 << 20;
+
+fn too_long(what: &str) -> String {
+    format!("{what} is longer than 1 MiB; is the file what its name or --format says?")
 }
 
 fn csv_error(err: &csv::Error, line: u64) -> ReadError {
@@ -491,6 +518,9 @@ impl JsonArray {
         let mut text = Vec::new();
         let (mut depth, mut in_string, mut escaped) = (0u32, false, false);
         loop {
+            if text.len() > MAX_LINE_BYTES {
+                return Err(ReadError::at(line, too_long("the element starting here")));
+            }
             let Some(byte) = self.peek()? else {
                 return Err(ReadError::at(
                     line,
@@ -545,6 +575,30 @@ mod tests {
 
     fn values(record: &Record) -> Vec<(String, Option<String>)> {
         record.values.clone().unwrap_or_default()
+    }
+
+    /// A file that is not text (`/dev/zero`, a binary) is refused at its first long line, not
+    /// held in memory whole; a long file of short lines is fine.
+    #[test]
+    fn a_line_longer_than_a_mebibyte_is_refused() {
+        let endless = "x".repeat(MAX_LINE_BYTES + 10);
+        for (format, text) in [
+            (Format::Csv, endless.clone()),
+            (Format::Csv, format!("first_name\n{endless}")),
+            (Format::Jsonl, endless.clone()),
+            (Format::Json, format!("[\"{endless}\"]")),
+        ] {
+            let err = records(format, &text).map(|_| ()).expect_err("too long");
+            assert!(
+                err.to_string().contains("longer than 1 MiB"),
+                "{format:?}: {err}"
+            );
+        }
+        let many = format!("first_name\n{}", "Ann\n".repeat(300_000));
+        assert_eq!(
+            records(Format::Csv, &many).map(|all| all.len()).ok(),
+            Some(300_000)
+        );
     }
 
     /// Files in another encoding are named as such, with what to do.
