@@ -114,7 +114,7 @@ impl NamedDatabase {
                 format!("the password of database {name:?} comes from ${var}, which is not set")
             })?),
             (None, Some(path)) => {
-                let text = std::fs::read_to_string(path).map_err(|err| {
+                let text = crate::paths::read_small_text(path, 64 * 1024).map_err(|err| {
                     format!(
                         "the password of database {name:?} comes from {}, which cannot be read: \
                          {err}",
@@ -188,7 +188,7 @@ impl Config {
                 _ => return Ok(Config::default()),
             },
         };
-        let text = std::fs::read_to_string(&path).map_err(|err| ConfigError {
+        let text = crate::paths::read_small_text(&path, 1 << 20).map_err(|err| ConfigError {
             path: path.clone(),
             at: None,
             message: format!("cannot be read: {err}"),

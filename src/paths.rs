@@ -1,7 +1,27 @@
 //! File paths a person typed: in a prompt, a config file or a database URL, where no shell has
-//! expanded them.
+//! expanded them; and the small files they name.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
+
+/// The whole of a file that is meant to be small (a config file, a password file), refused past
+/// `limit` bytes rather than read without end: `/dev/zero` named by mistake took gigabytes.
+pub fn read_small_text(path: &Path, limit: u64) -> std::io::Result<String> {
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(limit.saturating_add(1))
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > limit {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "it is larger than {} KiB; is it the right file?",
+                limit / 1024
+            ),
+        ));
+    }
+    Ok(text)
+}
 
 /// `~` → the home directory and `~/x` → its `x`, as a shell would; anything else as given
 /// (`~user/…` too: only the user's own home is known).
@@ -17,8 +37,18 @@ pub fn expand_home(path: impl AsRef<Path>) -> PathBuf {
 
 #[cfg(test)]
 mod tests {
-    use super::expand_home;
-    use std::path::PathBuf;
+    use super::{expand_home, read_small_text};
+    use std::path::{Path, PathBuf};
+
+    #[test]
+    fn a_small_file_is_read_and_an_endless_one_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let small = dir.path().join("small.toml");
+        std::fs::write(&small, "theme = \"dark\"\n").unwrap();
+        assert_eq!(read_small_text(&small, 1024).unwrap(), "theme = \"dark\"\n");
+        let err = read_small_text(Path::new("/dev/zero"), 1024).unwrap_err();
+        assert!(err.to_string().contains("larger than 1 KiB"), "{err}");
+    }
 
     #[test]
     fn a_leading_tilde_is_the_home_directory() {
