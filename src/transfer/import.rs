@@ -913,6 +913,8 @@ pub struct Resume {
 #[derive(Clone, Debug)]
 pub struct Checkpoint {
     path: PathBuf,
+    /// What [`Checkpoint::resume_point`] found, once checked against the database.
+    checked: std::sync::OnceLock<Resume>,
 }
 
 impl Checkpoint {
@@ -937,6 +939,7 @@ impl Checkpoint {
         let dir = dirs::data_dir()?.join("profile-console").join("imports");
         Some(Checkpoint {
             path: dir.join(format!("{:016x}", fnv1a(key.as_bytes()))),
+            checked: std::sync::OnceLock::new(),
         })
     }
 
@@ -960,19 +963,25 @@ impl Checkpoint {
     /// to (deleted and created again, or restored from before the run), so every row is run
     /// again; such a checkpoint is removed. (A run that changed nothing left nothing to check,
     /// and nothing a re-run could miss: its rows are looked up again either way.)
+    /// (Checked once: the command line says it is resuming before the import starts.)
     pub fn resume_point(&self, repo: &mut Repository) -> Resume {
-        let resume = self.load();
-        match &resume.changed_by {
-            Some(session) if resume.records > 0 => match repo.has_changes_by(session) {
-                Ok(false) => {
-                    self.clear();
-                    Resume::default()
+        self.checked
+            .get_or_init(|| {
+                let resume = self.load();
+                match &resume.changed_by {
+                    Some(session) if resume.records > 0 => match repo.has_changes_by(session) {
+                        Ok(false) => {
+                            self.clear();
+                            Resume::default()
+                        }
+                        // A database that cannot be read fails the import itself, with its own
+                        // error.
+                        Ok(true) | Err(_) => resume,
+                    },
+                    _ => resume,
                 }
-                // A database that cannot be read fails the import itself, with its own error.
-                Ok(true) | Err(_) => resume,
-            },
-            _ => resume,
-        }
+            })
+            .clone()
     }
 
     fn save(&self, records: u64, changed_by: Option<&str>) {
