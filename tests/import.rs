@@ -1325,3 +1325,65 @@ on_every_backend!(
     batches_give_the_outcomes_of_one_row_at_a_time,
     import_races_other_writers_safely,
 );
+
+/// Input that ends once, as a terminal does at Ctrl-D: a read after its end fails (a terminal
+/// would wait for a second Ctrl-D).
+struct EndsOnce {
+    text: std::io::Cursor<Vec<u8>>,
+    ended: bool,
+}
+
+impl std::io::Read for EndsOnce {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.ended {
+            return Err(std::io::Error::other("read again after the end"));
+        }
+        let n = self.text.read(buf)?;
+        self.ended = n == 0;
+        Ok(n)
+    }
+}
+
+/// Rows typed at a terminal end at the first Ctrl-D, in every format.
+#[test]
+fn the_input_is_never_read_past_its_end() {
+    use profile_console::transfer::Format;
+    use profile_console::transfer::import::{ImportOptions, Sinks, import};
+    let db = TestDb::sqlite();
+    let mut repo = db.repo();
+    for (format, text) in [
+        (
+            Format::Csv,
+            "first_name,last_name,gender,age\nEnd,Once,F,1\n",
+        ),
+        (
+            Format::Jsonl,
+            "{\"first_name\":\"End\",\"last_name\":\"Once\",\"gender\":\"F\",\"age\":1}\n",
+        ),
+        (
+            Format::Json,
+            "[{\"first_name\":\"End\",\"last_name\":\"Once\",\"gender\":\"F\",\"age\":1}]\n",
+        ),
+    ] {
+        let input = EndsOnce {
+            text: std::io::Cursor::new(text.as_bytes().to_vec()),
+            ended: false,
+        };
+        let sinks = Sinks {
+            report: None,
+            rejects: None,
+            on_row: None,
+            on_batch: None,
+        };
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let (summary, failure) = import(
+            &mut repo,
+            Box::new(input),
+            &ImportOptions::new(format),
+            sinks,
+            &stop,
+        );
+        assert!(failure.is_none(), "{format:?}: {failure:?}");
+        assert_eq!(summary.rows, 1, "{format:?}");
+    }
+}

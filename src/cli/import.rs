@@ -137,7 +137,23 @@ pub fn run(repo: &mut Repository, args: ImportArgs) -> anyhow::Result<()> {
 
     let read = Arc::new(AtomicU64::new(0));
     let input = Box::new(CountingReader::new(input, Arc::clone(&read)));
-    let progress = progress_bar(size);
+    // Rows typed at the terminal: say so (a spinner alone looks like a hang), and draw no
+    // progress over what is being typed.
+    let typed = stdin && std::io::stdin().is_terminal();
+    let progress = if typed {
+        let shape = match format {
+            Format::Csv => "CSV, a header row first",
+            Format::Json => "one JSON array",
+            Format::Jsonl => "a JSON object a line",
+        };
+        eprintln!(
+            "reading rows typed here ({shape}); end with Ctrl-D on a line of its own, or Ctrl-C \
+             twice to give up"
+        );
+        ProgressBar::hidden()
+    } else {
+        progress_bar(size)
+    };
     if resuming > 0 {
         progress.suspend(|| {
             eprintln!(

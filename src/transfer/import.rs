@@ -431,6 +431,7 @@ pub fn import(
         resume_before,
         batch_rows: batch_rows.max(1),
         read: 0,
+        ended: false,
     };
     // The records are read and validated on a thread of their own, a batch ahead, while this
     // one runs the batches (a re-import of rows that all exist spends a quarter of its time
@@ -526,6 +527,8 @@ struct Reader {
     batch_rows: usize,
     /// Records read so far.
     read: u64,
+    /// The input has ended.
+    ended: bool,
 }
 
 impl Reader {
@@ -555,10 +558,15 @@ impl Reader {
     fn batch(&mut self, failure: &mut Option<ReadError>) -> Option<ReadBatch> {
         let mut rows = Vec::with_capacity(self.batch_rows);
         let mut requests = Vec::with_capacity(self.batch_rows);
-        while rows.len() < self.batch_rows {
+        while rows.len() < self.batch_rows && !self.ended {
             let record: Record = match self.records.next_record() {
                 Ok(Some(record)) => record,
-                Ok(None) => break,
+                Ok(None) => {
+                    // Never read past the end again: at a terminal, Ctrl-D ends the input once,
+                    // and another read would wait for a second one.
+                    self.ended = true;
+                    break;
+                }
                 Err(err) => {
                     *failure = Some(err);
                     break;
