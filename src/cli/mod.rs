@@ -457,13 +457,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     (false, _) => "nothing was written; run the command again once it answers",
                     (true, false) => "run the command again once it answers",
                     (true, true) => {
-                        "whether the last write was committed is unknown, so check, or run the same \
-                     command again once the server answers"
+                        "whether the last write was committed is unknown, so check, or run the \
+                     same command again once the server answers"
                     }
                 };
                 format!(
-                    "the {backend} server {shown} has not answered for {} s (--timeout {} s); it may be \
-                 stopped, frozen or unreachable; {what_now}",
+                    "the {backend} server {shown} has not answered for {} s (--timeout {} s); it \
+                 may be stopped, frozen or unreachable; {what_now}",
                     waited.as_secs(),
                     timeout.as_secs()
                 )

@@ -32,6 +32,22 @@ pub struct SqliteFile {
     pub must_exist: bool,
 }
 
+impl SqliteFile {
+    /// A file opened read-write, created if need be.
+    pub fn read_write(path: impl Into<PathBuf>) -> Self {
+        SqliteFile {
+            path: path.into(),
+            read_only: false,
+            must_exist: false,
+        }
+    }
+
+    /// SQLite's database in memory (`:memory:`), gone when its connection closes.
+    pub fn in_memory(&self) -> bool {
+        self.path == Path::new(MEMORY)
+    }
+}
+
 /// Where the choice of database came from, for `info` and the console's inspect view.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TargetSource {
@@ -80,31 +96,23 @@ impl DatabaseTarget {
                 _ => DatabaseTarget::Postgres(server),
             });
         }
-        let scheme = url.split_once("://").map(|(scheme, _)| scheme);
-        match scheme {
-            Some(other)
-                if !starts_with_ignore_case(url, "sqlite:")
-                    && !starts_with_ignore_case(url, "file:") =>
-            {
-                Err(ConnectError::bad_url(
-                    url,
-                    format!(
-                        "unsupported scheme {:?}; use postgres://…, postgresql://…, mysql://…, \
-                         mariadb://…, sqlite://PATH, file:PATH or a plain file path",
-                        crate::domain::cut(other)
-                    ),
-                ))
+        let sqlite_rest = ["sqlite:", "file:"]
+            .into_iter()
+            .find(|scheme| starts_with_ignore_case(url, scheme))
+            .map(|scheme| &url[scheme.len()..]);
+        match (sqlite_rest, url.split_once("://")) {
+            (Some(rest), _) => {
+                sqlite_url(url, rest.strip_prefix("//").unwrap_or(rest)).map(DatabaseTarget::Sqlite)
             }
-            _ => {
-                let rest = ["sqlite:", "file:"]
-                    .iter()
-                    .find(|scheme| starts_with_ignore_case(url, scheme))
-                    .map(|scheme| &url[scheme.len()..]);
-                match rest {
-                    Some(rest) => sqlite_url(url, rest.strip_prefix("//").unwrap_or(rest)),
-                    None => sqlite_path(url, url),
-                }
-            }
+            (None, Some((scheme, _))) => Err(ConnectError::bad_url(
+                url,
+                format!(
+                    "unsupported scheme {:?}; use postgres://…, postgresql://…, mysql://…, \
+                     mariadb://…, sqlite://PATH, file:PATH or a plain file path",
+                    crate::domain::cut(scheme)
+                ),
+            )),
+            (None, None) => sqlite_path(url, url).map(DatabaseTarget::Sqlite),
         }
     }
 
@@ -140,11 +148,7 @@ impl DatabaseTarget {
 
     /// A read-write SQLite file.
     pub fn sqlite(path: impl Into<PathBuf>) -> Self {
-        DatabaseTarget::Sqlite(SqliteFile {
-            path: path.into(),
-            read_only: false,
-            must_exist: false,
-        })
+        DatabaseTarget::Sqlite(SqliteFile::read_write(path))
     }
 
     /// The same target, opened so that the database refuses writes (`read_only`), or not.
@@ -194,8 +198,7 @@ impl DatabaseTarget {
 
     /// A SQLite database in memory (`:memory:`), gone when its connection closes.
     pub fn in_memory(&self) -> bool {
-        self.sqlite_path()
-            .is_some_and(|path| path == Path::new(MEMORY))
+        matches!(self, DatabaseTarget::Sqlite(file) if file.in_memory())
     }
 
     /// The SQLite file, if this is one.
@@ -218,11 +221,11 @@ impl fmt::Display for DatabaseTarget {
 }
 
 /// A plain path, as given but for a leading `~/`.
-fn sqlite_path(url: &str, path: &str) -> Result<DatabaseTarget, ConnectError> {
+fn sqlite_path(url: &str, path: &str) -> Result<SqliteFile, ConnectError> {
     if path.trim().is_empty() {
         return Err(ConnectError::bad_url(url, "no file path given"));
     }
-    Ok(DatabaseTarget::sqlite(crate::paths::expand_home(path)))
+    Ok(SqliteFile::read_write(crate::paths::expand_home(path)))
 }
 
 /// What follows `sqlite:` or `file:` (and `//`) in a URL: a percent-encoded path (`%20` a space,
@@ -230,7 +233,7 @@ fn sqlite_path(url: &str, path: &str) -> Result<DatabaseTarget, ConnectError> {
 /// query: `mode=ro` opens the file read-only, `mode=rw` only a file that exists, `mode=rwc` (the
 /// default) creates it, `mode=memory` is `:memory:`. Anything else in the query, or a `#` part,
 /// is refused rather than taken into the file's name.
-fn sqlite_url(url: &str, rest: &str) -> Result<DatabaseTarget, ConnectError> {
+fn sqlite_url(url: &str, rest: &str) -> Result<SqliteFile, ConnectError> {
     let bad = |reason: String| ConnectError::bad_url(url, reason);
     if rest.contains('#') {
         return Err(bad(
@@ -242,10 +245,7 @@ fn sqlite_url(url: &str, rest: &str) -> Result<DatabaseTarget, ConnectError> {
     let path = percent_encoding::percent_decode_str(path)
         .decode_utf8()
         .map_err(|_| bad("a percent-encoded part of the path is not valid UTF-8".to_owned()))?;
-    let mut target = sqlite_path(url, &path)?;
-    let DatabaseTarget::Sqlite(file) = &mut target else {
-        unreachable!("sqlite_path gives a SQLite file")
-    };
+    let mut file = sqlite_path(url, &path)?;
     for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
         match (key.as_ref(), value.as_ref()) {
             ("mode", "ro") => file.read_only = true,
@@ -268,7 +268,7 @@ fn sqlite_url(url: &str, rest: &str) -> Result<DatabaseTarget, ConnectError> {
             }
         }
     }
-    Ok(target)
+    Ok(file)
 }
 
 /// SQLite's name for a database in memory.

@@ -173,7 +173,7 @@ pub(super) fn establish(
     let path_text = path
         .to_str()
         .ok_or_else(|| fail("the path is not valid UTF-8".to_owned()))?;
-    let in_memory = path_text == ":memory:";
+    let in_memory = file.in_memory();
     if read_only && !path.is_file() {
         return Err(fail(
             "no such file (a read-only open does not create a database)".to_owned(),
