@@ -139,10 +139,19 @@ struct Slot {
     new: bool,
 }
 
-/// A row's result before the new rows' ids are known.
+/// A row's result before the new rows' ids are known; `at`: its name's place in the batch's
+/// list of names.
 enum Played {
-    Done(Profile, Outcome),
-    Conflict { attempt: String, existing: Profile },
+    Done {
+        profile: Profile,
+        outcome: Outcome,
+        at: usize,
+    },
+    Conflict {
+        attempt: String,
+        existing: Profile,
+        at: usize,
+    },
     Rejected(Error),
 }
 
@@ -150,64 +159,78 @@ enum Played {
 type Name<'r> = (&'r str, &'r str);
 
 fn run_by_name<S: Store>(tx: &mut S, requests: &[BulkRequest]) -> Result<Vec<RowResult>, Error> {
-    // Each name once, in file order, and where it is in that list.
+    // Each name once, in file order; for each request, where its name is in that list; for each
+    // name, the last request that names it (after which its row can be handed out, not copied).
     let mut names: Vec<Name<'_>> = Vec::with_capacity(requests.len());
     let mut index: HashMap<Name<'_>, usize> = HashMap::with_capacity(requests.len());
-    for name in requests.iter().filter_map(BulkRequest::by_name) {
-        index.entry(name).or_insert_with(|| {
+    let mut positions: Vec<usize> = Vec::with_capacity(requests.len());
+    let mut last_use: Vec<usize> = Vec::with_capacity(requests.len());
+    for (number, request) in requests.iter().enumerate() {
+        let Some(name) = request.by_name() else {
+            unreachable!("run_by_name runs only requests by name")
+        };
+        let at = *index.entry(name).or_insert_with(|| {
             names.push(name);
+            last_use.push(number);
             names.len() - 1
         });
+        last_use[at] = number;
+        positions.push(at);
     }
     let lock = requests
         .iter()
         .any(|request| matches!(request, BulkRequest::UpdateOrCreate(_)));
-    // Keyed by the requests' own names (a row a collation matched to another spelling is not
-    // the row of that name, and is left out).
-    let mut rows: HashMap<Name<'_>, Slot> = HashMap::with_capacity(names.len());
+    // By the requests' own names (a row a collation matched to another spelling is not the row
+    // of that name, and is left out).
+    let mut slots: Vec<Option<Slot>> = Vec::with_capacity(names.len());
+    slots.resize_with(names.len(), || None);
     for profile in tx.find_names(&names, lock)? {
         let at = index
             .get(&(profile.first_name.as_str(), profile.last_name.as_str()))
             .copied();
         if let Some(at) = at {
-            let slot = Slot {
+            slots[at] = Some(Slot {
                 profile,
                 new: false,
-            };
-            rows.insert(names[at], slot);
+            });
         }
     }
 
     let now = now_utc();
     let mut created: Vec<Profile> = Vec::new();
-    let mut updates: Vec<(Name<'_>, ProfileValues)> = Vec::new();
+    let mut created_at: Vec<usize> = Vec::new();
+    let mut updates: Vec<(usize, ProfileValues)> = Vec::new();
     let mut played = Vec::with_capacity(requests.len());
-    for request in requests {
+    for ((number, request), &at) in requests.iter().enumerate().zip(&positions) {
         let lookup = request.lookup();
-        let Some(name) = request.by_name() else {
-            unreachable!("run_by_name runs only requests by name")
-        };
-        let slot = rows.get_mut(&name);
-        if let Some(slot) = slot.as_ref().filter(|slot| lookup.matches(&slot.profile)) {
-            let BulkRequest::UpdateOrCreate(update) = request else {
-                played.push(Played::Done(slot.profile.clone(), Outcome::Fetched));
-                continue;
+        let last = last_use[at] == number;
+        let slot = slots[at].as_mut();
+        if let Some(slot) = slot.filter(|slot| lookup.matches(&slot.profile)) {
+            let outcome = match request {
+                BulkRequest::GetOrCreate(_) => Outcome::Fetched,
+                BulkRequest::UpdateOrCreate(update) => {
+                    let changes = changes_to(&slot.profile, &update.defaults);
+                    if changes.is_empty() {
+                        Outcome::Unchanged
+                    } else {
+                        let changed = changed_values(&changes, &update.defaults);
+                        apply(&mut slot.profile, &changed, now);
+                        updates.push((at, changed));
+                        Outcome::Updated(changes)
+                    }
+                }
             };
-            let changes = changes_to(&slot.profile, &update.defaults);
-            if changes.is_empty() {
-                played.push(Played::Done(slot.profile.clone(), Outcome::Unchanged));
-                continue;
-            }
-            let changed = changed_values(&changes, &update.defaults);
-            let Some(slot) = rows.get_mut(&name) else {
-                unreachable!("the slot was just found")
+            // A row found in the database is written by its id, which stays in the slot.
+            let profile = if last && !slot.new {
+                take_keeping_id(&mut slot.profile)
+            } else {
+                slot.profile.clone()
             };
-            apply(&mut slot.profile, &changed, now);
-            played.push(Played::Done(
-                slot.profile.clone(),
-                Outcome::Updated(changes),
-            ));
-            updates.push((name, changed));
+            played.push(Played::Done {
+                profile,
+                outcome,
+                at,
+            });
             continue;
         }
         // Not found: create from the lookup and the create values, as the operation would.
@@ -218,67 +241,74 @@ fn run_by_name<S: Store>(tx: &mut S, requests: &[BulkRequest]) -> Result<Vec<Row
                 continue;
             }
         };
-        if let Some(slot) = slot {
+        if let Some(slot) = &slots[at] {
             // The name is taken by a row the lookup does not match.
             played.push(Played::Conflict {
                 attempt: format!("creating {}", describe_new(&values)),
                 existing: slot.profile.clone(),
+                at,
             });
             continue;
         }
+        let (first_name, last_name) = names[at];
         let profile = Profile {
             id: 0,
-            first_name: name.0.to_owned(),
-            last_name: name.1.to_owned(),
+            first_name: first_name.to_owned(),
+            last_name: last_name.to_owned(),
             gender: values.gender.clone().unwrap_or_default(),
             age: values.age.unwrap_or_default(),
             created_at: now,
             updated_at: now,
         };
         created.push(profile.clone());
-        played.push(Played::Done(profile.clone(), Outcome::Created));
-        rows.insert(name, Slot { profile, new: true });
+        created_at.push(at);
+        if !last {
+            slots[at] = Some(Slot {
+                profile: profile.clone(),
+                new: true,
+            });
+        }
+        played.push(Played::Done {
+            profile,
+            outcome: Outcome::Created,
+            at,
+        });
     }
 
     // The new rows, then the updates in file order (some of them update a new row).
-    let mut ids: HashMap<Name<'_>, i64> = HashMap::with_capacity(created.len());
+    let mut ids: Vec<i64> = vec![0; names.len()];
     if !created.is_empty() {
         let new_rows: Vec<NewProfileRow<'_>> = created.iter().map(NewProfileRow::from).collect();
         // None: another writer created one of these names since the read: start over.
         let new_ids = tx.insert_rows_for_ids(&new_rows)?.ok_or(Error::RaceLost)?;
-        for (row, id) in created.iter().zip(new_ids) {
-            ids.insert((&row.first_name, &row.last_name), id);
+        for (&at, id) in created_at.iter().zip(new_ids) {
+            ids[at] = id;
         }
     }
-    let id_of = |profile: &Profile| {
-        if profile.id != 0 {
-            return profile.id;
-        }
-        ids.get(&(profile.first_name.as_str(), profile.last_name.as_str()))
-            .copied()
-            .unwrap_or_default()
+    let id_of = |profile: &Profile, at: usize| {
+        if profile.id != 0 { profile.id } else { ids[at] }
     };
-    for (name, changed) in &updates {
-        let Some(slot) = rows.get(name) else { continue };
-        let id = if slot.new {
-            id_of(&slot.profile)
-        } else {
-            slot.profile.id
-        };
-        tx.update(id, changed, now)?;
+    for (at, changed) in &updates {
+        let Some(slot) = &slots[*at] else { continue };
+        tx.update(id_of(&slot.profile, *at), changed, now)?;
     }
     Ok(played
         .into_iter()
         .map(|played| match played {
-            Played::Done(mut profile, outcome) => {
-                profile.id = id_of(&profile);
+            Played::Done {
+                mut profile,
+                outcome,
+                at,
+            } => {
+                profile.id = id_of(&profile, at);
                 Ok((profile, outcome))
             }
             Played::Conflict {
                 attempt,
                 mut existing,
+                at,
             } => {
-                existing.id = id_of(&existing);
+                existing.id = id_of(&existing, at);
                 Err(Error::Conflict {
                     attempt,
                     existing: Box::new(existing),
@@ -287,6 +317,20 @@ fn run_by_name<S: Store>(tx: &mut S, requests: &[BulkRequest]) -> Result<Vec<Row
             Played::Rejected(err) => Err(err),
         })
         .collect())
+}
+
+/// The profile out of `slot`, leaving only its id (which a later update of the row needs).
+fn take_keeping_id(slot: &mut Profile) -> Profile {
+    let placeholder = Profile {
+        id: slot.id,
+        first_name: String::new(),
+        last_name: String::new(),
+        gender: String::new(),
+        age: slot.age,
+        created_at: slot.created_at,
+        updated_at: slot.updated_at,
+    };
+    std::mem::replace(slot, placeholder)
 }
 
 /// `profile` after an update that writes `changed` at `at`.
