@@ -318,6 +318,24 @@ fn a_sqlite_path_in_a_missing_directory_is_reported() {
 }
 
 #[test]
+fn a_sqlite_path_that_is_a_directory_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    for target in [
+        DatabaseTarget::sqlite(dir.path()),
+        DatabaseTarget::parse(&format!("sqlite://{}", dir.path().display())).unwrap(),
+    ] {
+        let err = Repository::open(target).err().expect("a directory");
+        assert!(matches!(err, Error::Connect(ConnectError { .. })), "{err}");
+        assert!(err.to_string().contains("it is a directory"), "{err}");
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing was created"
+    );
+}
+
+#[test]
 fn a_sqlite_path_in_a_read_only_directory_is_reported() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();

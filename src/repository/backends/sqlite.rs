@@ -174,6 +174,12 @@ pub(super) fn establish(
         .to_str()
         .ok_or_else(|| fail("the path is not valid UTF-8".to_owned()))?;
     let in_memory = file.in_memory();
+    if !in_memory && path.is_dir() {
+        return Err(fail(format!(
+            "it is a directory; name a file, such as {}",
+            path.join("profiles.db").display()
+        )));
+    }
     if read_only && !path.is_file() {
         return Err(fail(
             "no such file (a read-only open does not create a database)".to_owned(),
