@@ -14,6 +14,7 @@ use std::process::Command;
 
 use common::{TestDb, goc};
 use profile_console::db::{DatabaseTarget, SqliteFile};
+use profile_console::domain::ProfileFilter;
 use profile_console::repository::Repository;
 
 const CALLS: usize = 60;
@@ -437,4 +438,89 @@ fn an_export_that_fills_the_disk_leaves_the_old_file_as_it_was() {
         .map(|entry| entry.unwrap().file_name())
         .collect();
     assert_eq!(left, ["all.csv"]);
+}
+
+/// An import whose report fills the disk stops one batch on, not at the end: it says which file
+/// and why, the rows it reports stored are stored, and a re-run goes on from there.
+#[test]
+fn an_import_whose_report_fills_the_disk_stops_at_the_next_batch() {
+    let tmpfs = match Tmpfs::mount("64k") {
+        Ok(tmpfs) => tmpfs,
+        Err(why) => {
+            eprintln!("skipped: cannot mount a tmpfs here ({why})");
+            return;
+        }
+    };
+    let files = tempfile::tempdir().unwrap();
+    let db = files.path().join("target.db");
+    let input = files.path().join("in.csv");
+    let mut text = String::from("first_name,last_name,gender,age\n");
+    for n in 0..20_000 {
+        text.push_str(&format!("Report{n},Full,F,{}\n", n % 100));
+    }
+    std::fs::write(&input, text).unwrap();
+    let report = tmpfs.dir.path().join("report.csv");
+    let import = || {
+        Command::new(env!("CARGO_BIN_EXE_profile-console"))
+            .env_remove("RUST_BACKTRACE")
+            .args(["--database-url", db.to_str().unwrap(), "import"])
+            .arg(&input)
+            .args(["--batch-size", "500", "--report"])
+            .arg(&report)
+            .output()
+            .unwrap()
+    };
+    let out = import();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "error: cannot write to {}: the disk is full",
+            report.display()
+        )),
+        "{stderr}"
+    );
+    // 64 KiB holds about 3,000 report lines: the import stopped long before the end.
+    let stored = Repository::open(DatabaseTarget::sqlite(&db))
+        .unwrap()
+        .count(&ProfileFilter::default())
+        .unwrap();
+    assert!((500..10_000).contains(&stored), "{stored} stored; {stdout}");
+    assert!(
+        stdout.contains(&format!("{stored} created; those are stored"))
+            || stdout.contains(&format!("{} created; those are stored", thousands(stored))),
+        "{stdout}"
+    );
+
+    // Room again: the re-run finishes the job.
+    drop(tmpfs);
+    let report_dir = tempfile::tempdir().unwrap();
+    let report = report_dir.path().join("report.csv");
+    let out = Command::new(env!("CARGO_BIN_EXE_profile-console"))
+        .env_remove("RUST_BACKTRACE")
+        .args(["--database-url", db.to_str().unwrap(), "import"])
+        .arg(&input)
+        .arg("--report")
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let stored = Repository::open(DatabaseTarget::sqlite(&db))
+        .unwrap()
+        .count(&ProfileFilter::default())
+        .unwrap();
+    assert_eq!(stored, 20_000);
+}
+
+fn thousands(n: i64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (at, digit) in digits.chars().enumerate() {
+        if at > 0 && (digits.len() - at) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }

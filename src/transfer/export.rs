@@ -264,10 +264,7 @@ impl Output {
 /// `err` while writing to `shown`, as one sentence naming it; `whole_or_nothing`: a file that
 /// appears only once whole, so that nothing was written to it.
 fn failed(shown: &str, whole_or_nothing: bool, err: std::io::Error) -> std::io::Error {
-    let why = match err.kind() {
-        std::io::ErrorKind::StorageFull => "the disk is full".to_owned(),
-        _ => err.to_string(),
-    };
+    let why = super::write_failure(&err);
     let nothing = if whole_or_nothing {
         "; nothing was written to it"
     } else {

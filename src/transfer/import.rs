@@ -709,6 +709,17 @@ impl ImportFeed for Feed<'_, '_> {
                 on_row(&report);
             }
         }
+        // Each batch's outcomes reach the files before the next batch runs: a report that
+        // cannot be written (a full disk) stops the import one batch on, not at the end.
+        let flushed = [
+            self.sinks.report.as_mut().map(ReportWriter::flush),
+            self.sinks.rejects.as_mut().map(RejectsWriter::flush),
+        ];
+        for flushed in flushed.into_iter().flatten() {
+            if let Err(err) = flushed {
+                self.failure.get_or_insert(err);
+            }
+        }
         self.summary.elapsed = self.started.elapsed();
         if let Some(checkpoint) = &self.options.checkpoint
             && self.options.commit().as_it_goes()
@@ -751,7 +762,7 @@ impl ReportWriter {
             _ => {
                 let mut csv = csv::Writer::from_writer(file);
                 csv.write_record(["line", "outcome", "id", "details"])
-                    .map_err(|err| output_error(path, &err))?;
+                    .map_err(|err| output_error(path, csv_io(err)))?;
                 ReportOut::Csv(Box::new(csv))
             }
         };
@@ -783,7 +794,7 @@ impl ReportWriter {
                     id.map(|id| id.to_string()).unwrap_or_default(),
                     details,
                 ])
-                .map_err(|err| err.to_string()),
+                .map_err(csv_io),
             ReportOut::Lines(out) => {
                 let entry = ReportEntry {
                     line: row.line,
@@ -797,19 +808,24 @@ impl ReportWriter {
                     reason: row.result.as_ref().err(),
                 };
                 serde_json::to_string(&entry)
-                    .map_err(|err| err.to_string())
-                    .and_then(|entry| writeln!(out, "{entry}").map_err(|err| err.to_string()))
+                    .map_err(std::io::Error::from)
+                    .and_then(|entry| writeln!(out, "{entry}"))
             }
         };
-        written.map_err(|err| output_error(&self.path, &err))
+        written.map_err(|err| output_error(&self.path, err))
     }
 
-    fn finish(&mut self) -> Result<(), ImportError> {
+    /// Hands what is buffered to the file.
+    fn flush(&mut self) -> Result<(), ImportError> {
         let flushed = match &mut self.out {
             ReportOut::Csv(csv) => csv.flush(),
             ReportOut::Lines(out) => out.flush(),
         };
-        flushed.map_err(|err| output_error(&self.path, &err))
+        flushed.map_err(|err| output_error(&self.path, err))
+    }
+
+    fn finish(&mut self) -> Result<(), ImportError> {
+        self.flush()
     }
 }
 
@@ -860,7 +876,7 @@ impl RejectsWriter {
     fn header(&mut self, header: &csv::ByteRecord) -> Result<(), ImportError> {
         if let RejectsOut::Csv(csv) = &mut self.out {
             csv.write_byte_record(header)
-                .map_err(|err| output_error(&self.path, &err))?;
+                .map_err(|err| output_error(&self.path, csv_io(err)))?;
         }
         Ok(())
     }
@@ -868,19 +884,26 @@ impl RejectsWriter {
     fn row(&mut self, raw: &Raw) -> Result<(), ImportError> {
         let written = match (&mut self.out, raw) {
             (RejectsOut::Csv(csv), Raw::Csv(record)) => {
-                csv.write_byte_record(record).map_err(|err| err.to_string())
+                csv.write_byte_record(record).map_err(csv_io)
             }
-            (RejectsOut::Lines(out), Raw::Json(text)) => {
-                writeln!(out, "{text}").map_err(|err| err.to_string())
-            }
+            (RejectsOut::Lines(out), Raw::Json(text)) => writeln!(out, "{text}"),
             (RejectsOut::Array { out, first }, Raw::Json(text)) => {
                 let separator = if *first { "[\n" } else { ",\n" };
                 *first = false;
-                write!(out, "{separator}{text}").map_err(|err| err.to_string())
+                write!(out, "{separator}{text}")
             }
             _ => Ok(()),
         };
-        written.map_err(|err| output_error(&self.path, &err))
+        written.map_err(|err| output_error(&self.path, err))
+    }
+
+    /// Hands what is buffered to the file.
+    fn flush(&mut self) -> Result<(), ImportError> {
+        let flushed = match &mut self.out {
+            RejectsOut::Csv(csv) => csv.flush(),
+            RejectsOut::Lines(out) | RejectsOut::Array { out, .. } => out.flush(),
+        };
+        flushed.map_err(|err| output_error(&self.path, err))
     }
 
     fn finish(&mut self) -> Result<(), ImportError> {
@@ -892,18 +915,33 @@ impl RejectsWriter {
                 out.write_all(end.as_bytes()).and_then(|()| out.flush())
             }
         };
-        flushed.map_err(|err| output_error(&self.path, &err))
+        flushed.map_err(|err| output_error(&self.path, err))
     }
 }
 
 fn create(path: &Path) -> Result<Box<dyn Write>, ImportError> {
     std::fs::File::create(path)
         .map(|file| Box::new(std::io::BufWriter::new(file)) as Box<dyn Write>)
-        .map_err(|err| ImportError::Output(format!("cannot write {}: {err}", path.display())))
+        .map_err(|err| output_error(path, err))
 }
 
-fn output_error(path: &Path, err: &dyn std::fmt::Display) -> ImportError {
-    ImportError::Output(format!("cannot write {}: {err}", path.display()))
+/// A CSV writer's error as the I/O error it is (a full disk stays a full disk).
+fn csv_io(err: csv::Error) -> std::io::Error {
+    if !err.is_io_error() {
+        return std::io::Error::other(err);
+    }
+    match err.into_kind() {
+        csv::ErrorKind::Io(err) => err,
+        other => std::io::Error::other(format!("{other:?}")),
+    }
+}
+
+fn output_error(path: &Path, err: std::io::Error) -> ImportError {
+    ImportError::Output(format!(
+        "cannot write to {}: {}",
+        path.display(),
+        super::write_failure(&err)
+    ))
 }
 
 /// How far an interrupted run of an import got: the records it did, and the journal mark

@@ -8,6 +8,15 @@ pub mod read;
 
 use std::path::Path;
 
+/// Why a write to a file failed, in words: a full disk as such, anything else as the system
+/// says it.
+pub(crate) fn write_failure(err: &std::io::Error) -> String {
+    match err.kind() {
+        std::io::ErrorKind::StorageFull => "the disk is full".to_owned(),
+        _ => err.to_string(),
+    }
+}
+
 /// The file formats export writes and import reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
