@@ -260,6 +260,10 @@ fn enter_runs_get_or_create_with_the_form_and_f6_update_or_create() {
         }
         other => panic!("expected one get_or_create, got {other:?}"),
     }
+    // The form is ready for the next entry at once; Ctrl-P brings this one back, for F6.
+    assert_eq!(app.form.values(), ["", "", "", ""]);
+    ctrl(&mut app, 'p');
+    assert_eq!(app.form.values(), ["Argo", "Saha", "M", "10"]);
     let effects = press(&mut app, KeyCode::F(6));
     assert!(matches!(
         jobs(&effects).as_slice(),
@@ -277,9 +281,9 @@ fn enter_runs_get_or_create_with_the_form_and_f6_update_or_create() {
     ));
 }
 
-/// Enter twice in a hurry runs the entry once: the second, sent before the first's answer made
-/// the form ready for the next entry, would have reported "fetched" over the first's "created".
-/// Another operation, or other values, still go at once.
+/// Enter twice in a hurry runs the entry once: the form makes way for the next entry as the
+/// first is sent, and an Enter (or F6) on that empty form sends nothing (an empty lookup would
+/// match every profile). The next entry typed goes at once.
 #[test]
 fn enter_twice_in_a_hurry_runs_the_entry_once() {
     let (mut app, _) = new_app();
@@ -288,7 +292,12 @@ fn enter_twice_in_a_hurry_runs_the_entry_once() {
     type_text(&mut app, "Saha");
     assert_eq!(jobs(&press(&mut app, KeyCode::Enter)).len(), 1);
     assert!(jobs(&press(&mut app, KeyCode::Enter)).is_empty());
-    assert_eq!(jobs(&press(&mut app, KeyCode::F(6))).len(), 1);
+    assert!(jobs(&press(&mut app, KeyCode::F(6))).is_empty());
+    assert!(
+        matches!(&app.status, Status::Info(text) if text.contains("the form is empty")),
+        "{:?}",
+        app.status
+    );
     type_text(&mut app, "x");
     assert_eq!(jobs(&press(&mut app, KeyCode::Enter)).len(), 1);
 }
@@ -497,6 +506,16 @@ fn enter_on_a_row_edits_it_and_saves_only_the_changed_fields_by_its_id() {
             }
             other => panic!("expected one update_or_create, got {other:?}"),
         }
+        // Refused (the name is another row's): the edit is back, bound to its row.
+        let (id, _) = jobs(&effects)[0].clone();
+        assert!(app.form.editing.is_none());
+        respond(
+            &mut app,
+            id,
+            Reply::Operation(Err(profile_console::error::Error::NoSuchProfile(3))),
+        );
+        assert_eq!(app.form.editing.as_ref().map(|p| p.id), Some(3));
+        assert_eq!(app.form.values(), ["Bea", "Linx", "M", "10"]);
     }
 }
 
@@ -563,26 +582,46 @@ fn after_a_save_the_form_is_ready_for_the_next_entry_and_ctrl_p_brings_it_back()
     assert_eq!(app.form.fields[3].role, FieldRole::Default);
 }
 
+/// Keys typed while a save runs (or typed ahead, before the console has read the first ones) go
+/// into the next entry, never onto the one sent. A failed save puts its entry back when nothing
+/// has been typed since, and otherwise keeps it for Ctrl-P.
 #[test]
-fn what_was_typed_while_a_save_ran_is_kept_and_a_failure_keeps_the_entry() {
+fn what_was_typed_while_a_save_ran_is_the_next_entry_and_a_failure_keeps_the_entry() {
     let (mut app, effects) = new_app();
     load(&mut app, &effects, vec![]);
-    let id = enter_a_profile(&mut app, ["Argo", "Saha", "M", "10"]);
-    type_text(&mut app, "1");
+    let first = enter_a_profile(&mut app, ["Argo", "Saha", "M", "10"]);
+    let second = enter_a_profile(&mut app, ["Bo", "Lee", "F", "20"]);
+    type_text(&mut app, "Cy");
     respond(
         &mut app,
-        id,
+        first,
         Reply::Operation(Ok((profile(1, "Argo", "Saha"), Outcome::Created))),
     );
-    assert_eq!(app.form.values(), ["Argo", "Saha", "M", "101"]);
-    let effects = press(&mut app, KeyCode::Enter);
-    let (id, _) = jobs(&effects)[0].clone();
+    assert_eq!(app.form.values(), ["Cy", "", "", ""]);
+    // A failure while the next entry is being typed: the typing stays.
     respond(
         &mut app,
-        id,
+        second,
         Reply::Operation(Err(profile_console::error::Error::NoSuchProfile(9))),
     );
-    assert_eq!(app.form.values(), ["Argo", "Saha", "M", "101"]);
+    assert_eq!(app.form.values(), ["Cy", "", "", ""]);
+    assert!(
+        matches!(&app.status, Status::Failed(text) if text.contains("that entry back")),
+        "{:?}",
+        app.status
+    );
+    ctrl(&mut app, 'p');
+    assert_eq!(app.form.values(), ["Bo", "Lee", "F", "20"]);
+    // A failure with nothing typed since: the entry is back to be corrected.
+    let effects = press(&mut app, KeyCode::Enter);
+    let (third, _) = jobs(&effects)[0].clone();
+    assert_eq!(app.form.values(), ["", "", "", ""]);
+    respond(
+        &mut app,
+        third,
+        Reply::Operation(Err(profile_console::error::Error::NoSuchProfile(9))),
+    );
+    assert_eq!(app.form.values(), ["Bo", "Lee", "F", "20"]);
 }
 
 #[test]
@@ -636,6 +675,22 @@ fn esc_then_a_key_in_a_hurry_is_both_keys() {
     assert!(alt(&mut app, 'q').iter().any(|e| matches!(e, Effect::Quit)));
     assert_eq!(app.focus, Focus::Table);
     assert_eq!(app.form.fields[0].input.value(), "Ann");
+}
+
+/// Keys typed while the console starts reach it after the terminal has turned Enter into a line
+/// feed, which then reads as Ctrl-J: it is Enter.
+#[test]
+fn an_enter_typed_ahead_as_a_line_feed_is_enter() {
+    let (mut app, _) = new_app();
+    type_text(&mut app, "Ann");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "Lee");
+    let effects = ctrl(&mut app, 'j');
+    assert!(matches!(
+        jobs(&effects).as_slice(),
+        [(_, Job::GetOrCreate(_))]
+    ));
+    assert_eq!(app.form.values(), ["", "", "", ""]);
 }
 
 #[test]

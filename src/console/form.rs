@@ -94,6 +94,8 @@ pub struct Form {
     recalled: Option<[String; 4]>,
     /// The roles a fresh form starts with (first_name, last_name, gender, age).
     starting_roles: [FieldRole; 4],
+    /// Emptied by [`Form::next_entry`], and not loaded since (see [`Form::is_fresh_entry`]).
+    fresh: bool,
 }
 
 /// First and last name are the lookup, gender and age the defaults.
@@ -139,6 +141,7 @@ impl Form {
             editing: None,
             recalled: None,
             starting_roles: roles,
+            fresh: false,
         }
     }
 
@@ -178,13 +181,38 @@ impl Form {
             .map(|field| field.input.value().to_owned())
     }
 
-    /// After a save: the values are kept for [`Form::recall`], and the form is ready for the
-    /// next entry (empty, first field, the same roles, no row being edited).
+    /// Once an entry is sent: its values are kept for [`Form::recall`], and the form is ready
+    /// for the next entry at once (empty, first field, the same roles, no row being edited), so
+    /// that keys typed while the database answers go into the next entry.
     pub fn next_entry(&mut self) {
         self.recalled = Some(self.values());
         self.clear();
         self.editing = None;
         self.focused = 0;
+        self.fresh = true;
+    }
+
+    /// Empty since [`Form::next_entry`]: nothing typed or loaded into it yet.
+    pub fn is_fresh_entry(&self) -> bool {
+        self.fresh
+            && self.editing.is_none()
+            && self
+                .fields
+                .iter()
+                .all(|field| field.input.value().is_empty())
+    }
+
+    /// Puts back the form as it was when an entry was sent (its write failed, and nothing has
+    /// been typed since); the entry to recall stays as it is.
+    pub fn restore(&mut self, sent: Form) {
+        let recalled = self.recalled.take();
+        *self = Form { recalled, ..sent };
+        self.fresh = false;
+    }
+
+    /// Makes `values` the entry [`Form::recall`] brings back.
+    pub fn remember(&mut self, values: [String; 4]) {
+        self.recalled = Some(values);
     }
 
     /// Brings back the last saved entry's values (for a correction); false when there is none.
@@ -197,6 +225,7 @@ impl Form {
         }
         self.editing = None;
         self.focused = 0;
+        self.fresh = false;
         true
     }
 
@@ -207,6 +236,7 @@ impl Form {
         }
         self.editing = Some(profile.clone());
         self.focused = 0;
+        self.fresh = false;
     }
 
     /// Whether the field's value differs from the edited row's.

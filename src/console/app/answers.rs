@@ -424,7 +424,7 @@ impl App {
         let SentOperation {
             title,
             defaults,
-            form_values,
+            form,
             ..
         } = self.in_flight.operations.remove(at);
         self.write_answered();
@@ -463,14 +463,23 @@ impl App {
                     visible: true,
                     not_applied,
                 };
-                // Saved: the form is ready for the next entry, unless the user has
-                // already started changing it.
-                if self.form.values() == form_values {
-                    self.form.next_entry();
-                }
                 self.form_changed();
             }
-            Err(err) => self.fail("", &err),
+            Err(err) => {
+                self.fail("", &err);
+                // The form made way for the next entry when the write was sent: put the entry
+                // back to be corrected, unless the next one is being typed.
+                if self.form.is_fresh_entry() {
+                    self.form.restore(*form);
+                    self.form_changed();
+                } else {
+                    self.form.remember(form.values());
+                    let recall = self.key_label(Scope::Form, Command::RecallEntry);
+                    if let Status::Failed(text) = &mut self.status {
+                        text.push_str(&format!(" ({recall}: that entry back in the form)"));
+                    }
+                }
+            }
         }
     }
 

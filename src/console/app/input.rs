@@ -38,6 +38,16 @@ impl App {
             self.on_key(KeyEvent::new(key.code, KeyModifiers::NONE), effects);
             return;
         }
+        // Enter typed before the console set the terminal up (keys typed ahead as it starts)
+        // was turned into a line feed, which reads as Ctrl-J once it has: unless Ctrl-J is
+        // bound, it is Enter.
+        if key.modifiers == KeyModifiers::CONTROL
+            && key.code == KeyCode::Char('j')
+            && !self.keys.binds(&key)
+        {
+            self.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), effects);
+            return;
+        }
         if self.keys.command_for(Scope::Always, &key) == Some(Command::Quit) {
             self.quit(effects);
             return;

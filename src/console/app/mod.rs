@@ -224,9 +224,9 @@ struct SentOperation {
     title: String,
     /// For get_or_create, the defaults (to say which a fetch did not apply).
     defaults: Option<ProfileValues>,
-    /// The form's values when it was sent: the form makes way for the next entry on success only
-    /// if they are still what it holds.
-    form_values: [String; 4],
+    /// The form as it was sent (it makes way for the next entry at once): put back if the write
+    /// fails and nothing has been typed since.
+    form: Box<Form>,
 }
 
 pub struct App {

@@ -31,30 +31,30 @@ impl App {
     ) {
         match job {
             Ok((lookup, job)) => {
-                let title = format!("{name} {lookup}");
-                let form_values = self.form.values();
-                // Enter pressed twice in a hurry: the second would run the same thing again
-                // before the form made way for the next entry, and its "fetched" would hide the
-                // first one's "created".
-                if self
-                    .in_flight
-                    .operations
-                    .iter()
-                    .any(|sent| sent.title == title && sent.form_values == form_values)
-                {
+                // Enter pressed twice in a hurry, or again on the empty form a save left: an
+                // empty lookup would match every profile, which no one means at that moment.
+                if self.form.is_fresh_entry() {
+                    self.status = Status::Info(format!(
+                        "the form is empty, ready for the next entry ({}: the last one back)",
+                        self.key_label(Scope::Form, Command::RecallEntry)
+                    ));
                     return;
                 }
+                let title = format!("{name} {lookup}");
                 self.status = self.busy_status(format!("running {title}"));
                 let defaults = match &job {
                     Job::GetOrCreate(request) => Some(request.defaults.clone()),
                     _ => None,
                 };
                 let id = self.send(job, effects);
+                let form = Box::new(self.form.clone());
+                self.form.next_entry();
+                self.form_changed();
                 self.in_flight.operations.push(SentOperation {
                     id,
                     title,
                     defaults,
-                    form_values,
+                    form,
                 });
             }
             Err(invalid) => self.status = Status::Failed(invalid.to_string()),
