@@ -286,6 +286,23 @@ fn several_profiles_match() {
         lookup: lookup.describe(),
     };
     respond(&mut app, id, Reply::Operation(Err(error)));
+    // The entry is back in the form, and its preview is asked again.
+    let effects = app.update(Action::Tick(
+        std::time::Instant::now() + Duration::from_secs(1),
+    ));
+    let (id, _) = requests(&effects)
+        .into_iter()
+        .find(|(_, job)| matches!(job, Job::Preview(asked) if *asked == lookup))
+        .expect("the preview asked again");
+    respond(
+        &mut app,
+        id,
+        Reply::Preview(Ok(PreviewMatch {
+            lookup: lookup.clone(),
+            rows,
+            count: 3,
+        })),
+    );
     insta::assert_snapshot!(draw(&app).backend());
 }
 
