@@ -467,18 +467,7 @@ impl App {
             }
             Err(err) => {
                 self.fail("", &err);
-                // The form made way for the next entry when the write was sent: put the entry
-                // back to be corrected, unless the next one is being typed.
-                if self.form.is_fresh_entry() {
-                    self.form.restore(*form);
-                    self.form_changed();
-                } else {
-                    self.form.remember(form.values());
-                    let recall = self.key_label(Scope::Form, Command::RecallEntry);
-                    if let Status::Failed(text) = &mut self.status {
-                        text.push_str(&format!(" ({recall}: that entry back in the form)"));
-                    }
-                }
+                self.entry_not_saved(*form);
             }
         }
     }

@@ -148,10 +148,9 @@ impl App {
     /// Gives up on the worker: a new one takes over, and every request in flight is forgotten.
     /// Whether the write committed is unknown, and the status says so.
     pub(super) fn stop_waiting(&mut self, waited: Duration, effects: &mut Vec<Effect>) {
-        let mut writes: Vec<String> = std::mem::take(&mut self.in_flight.operations)
-            .into_iter()
-            .map(|op| op.title)
-            .collect();
+        let operations = std::mem::take(&mut self.in_flight.operations);
+        let unsaved = operations.last().map(|op| op.form.clone());
+        let mut writes: Vec<String> = operations.into_iter().map(|op| op.title).collect();
         if let Some((_, profile)) = self.in_flight.delete.take() {
             writes.push(format!("delete #{}", profile.id));
         }
@@ -166,8 +165,27 @@ impl App {
             waited.as_secs(),
             writes.join(", ")
         ));
+        if let Some(form) = unsaved {
+            self.entry_not_saved(*form);
+        }
         self.reload_in_place(effects);
         self.request_count(effects);
+    }
+
+    /// A write sent from the form failed, or its outcome is unknown: the form made way for the
+    /// next entry when it was sent, so put the entry back to be corrected or run again, unless
+    /// the next one is being typed (then Ctrl-P brings it back, and the status says so).
+    pub(super) fn entry_not_saved(&mut self, sent: Form) {
+        if self.form.is_fresh_entry() {
+            self.form.restore(sent);
+            self.form_changed();
+        } else {
+            self.form.remember(sent.values());
+            let recall = self.key_label(Scope::Form, Command::RecallEntry);
+            if let Status::Failed(text) = &mut self.status {
+                text.push_str(&format!(" ({recall}: that entry back in the form)"));
+            }
+        }
     }
 
     pub(super) fn fail(&mut self, what: &str, err: &Error) {
