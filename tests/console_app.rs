@@ -1348,3 +1348,40 @@ fn read_only_write_keys_say_why_and_send_nothing_while_reads_and_the_preview_go_
     assert!(jobs(&effects).is_empty());
     assert!(!matches!(app.overlay, Overlay::None), "search opens");
 }
+
+/// Enter then Esc q in a hurry: the console waits for the write's answer, quits then, and has
+/// the answer printed once the terminal is back; q again quits at once, saying that the outcome
+/// is unknown.
+#[test]
+fn a_quit_while_a_write_runs_waits_for_its_answer() {
+    let quits = |effects: &[Effect]| effects.iter().any(|e| matches!(e, Effect::Quit));
+    let (mut app, effects) = new_app();
+    load(&mut app, &effects, vec![]);
+    let id = enter_a_profile(&mut app, ["Argo", "Saha", "M", "10"]);
+    press(&mut app, KeyCode::Esc);
+    assert!(!quits(&press(&mut app, KeyCode::Char('q'))));
+    assert!(
+        matches!(&app.status, Status::Busy(text, _) if text.contains("quitting once get_or_create")),
+        "{:?}",
+        app.status
+    );
+    let effects = respond(
+        &mut app,
+        id,
+        Reply::Operation(Ok((profile(1, "Argo", "Saha"), Outcome::Created))),
+    );
+    assert!(quits(&effects));
+    assert_eq!(app.parting, ["CREATED #1 Argo Saha (M, 10)"]);
+
+    let (mut app, effects) = new_app();
+    load(&mut app, &effects, vec![]);
+    enter_a_profile(&mut app, ["Argo", "Saha", "M", "10"]);
+    assert!(!quits(&ctrl(&mut app, 'c')));
+    assert!(quits(&ctrl(&mut app, 'c')));
+    assert_eq!(app.parting.len(), 1);
+    assert!(
+        app.parting[0].contains("unknown whether get_or_create"),
+        "{:?}",
+        app.parting
+    );
+}

@@ -71,7 +71,11 @@ pub fn run(target: DatabaseTarget, config: &crate::config::Config) -> anyhow::Re
         .and_then(|()| event_loop(&mut term, &mut worker, &transfers, &inbox, opened, started));
     terminal::leave();
     worker.finish(WORKER_FINISH_WITHIN);
-    result
+    // The answers that came after a quit was asked for, which no screen showed.
+    for line in result.as_deref().unwrap_or_default() {
+        println!("{}", crate::domain::escape_for_terminal(line));
+    }
+    result.map(drop)
 }
 
 /// What the console shows about the database it opened, and how it treats it.
@@ -101,7 +105,7 @@ fn event_loop(
     inbox: &std::sync::mpsc::Receiver<UiEvent>,
     opened: Opened,
     started: Instant,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<String>> {
     let size = term.size()?;
     let (mut app, effects) = App::new(
         opened.database,
@@ -114,7 +118,7 @@ fn event_loop(
     app.set_read_only(opened.read_only);
     let mut startup = terminal::StartupLog::from_env(started);
     if apply(effects, worker, transfers) {
-        return Ok(());
+        return Ok(Vec::new());
     }
     loop {
         term.draw(|frame| ui::render(&app, frame))?;
@@ -132,7 +136,7 @@ fn event_loop(
         let pending = match first {
             Ok(event) => Some(event),
             Err(RecvTimeoutError::Timeout) => None,
-            Err(RecvTimeoutError::Disconnected) => return Ok(()),
+            Err(RecvTimeoutError::Disconnected) => return Ok(app.parting),
         };
         // Take everything already waiting (all that was typed) before drawing again.
         for event in pending
@@ -148,13 +152,13 @@ fn event_loop(
                 UiEvent::InputClosed(reason) => {
                     anyhow::bail!("the terminal can no longer be read: {reason}")
                 }
-                UiEvent::Stop => return Ok(()),
+                UiEvent::Stop => return Ok(app.parting),
             }
         }
         effects.extend(app.update(Action::Tick(Instant::now())));
         if apply(effects, worker, transfers) {
             finish_transfer(term, &mut app, inbox);
-            return Ok(());
+            return Ok(app.parting);
         }
     }
 }

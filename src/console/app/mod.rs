@@ -276,8 +276,13 @@ pub struct App {
     /// The file an export prompt suggests (shown dimmed while nothing is typed, taken by Enter
     /// on an empty prompt): typing a name replaces it rather than adding to it.
     pub export_suggestion: String,
-    /// When a quit was asked for while an export or import ran (see `App::quit`).
+    /// When a quit was asked for while an export or import or a write ran (see `App::quit`).
     quit_asked: Option<Instant>,
+    /// A quit asked for while a write ran: the console quits once every write is answered.
+    quit_when_answered: bool,
+    /// What to print once the terminal is restored: the answers to writes that came after a
+    /// quit was asked for (the screen that would show them is gone).
+    pub parting: Vec<String>,
     preview_due: Option<Instant>,
     /// When to read the table again after the database was out of reach.
     retry_at: Option<Instant>,
@@ -364,6 +369,8 @@ impl App {
             transfer: None,
             export_suggestion: String::new(),
             quit_asked: None,
+            quit_when_answered: false,
+            parting: Vec::new(),
             preview_due: None,
             retry_at: None,
             offline: false,
@@ -427,6 +434,12 @@ impl App {
             Action::Response(response) => self.on_response(response, &mut effects),
             Action::Transfer(event) => self.on_transfer(event, &mut effects),
             Action::Tick(now) => self.on_tick(now, &mut effects),
+        }
+        if self.quit_when_answered
+            && !self.operation_running()
+            && !effects.iter().any(|effect| matches!(effect, Effect::Quit))
+        {
+            effects.push(Effect::Quit);
         }
         effects
     }

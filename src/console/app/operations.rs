@@ -203,6 +203,9 @@ impl App {
         elapsed: Duration,
         statements: Vec<String>,
     ) {
+        if self.quit_when_answered {
+            self.parting.push(result.clone());
+        }
         self.log.push(LogEntry {
             at: Local::now().time(),
             title,
@@ -224,11 +227,15 @@ impl App {
     /// the console waits a little for it (see `console::finish_transfer`): an import keeps the
     /// batches done, an export writes nothing.
     pub(super) fn quit(&mut self, effects: &mut Vec<Effect>) {
+        let now = Instant::now();
         let Some(run) = &self.transfer else {
-            effects.push(Effect::Quit);
+            if self.operation_running() {
+                self.quit_after_writes(now, effects);
+            } else {
+                effects.push(Effect::Quit);
+            }
             return;
         };
-        let now = Instant::now();
         if self
             .quit_asked
             .is_some_and(|asked| now.duration_since(asked) < QUIT_AGAIN_WITHIN)
@@ -248,6 +255,50 @@ impl App {
             "{what} is running: {} again stops it and quits ({stopped})",
             self.key_label(Scope::Table, Command::Quit),
         ));
+    }
+
+    /// A quit while a write runs (q or Enter-then-q in a hurry): quit once it is answered, and
+    /// say then what it did; asked again, quit at once, saying that its outcome is unknown.
+    fn quit_after_writes(&mut self, now: Instant, effects: &mut Vec<Effect>) {
+        let mut writes: Vec<&str> = self
+            .in_flight
+            .operations
+            .iter()
+            .map(|op| op.title.as_str())
+            .collect();
+        let deleting = self
+            .in_flight
+            .delete
+            .as_ref()
+            .map(|(_, profile)| format!("delete #{}", profile.id));
+        writes.extend(deleting.as_deref());
+        if self.in_flight.undo.is_some() {
+            writes.push("an undo");
+        }
+        let writes = writes.join(", ");
+        if self.quit_when_answered
+            && self
+                .quit_asked
+                .is_some_and(|asked| now.duration_since(asked) < QUIT_AGAIN_WITHIN)
+        {
+            self.parting.push(format!(
+                "quit without waiting for an answer: unknown whether {writes} was written; \
+                 check the table"
+            ));
+            effects.push(Effect::Quit);
+            return;
+        }
+        self.quit_asked = Some(now);
+        self.quit_when_answered = true;
+        let since = self.in_flight.writing_since.unwrap_or(now);
+        self.status = Status::Busy(
+            format!(
+                "quitting once {writes} is answered ({} again: quit now, not knowing whether it \
+                 was written)",
+                self.key_label(Scope::Table, Command::Quit)
+            ),
+            since,
+        );
     }
 
     /// Starts exporting the table's view to `path`, or importing `path`, off the UI thread.
