@@ -209,7 +209,7 @@ impl Config {
         let raw: RawConfig = toml::from_str(text).map_err(|err| {
             (
                 err.span(),
-                crate::domain::one_line(err.message())
+                crate::domain::one_line_message(err.message())
                     .trim_end_matches('.')
                     .to_owned(),
             )

@@ -114,7 +114,7 @@ impl From<DieselError> for Error {
             ) => Error::ConnectionLost(err),
             DieselError::DatabaseError(_, info) => {
                 let message = info.message();
-                let reason = || crate::domain::one_line(message);
+                let reason = || crate::domain::one_line_message(message);
                 // PostgreSQL: statement_timeout, lock_timeout, pg_cancel_backend; MySQL/MariaDB:
                 // max_statement_time / max_execution_time, KILL QUERY.
                 let timed_out = [

@@ -332,7 +332,8 @@ fn one_sentence(err: &anyhow::Error) -> String {
             None => format!("{err:#}"),
         },
     };
-    crate::domain::escape_for_terminal(&cut_message(&crate::domain::one_line(&text))).into_owned()
+    crate::domain::escape_for_terminal(&cut_message(&crate::domain::one_line_message(&text)))
+        .into_owned()
 }
 
 /// A message of reasonable length: whatever echoes a huge value is cut.

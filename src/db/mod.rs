@@ -94,7 +94,7 @@ impl ConnectError {
         ConnectError {
             backend: Some(backend),
             target,
-            reason: crate::domain::one_line(&reason.into()),
+            reason: crate::domain::one_line_message(&reason.into()),
             invalid_target: false,
         }
     }

@@ -21,5 +21,5 @@ pub use profile::{Profile, ProfileValues, now_utc};
 pub use text::{
     MESSAGE_VALUE_CHARS, UnsafeCharacter, cut, cut_to, escape_for_terminal,
     escape_json_for_terminal, first_unsafe_character, has_visible_character, one_line,
-    shown_in_place,
+    one_line_message, shown_in_place,
 };

@@ -144,9 +144,39 @@ pub fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A message of several lines (a client library's: "…failed: Connection refused\n\tIs the
+/// server running…?") as one line, a line that ends without punctuation ending in a full stop.
+pub fn one_line_message(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines().map(one_line).filter(|line| !line.is_empty()) {
+        if let Some(last) = out.chars().last() {
+            if !matches!(last, '.' | ':' | ';' | ',' | '!' | '?') {
+                out.push('.');
+            }
+            out.push(' ');
+        }
+        out.push_str(&line);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_message_of_several_lines_reads_as_sentences_on_one() {
+        assert_eq!(
+            one_line_message(
+                "connection to server at \"::1\", port 5432 failed: Connection refused\n\tIs \
+                 the server running on that host?\n"
+            ),
+            "connection to server at \"::1\", port 5432 failed: Connection refused. Is the \
+             server running on that host?"
+        );
+        assert_eq!(one_line_message("one\n\n  two  words \n"), "one. two words");
+        assert_eq!(one_line_message("done."), "done.");
+    }
 
     #[test]
     fn controls_and_bidi_overrides_are_unsafe_with_their_position() {
