@@ -1385,3 +1385,67 @@ fn a_quit_while_a_write_runs_waits_for_its_answer() {
         app.parting
     );
 }
+
+/// Ctrl-Z pressed twice in a hurry undoes two changes, and d y on two rows in a hurry deletes
+/// both: every answer is shown in the log and the table, not only the last one sent.
+#[test]
+fn writes_repeated_in_a_hurry_each_get_their_answer() {
+    use profile_console::repository::{ChangeAction, Undone};
+    let (mut app, effects) = new_app();
+    load(
+        &mut app,
+        &effects,
+        vec![
+            profile(1, "A", "B"),
+            profile(2, "C", "D"),
+            profile(3, "E", "F"),
+        ],
+    );
+    let undos: Vec<u64> = [ctrl(&mut app, 'z'), ctrl(&mut app, 'z')]
+        .iter()
+        .flat_map(|effects| jobs(effects))
+        .filter(|(_, job)| matches!(job, Job::Undo(None)))
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(undos.len(), 2);
+    for (id, change) in undos.into_iter().zip([12, 11]) {
+        respond(
+            &mut app,
+            id,
+            Reply::Undone(Ok(Some(Undone {
+                change,
+                action: ChangeAction::Created,
+                profile: None,
+                profile_id: change,
+            }))),
+        );
+    }
+    assert_eq!(app.log.len(), 2, "{:?}", app.log);
+    assert!(!app.operation_running());
+
+    press(&mut app, KeyCode::Esc);
+    let mut deletes = Vec::new();
+    for _ in 0..2 {
+        press(&mut app, KeyCode::Char('d'));
+        let effects = press(&mut app, KeyCode::Char('y'));
+        deletes.extend(
+            jobs(&effects)
+                .into_iter()
+                .filter(|(_, job)| matches!(job, Job::Delete(_))),
+        );
+        press(&mut app, KeyCode::Down);
+    }
+    assert_eq!(deletes.len(), 2);
+    for (id, job) in deletes {
+        let Job::Delete(row) = job else {
+            unreachable!()
+        };
+        respond(
+            &mut app,
+            id,
+            Reply::Deleted(Ok(Some(profile(row, "x", "y")))),
+        );
+    }
+    assert_eq!(app.log.len(), 4, "{:?}", app.log);
+    assert!(!app.operation_running());
+}

@@ -131,10 +131,15 @@ impl App {
         statements: Vec<String>,
         effects: &mut Vec<Effect>,
     ) {
-        let Some((_, from_history)) = self.in_flight.undo.take_if(|(current, _)| *current == id)
+        let Some(at) = self
+            .in_flight
+            .undos
+            .iter()
+            .position(|(sent, _)| *sent == id)
         else {
             return;
         };
+        let (_, from_history) = self.in_flight.undos.remove(at);
         self.write_answered();
         let text = match &result {
             Ok(Some(undone)) => undone_text(undone),
@@ -480,10 +485,15 @@ impl App {
         statements: Vec<String>,
         effects: &mut Vec<Effect>,
     ) {
-        let Some((_, profile)) = self.in_flight.delete.take_if(|(current, _)| *current == id)
+        let Some(at) = self
+            .in_flight
+            .deletes
+            .iter()
+            .position(|(sent, _)| *sent == id)
         else {
             return;
         };
+        let (_, profile) = self.in_flight.deletes.remove(at);
         self.write_answered();
         let text = match &result {
             Ok(Some(deleted)) => format!("DELETED {}", deleted.summary()),

@@ -87,7 +87,7 @@ impl App {
                 if self.keys.command_for(Scope::Confirm, &key) == Some(Command::Confirm) {
                     self.status = self.busy_status(format!("deleting {}", profile.summary()));
                     let id = self.send(Job::Delete(profile.id), effects);
-                    self.in_flight.delete = Some((id, *profile));
+                    self.in_flight.deletes.push((id, *profile));
                 } else {
                     self.status = Status::Info("delete cancelled".into());
                 }

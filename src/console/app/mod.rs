@@ -197,9 +197,11 @@ struct InFlight {
     history: Option<RequestId>,
     /// Writes sent, oldest first.
     operations: Vec<SentOperation>,
-    delete: Option<(RequestId, Profile)>,
-    /// An undo sent, and whether it came from the history view.
-    undo: Option<(RequestId, bool)>,
+    /// Deletes sent, oldest first.
+    deletes: Vec<(RequestId, Profile)>,
+    /// Undos sent, oldest first, and whether each came from the history view (Ctrl-Z pressed
+    /// three times undoes three changes, and each answer is shown).
+    undos: Vec<(RequestId, bool)>,
     /// When the oldest running write was sent.
     writing_since: Option<Instant>,
     /// Esc asked the server to cancel the running write.
@@ -395,9 +397,9 @@ impl App {
             || f.count.is_some()
             || f.preview.is_some()
             || !f.operations.is_empty()
-            || f.delete.is_some()
+            || !f.deletes.is_empty()
             || f.inspect.is_some()
-            || f.undo.is_some()
+            || !f.undos.is_empty()
             || f.history.is_some()
     }
 
@@ -415,8 +417,8 @@ impl App {
 
     pub fn operation_running(&self) -> bool {
         !self.in_flight.operations.is_empty()
-            || self.in_flight.delete.is_some()
-            || self.in_flight.undo.is_some()
+            || !self.in_flight.deletes.is_empty()
+            || !self.in_flight.undos.is_empty()
     }
 
     /// When the app next wants a tick even without input.

@@ -17,7 +17,7 @@ impl App {
         );
         self.status = self.busy_status(what);
         let id = self.send(Job::Undo(change), effects);
-        self.in_flight.undo = Some((id, from_history));
+        self.in_flight.undos.push((id, from_history));
     }
 
     // ---- operations ------------------------------------------------------------------------
@@ -145,15 +145,20 @@ impl App {
         effects.push(Effect::CancelOnServer);
     }
 
+    /// The writes sent and not answered yet, oldest first of each kind, as the log names them.
+    fn writes_in_flight(&self) -> Vec<String> {
+        let operations = self.in_flight.operations.iter().map(|op| op.title.clone());
+        let deletes =
+            (self.in_flight.deletes.iter()).map(|(_, profile)| format!("delete #{}", profile.id));
+        let undos = self.in_flight.undos.iter().map(|_| "undo".to_owned());
+        operations.chain(deletes).chain(undos).collect()
+    }
+
     /// Gives up on the worker: a new one takes over, and every request in flight is forgotten.
     /// Whether the write committed is unknown, and the status says so.
     pub(super) fn stop_waiting(&mut self, waited: Duration, effects: &mut Vec<Effect>) {
-        let operations = std::mem::take(&mut self.in_flight.operations);
-        let unsaved = operations.last().map(|op| op.form.clone());
-        let mut writes: Vec<String> = operations.into_iter().map(|op| op.title).collect();
-        if let Some((_, profile)) = self.in_flight.delete.take() {
-            writes.push(format!("delete #{}", profile.id));
-        }
+        let writes = self.writes_in_flight();
+        let unsaved = self.in_flight.operations.last().map(|op| op.form.clone());
         let result = format!("UNKNOWN: no answer after {} s", waited.as_secs());
         for title in &writes {
             self.push_log(title.clone(), result.clone(), waited, Vec::new());
@@ -260,22 +265,7 @@ impl App {
     /// A quit while a write runs (q or Enter-then-q in a hurry): quit once it is answered, and
     /// say then what it did; asked again, quit at once, saying that its outcome is unknown.
     fn quit_after_writes(&mut self, now: Instant, effects: &mut Vec<Effect>) {
-        let mut writes: Vec<&str> = self
-            .in_flight
-            .operations
-            .iter()
-            .map(|op| op.title.as_str())
-            .collect();
-        let deleting = self
-            .in_flight
-            .delete
-            .as_ref()
-            .map(|(_, profile)| format!("delete #{}", profile.id));
-        writes.extend(deleting.as_deref());
-        if self.in_flight.undo.is_some() {
-            writes.push("an undo");
-        }
-        let writes = writes.join(", ");
+        let writes = self.writes_in_flight().join(", ");
         if self.quit_when_answered
             && self
                 .quit_asked
