@@ -544,6 +544,36 @@ fn start_a_blocked_write(db: &TestDb, extra_args: &[&str]) -> (Session, PgConnec
     (console, holder, pid)
 }
 
+/// Ctrl-C while a write waits for a lock: the console says it quits once the write is answered,
+/// does, and the answer is printed once the terminal is back.
+#[test]
+fn a_quit_while_a_write_runs_waits_and_prints_its_answer() {
+    let Some(db) = TestDb::postgres() else { return };
+    let (mut console, mut holder, _) = start_a_blocked_write(&db, &[]);
+    console.send("\x03");
+    console.wait_for("quitting once update_or_create");
+    holder.batch_execute("ROLLBACK").unwrap();
+    let status = console.wait_for_exit();
+    assert!(status.success(), "{status:?}");
+    let screen = console.contents();
+    assert!(screen.contains("UPDATED #1 Argo Saha (M, 11)"), "{screen}");
+}
+
+/// A signal while a write waits for a lock: the console ends at once, and says, once the
+/// terminal is back, that the write's outcome is unknown.
+#[test]
+fn a_signal_while_a_write_runs_says_its_outcome_is_unknown() {
+    let Some(db) = TestDb::postgres() else { return };
+    let (mut console, _holder, _) = start_a_blocked_write(&db, &[]);
+    console.signal("TERM");
+    console.wait_for_exit();
+    let screen = console.contents();
+    assert!(
+        screen.contains("stopped by a signal: unknown whether update_or_create"),
+        "{screen}"
+    );
+}
+
 #[test]
 fn esc_cancels_a_slow_write_on_the_server() {
     let Some(db) = TestDb::postgres() else { return };

@@ -152,7 +152,7 @@ fn event_loop(
                 UiEvent::InputClosed(reason) => {
                     anyhow::bail!("the terminal can no longer be read: {reason}")
                 }
-                UiEvent::Stop => return Ok(app.parting),
+                UiEvent::Stop => return Ok(app.stopped_by_signal()),
             }
         }
         effects.extend(app.update(Action::Tick(Instant::now())));

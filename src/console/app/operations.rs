@@ -262,6 +262,19 @@ impl App {
         ));
     }
 
+    /// Stopped by a signal: what is to be printed once the terminal is back, with a word on the
+    /// writes that were still running.
+    pub fn stopped_by_signal(&mut self) -> Vec<String> {
+        let writes = self.writes_in_flight();
+        if !writes.is_empty() {
+            self.parting.push(format!(
+                "stopped by a signal: unknown whether {} was written; check the table",
+                writes.join(", ")
+            ));
+        }
+        std::mem::take(&mut self.parting)
+    }
+
     /// A quit while a write runs (q or Enter-then-q in a hurry): quit once it is answered, and
     /// say then what it did; asked again, quit at once, saying that its outcome is unknown.
     fn quit_after_writes(&mut self, now: Instant, effects: &mut Vec<Effect>) {
