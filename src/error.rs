@@ -70,6 +70,15 @@ pub enum Error {
     )]
     DiskFull { reason: String },
 
+    /// The SQLite file this connection opened was deleted, renamed or replaced while open: a
+    /// write would go to a file no one can open again, and is rolled back instead.
+    #[error(
+        "the database file {path} was deleted or replaced while it was open; the write was rolled \
+         back, nothing stored. The next operation opens {path} again (a new, empty database if \
+         it is gone)"
+    )]
+    FileGone { path: String },
+
     /// The database was opened read-only (`--read-only`) and refused a write, or cannot be opened
     /// read-only as it is.
     #[error("the database is open read-only: {reason}")]

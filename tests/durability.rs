@@ -508,3 +508,64 @@ fn an_import_whose_report_fills_the_disk_stops_at_the_next_batch() {
         .unwrap();
     assert_eq!(stored, 20_000);
 }
+
+/// A SQLite file deleted, renamed or replaced while a connection has it open: SQLite (in WAL
+/// mode) would go on committing to the old file, which no one can open again. The write is
+/// refused and rolled back instead, and the next operation opens the path afresh.
+#[test]
+fn a_write_to_a_file_deleted_or_replaced_while_open_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("profiles.db");
+    let argo = goc(
+        &[("first_name", "Argo"), ("last_name", "Saha")],
+        &[("gender", "M"), ("age", "10")],
+    );
+    let bo = goc(
+        &[("first_name", "Bo"), ("last_name", "Lee")],
+        &[("gender", "F"), ("age", "20")],
+    );
+    let gone = |err: profile_console::Error| {
+        assert!(
+            matches!(&err, profile_console::Error::FileGone { .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("deleted or replaced"), "{err}");
+    };
+    let mut repo = Repository::open(DatabaseTarget::sqlite(&path)).unwrap();
+    repo.get_or_create(&argo).unwrap();
+
+    // Renamed away (or deleted): refused, and nothing of it in the old file.
+    let moved = dir.path().join("moved.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let from = format!("{}{suffix}", path.display());
+        let _ = std::fs::rename(&from, format!("{}{suffix}", moved.display()));
+    }
+    gone(repo.get_or_create(&bo).unwrap_err());
+    let mut old = Repository::open(DatabaseTarget::sqlite(&moved)).unwrap();
+    assert_eq!(old.count(&ProfileFilter::default()).unwrap(), 1);
+    // The next operation opens the path again: a new database there.
+    let (_, outcome) = repo.get_or_create(&bo).unwrap();
+    assert_eq!(outcome, profile_console::domain::Outcome::Created);
+    assert_eq!(repo.count(&ProfileFilter::default()).unwrap(), 1);
+
+    // Replaced by a copy (a backup restored over it): refused too.
+    drop(old);
+    let copy = dir.path().join("copy.db");
+    std::fs::copy(&moved, &copy).unwrap();
+    std::fs::rename(&copy, &path).unwrap();
+    let _ = std::fs::remove_file(format!("{}-wal", path.display()));
+    let _ = std::fs::remove_file(format!("{}-shm", path.display()));
+    let cy = goc(
+        &[("first_name", "Cy"), ("last_name", "Moss")],
+        &[("gender", "X"), ("age", "30")],
+    );
+    gone(repo.get_or_create(&cy).unwrap_err());
+    let (row, outcome) = repo.get_or_create(&cy).unwrap();
+    assert_eq!(
+        outcome,
+        profile_console::domain::Outcome::Created,
+        "{row:?}"
+    );
+    // Into the restored file: Argo, from the backup, and Cy.
+    assert_eq!(repo.count(&ProfileFilter::default()).unwrap(), 2);
+}

@@ -472,6 +472,13 @@ impl Repository {
             Some(conn) => conn,
             None => {
                 let mut conn = establish(&self.target)?;
+                // A connection opened again may find a database created again (a server's
+                // dropped and created, a SQLite file deleted or replaced): set it up as an open
+                // would. One read when there is nothing to run.
+                if !self.target.read_only() {
+                    run_pending_migrations(&mut conn)
+                        .map_err(|err| Error::Migration(err.to_string()))?;
+                }
                 if let Some(log) = &self.statement_log {
                     set_instrumentation(&mut conn, log);
                 }
@@ -500,6 +507,10 @@ impl Repository {
             Err(Error::ConnectionLost(err)) => {
                 self.conn = None;
                 Err(Error::ConnectionLost(err))
+            }
+            Err(err @ Error::FileGone { .. }) => {
+                self.conn = None;
+                Err(err)
             }
             Err(err @ Error::Database(_))
                 if err.is_transient() && self.backend() == Backend::Mysql =>

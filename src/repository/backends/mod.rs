@@ -120,7 +120,7 @@ pub(crate) trait Engine: Store + Connection {
         &mut self,
         rows: &[NewProfileRow<'_>],
         ctx: &ChangeContext,
-    ) -> QueryResult<usize>;
+    ) -> Result<usize, crate::error::Error>;
 
     /// Tells the session who writes, for the change journal, where the server keeps that per
     /// session (PostgreSQL settings, MySQL variables); SQLite takes it in each write transaction.

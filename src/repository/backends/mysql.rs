@@ -451,8 +451,8 @@ impl Engine for MysqlConnection {
         &mut self,
         rows: &[NewProfileRow<'_>],
         _ctx: &ChangeContext,
-    ) -> QueryResult<usize> {
-        self.transaction(|conn| conn.insert_rows(rows))
+    ) -> Result<usize, Error> {
+        Ok(self.transaction(|conn| conn.insert_rows(rows))?)
     }
 
     /// InnoDB's `table_rows` statistic (sampled, so only roughly right).

@@ -457,8 +457,8 @@ impl Engine for PgConnection {
         &mut self,
         rows: &[NewProfileRow<'_>],
         _ctx: &ChangeContext,
-    ) -> QueryResult<usize> {
-        self.transaction(|conn| conn.insert_rows(rows))
+    ) -> Result<usize, Error> {
+        Ok(self.transaction(|conn| conn.insert_rows(rows))?)
     }
 
     /// `reltuples`, kept by VACUUM / ANALYZE (-1 before the first one).

@@ -9,6 +9,8 @@
 //!   id-tied sorts seek in two parts (SQLite does not seek on a row value ending in the rowid).
 //! - Bulk load: the name dictionary and the journal filled once per chunk.
 
+use std::path::Path;
+
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
 use diesel::dsl::sql;
@@ -224,6 +226,7 @@ pub(super) fn establish(
             fail(reason)
         }
     })?;
+    watch_the_file(&conn, path, in_memory).map_err(|err| fail(err.to_string()))?;
     if read_only {
         return Ok(conn);
     }
@@ -231,6 +234,42 @@ pub(super) fn establish(
     conn.batch_execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
         .map_err(|err| fail(open_failure(&err.to_string())))?;
     Ok(conn)
+}
+
+#[diesel::declare_sql_function]
+extern "SQL" {
+    /// The path of the file this connection opened if another file, or none, is there now;
+    /// NULL while it is still there (see [`watch_the_file`]).
+    fn profile_console_moved_file() -> Nullable<Text>;
+}
+
+/// Registers `profile_console_moved_file()` on `conn`, for [`check_the_file_is_there`]. An open
+/// SQLite file that is deleted, renamed or replaced (a backup restored over it) stays open, and
+/// in WAL mode SQLite goes on writing to it: commits that succeed, to a file no one can open
+/// again. (In rollback-journal mode SQLite itself refuses, with SQLITE_READONLY_DBMOVED.)
+fn watch_the_file(conn: &SqliteConnection, path: &Path, in_memory: bool) -> QueryResult<()> {
+    use std::os::unix::fs::MetadataExt;
+    let identity = |path: &Path| {
+        std::fs::metadata(path)
+            .ok()
+            .map(|meta| (meta.dev(), meta.ino()))
+    };
+    let opened = (!in_memory).then(|| identity(path)).flatten();
+    let path = path.to_owned();
+    profile_console_moved_file_utils::register_nondeterministic_impl(conn, move || {
+        opened
+            .is_some_and(|opened| identity(&path) != Some(opened))
+            .then(|| path.display().to_string())
+    })
+}
+
+/// Refuses to commit a write to a file that is no longer at its path (see [`watch_the_file`]):
+/// called last in every write transaction.
+fn check_the_file_is_there(conn: &mut SqliteConnection) -> Result<(), Error> {
+    match diesel::select(profile_console_moved_file()).get_result::<Option<String>>(conn)? {
+        Some(path) => Err(Error::FileGone { path }),
+        None => Ok(()),
+    }
 }
 
 /// SQLite's process-wide settings, once, before its first connection opens (after that SQLite
@@ -447,6 +486,7 @@ impl_store!(
                 enter_change_context(tx, Some(ctx))?;
                 let done = work(tx)?;
                 enter_change_context(tx, None)?;
+                check_the_file_is_there(tx)?;
                 Ok(done)
             })
         }
@@ -575,11 +615,12 @@ impl Engine for SqliteConnection {
         &mut self,
         rows: &[NewProfileRow<'_>],
         ctx: &ChangeContext,
-    ) -> QueryResult<usize> {
+    ) -> Result<usize, Error> {
         self.immediate_transaction(|conn| {
             enter_change_context(conn, Some(ctx))?;
             let inserted = conn.insert_rows(rows)?;
             enter_change_context(conn, None)?;
+            check_the_file_is_there(conn)?;
             Ok(inserted)
         })
     }
