@@ -81,7 +81,7 @@ pub enum Error {
 
     /// The database was opened read-only (`--read-only`) and refused a write, or cannot be opened
     /// read-only as it is.
-    #[error("the database is open read-only: {reason}")]
+    #[error("the database is read-only: {reason}")]
     ReadOnly { reason: String },
 
     /// Someone (Esc in the console) cancelled the statement on the server.

@@ -576,3 +576,59 @@ fn a_read_only_mysql_server_reads_and_refuses_writes_plainly() {
         ["Before"]
     );
 }
+
+/// A PostgreSQL database whose default is read-only (`ALTER DATABASE … SET
+/// default_transaction_read_only = on`, an administrator stopping writes): reads work, a write
+/// exits 2 saying the database refused it, and nothing is written; once the default is reset,
+/// writes work again. (Sessions set it off before: the administrator's setting was overridden.)
+#[test]
+fn a_postgres_database_read_only_by_default_refuses_writes_plainly() {
+    let Some(db) = TestDb::postgres() else { return };
+    db.repo()
+        .get_or_create(&common::goc(
+            &[("first_name", "Before"), ("last_name", "Freeze")],
+            &[("gender", "F"), ("age", "1")],
+        ))
+        .unwrap();
+    let name = db.name().expect("a server database").to_owned();
+    let mut admin = diesel::PgConnection::establish(&db.url()).unwrap();
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE {name} SET default_transaction_read_only = on"
+        ))
+        .unwrap();
+    let out = console()
+        .args(["--database-url", &db.url(), "list"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("Before"), "{stdout}");
+    let out = console()
+        .args(["--database-url", &db.url()])
+        .args(CREATE_A_B)
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("read-only") && stderr.contains("nothing was written"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE {name} RESET default_transaction_read_only"
+        ))
+        .unwrap();
+    let out = console()
+        .args(["--database-url", &db.url()])
+        .args(CREATE_A_B)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out).1);
+    assert_eq!(
+        db.values("SELECT first_name AS value FROM profiles ORDER BY id"),
+        ["Before", "A"]
+    );
+}

@@ -61,13 +61,15 @@ pub(super) fn establish(server: &ServerTarget) -> Result<MysqlConnection, Connec
          SET SESSION max_join_size = 18446744073709551615;
          SET SESSION sql_safe_updates = 0;
          SET SESSION time_zone = '+00:00';
-         SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED, {access};
+         SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED{access};
          SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,NO_ZERO_DATE';
          SET SESSION innodb_lock_wait_timeout = {seconds};",
+        // Read-only when asked; otherwise as the server has it (a server-wide
+        // `transaction_read_only` is honoured: its writes are refused, plainly).
         access = if server.read_only() {
-            "READ ONLY"
+            ", READ ONLY"
         } else {
-            "READ WRITE"
+            ""
         },
     ))
     .map_err(|err| fail(err.to_string()))?;

@@ -161,7 +161,7 @@ fn session_settings(pg: &ServerTarget) -> String {
     format!(
         "SET TIME ZONE 'UTC';
          SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED;
-         SET default_transaction_read_only = {read_only};
+         {read_only}
          SET statement_timeout = {ms};
          SET lock_timeout = {ms};
          SET idle_in_transaction_session_timeout = {idle};
@@ -171,7 +171,13 @@ fn session_settings(pg: &ServerTarget) -> String {
          SELECT set_config('session_replication_role', 'origin', false)
              WHERE current_setting('session_replication_role') <> 'origin';",
         idle = ms.saturating_mul(4),
-        read_only = if pg.read_only() { "on" } else { "off" },
+        // Read-only when asked; otherwise as the server, the database or the role has it (a
+        // default of read-only is honoured: its writes are refused, plainly).
+        read_only = if pg.read_only() {
+            "SET default_transaction_read_only = on;"
+        } else {
+            ""
+        },
     )
 }
 
