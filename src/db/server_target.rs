@@ -18,6 +18,10 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 pub const CLIENT_GRACE: Duration = Duration::from_secs(5);
 /// How long to wait for a server that does not answer the connection attempt.
 const CONNECT_TIMEOUT_S: u32 = 5;
+
+/// The server option every PostgreSQL session starts with (see [`ServerTarget::conninfo`]).
+const QUIET: &str = "-c client_min_messages=error";
+
 /// What masks a password.
 const MASK: &str = "***";
 
@@ -165,8 +169,29 @@ impl ServerTarget {
             .into_iter()
             .filter(|(key, _)| self.get(key).is_none())
             .map(|(key, value)| (key.to_owned(), value));
+        // No notice, warning or debug message is sent: libpq would print each to standard
+        // error, over the console's screen (`client_min_messages` set low on the server, the
+        // role or in the URL). Errors still come back as errors. Last, so that it wins over the
+        // URL's own options (or PGOPTIONS, which a given `options` would otherwise replace).
+        let user_options = self
+            .get("options")
+            .map(str::to_owned)
+            .or_else(|| std::env::var("PGOPTIONS").ok())
+            .filter(|options| !options.trim().is_empty());
+        let options = match user_options {
+            Some(options) => format!("{options} {QUIET}"),
+            None => QUIET.to_owned(),
+        };
+        let params = self
+            .params
+            .iter()
+            .filter(|(key, _)| key != "options")
+            .cloned();
         let mut conninfo = String::new();
-        for (key, value) in self.params.iter().cloned().chain(missing) {
+        for (key, value) in params
+            .chain(missing)
+            .chain([("options".to_owned(), options)])
+        {
             if !conninfo.is_empty() {
                 conninfo.push(' ');
             }
@@ -515,6 +540,26 @@ mod tests {
         assert!(conninfo.contains("keepalives='1'"), "{conninfo}");
         let t = target("postgres://h/db?connect_timeout=9");
         assert!(!t.conninfo().contains("connect_timeout='5'"));
+    }
+
+    /// Notices would be printed over the console: none is asked for, after the URL's options.
+    #[test]
+    fn conninfo_asks_for_no_notices_after_the_urls_own_options() {
+        let quiet = |url: &str| {
+            let conninfo = target(url).conninfo();
+            let options: Vec<&str> = conninfo
+                .split(" options='")
+                .skip(1)
+                .map(|rest| rest.split('\'').next().unwrap_or_default())
+                .collect();
+            assert_eq!(options.len(), 1, "{conninfo}");
+            options[0].to_owned()
+        };
+        assert!(quiet("postgres://h/db").ends_with("-c client_min_messages=error"));
+        assert_eq!(
+            quiet("postgres://h/db?options=-c%20client_min_messages%3Ddebug5"),
+            "-c client_min_messages=debug5 -c client_min_messages=error"
+        );
     }
 
     #[test]
