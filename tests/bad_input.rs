@@ -9,6 +9,7 @@ use profile_console::domain::{
     Field, GetOrCreate, InputProblem, ProfileFilter, Role, UpdateOrCreate,
 };
 use profile_console::repository::Repository;
+use std::process::Command;
 
 fn invalid(
     result: Result<impl std::fmt::Debug, profile_console::domain::InvalidInput>,
@@ -332,6 +333,26 @@ fn a_sqlite_path_that_is_a_directory_is_reported() {
         std::fs::read_dir(dir.path()).unwrap().count(),
         0,
         "nothing was created"
+    );
+}
+
+#[test]
+fn a_sqlite_path_that_is_a_pipe_or_a_device_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo.db");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|status| status.success()) {
+        let err = Repository::open(DatabaseTarget::sqlite(&fifo))
+            .err()
+            .expect("a named pipe");
+        assert!(err.to_string().contains("it is a named pipe"), "{err}");
+    }
+    let err = Repository::open(DatabaseTarget::sqlite("/dev/null"))
+        .err()
+        .expect("a device");
+    assert!(
+        err.to_string().contains("it is a device, not a file"),
+        "{err}"
     );
 }
 

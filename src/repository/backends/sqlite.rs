@@ -182,6 +182,23 @@ pub(super) fn establish(
             path.join("profiles.db").display()
         )));
     }
+    if let Ok(meta) = std::fs::metadata(path)
+        && !in_memory
+        && !meta.is_file()
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = meta.file_type();
+        let what = if kind.is_fifo() {
+            "a named pipe"
+        } else if kind.is_socket() {
+            "a socket"
+        } else {
+            "a device"
+        };
+        return Err(fail(format!(
+            "it is {what}, not a file; a SQLite database is a regular file"
+        )));
+    }
     if read_only && !path.is_file() {
         return Err(fail(
             "no such file (a read-only open does not create a database)".to_owned(),
