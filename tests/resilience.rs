@@ -33,6 +33,33 @@ fn a_lost_postgres_connection_is_reported_and_the_next_operation_reconnects() {
     assert_eq!(outcome.name(), "fetched");
 }
 
+/// A server that closes idle sessions (`idle_session_timeout`): the operation after the pause
+/// runs on a new connection instead of failing on the closed one.
+#[test]
+fn a_connection_the_server_closed_while_idle_is_opened_again_quietly() {
+    let Some(db) = TestDb::postgres() else { return };
+    let name = db.name().expect("a server database").to_owned();
+    let mut admin = PgConnection::establish(&db.url()).unwrap();
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE {name} SET idle_session_timeout = '300ms'"
+        ))
+        .unwrap();
+    let mut repo = db.repo();
+    let request = goc(
+        &[("first_name", "Argo"), ("last_name", "Saha")],
+        &[("gender", "M"), ("age", "10")],
+    );
+    for expected in ["created", "fetched"] {
+        std::thread::sleep(std::time::Duration::from_millis(1_500));
+        let (_, outcome) = repo.get_or_create(&request).expect("a new connection");
+        assert_eq!(outcome.name(), expected);
+    }
+    admin
+        .batch_execute(&format!("ALTER DATABASE {name} RESET idle_session_timeout"))
+        .unwrap();
+}
+
 #[test]
 fn a_locked_sqlite_file_is_waited_for_not_failed() {
     let db = TestDb::sqlite();

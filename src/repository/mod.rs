@@ -21,6 +21,7 @@ mod views;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, Ordering};
+use std::time::{Duration, Instant};
 
 use diesel::Connection;
 
@@ -73,7 +74,15 @@ pub struct Repository {
     listening: bool,
     /// The backend's own change counter, as last read (SQLite's `data_version`).
     change_counter: i64,
+    /// When the connection was last handed out (see [`Repository::connection`]).
+    last_used: Option<Instant>,
 }
+
+/// A server connection left idle this long is checked before it is used again: a server closes
+/// idle sessions (PostgreSQL's `idle_session_timeout`, MySQL's `wait_timeout`, a proxy's idle
+/// limit), and the operation that found out would otherwise fail, in the console the next entry
+/// typed after a pause.
+const CHECK_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 impl Repository {
     /// Opens `target` and runs any pending migrations.
@@ -112,6 +121,7 @@ impl Repository {
             context,
             listening: false,
             change_counter: 0,
+            last_used: Some(Instant::now()),
         };
         Ok((repo, ran))
     }
@@ -468,6 +478,24 @@ impl Repository {
 
     /// The live connection, reopened if it was lost.
     fn connection(&mut self) -> Result<&mut AnyConnection, Error> {
+        let idle = self
+            .last_used
+            .replace(Instant::now())
+            .is_none_or(|at| at.elapsed() >= CHECK_AFTER_IDLE);
+        if idle
+            && let Some(conn) = &mut self.conn
+            && conn.backend() != Backend::Sqlite
+            && with_connection!(conn, |conn| {
+                diesel::connection::SimpleConnection::batch_execute(
+                    conn,
+                    statement_log::LIVENESS_CHECK,
+                )
+            })
+            .is_err()
+        {
+            // Closed by the server meanwhile: open a new one.
+            self.conn = None;
+        }
         let conn = match self.conn.take() {
             Some(conn) => conn,
             None => {
