@@ -534,6 +534,10 @@ fn every_format_and_line_ending(db: &TestDb) {
         .map(|row| row[0].clone())
         .collect();
     assert_eq!(lines, ["1", "3", "4"]);
+    // Columns titled as a spreadsheet titles them.
+    files.write("titled.csv", "First Name,last-name,GENDER,Age\nTi,Tu,F,2\n");
+    let out = files.run(db, &["import", "titled.csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     // From standard input, the format given.
     let mut child = console(files.dir.path())
         .args([
@@ -562,6 +566,7 @@ fn every_format_and_line_ending(db: &TestDb) {
             "Bo|Ek|M|9",
             "Cy|Do|M|5",
             "Di|Fo|F|7",
+            "Ti|Tu|F|2",
             "Pi|Pe|X|3"
         ]
     );

@@ -362,6 +362,24 @@ fn is_known(name: &str) -> bool {
     name.parse::<Field>().is_ok() || SET_BY_THE_DATABASE.contains(&name)
 }
 
+/// The column a CSV header spells another way, as spreadsheets title them: `First Name`,
+/// `first-name`, `FirstName` and `FIRST_NAME` are all `first_name`. `None` for a name that is
+/// no column's.
+fn canonical_column(name: &str) -> Option<&'static str> {
+    let squeezed = |name: &str| -> String {
+        name.chars()
+            .filter(|c| !matches!(c, ' ' | '_' | '-'))
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let wanted = squeezed(name);
+    Field::ALL
+        .iter()
+        .map(|field| field.name())
+        .chain(SET_BY_THE_DATABASE)
+        .find(|column| squeezed(column) == wanted)
+}
+
 /// Hears one row's outcome.
 pub type OnRow<'a> = Box<dyn FnMut(&RowReport<'_>) + 'a>;
 /// Hears the running summary.
@@ -399,10 +417,11 @@ pub fn import(
         Ok(columns) => columns,
         Err(problem) => return fail(ImportError::Input(problem)),
     };
-    let records = match Records::open(input, options.format) {
+    let mut records = match Records::open(input, options.format) {
         Ok(records) => records,
         Err(err) => return fail(ImportError::Input(err.to_string())),
     };
+    records.rename_columns(canonical_column);
     if let Some(header) = records.header()
         && let Err(problem) = columns.check_header(header)
     {

@@ -145,6 +145,18 @@ impl Records {
         }
     }
 
+    /// Renames the CSV header's columns that `canonical` knows by another spelling (the rejects
+    /// file keeps the header as read).
+    pub fn rename_columns(&mut self, canonical: impl Fn(&str) -> Option<&'static str>) {
+        if let Inner::Csv { header, .. } = &mut self.inner {
+            for name in header.iter_mut() {
+                if let Some(column) = canonical(name) {
+                    column.clone_into(name);
+                }
+            }
+        }
+    }
+
     /// The CSV header as read, for a rejects file.
     pub fn header_raw(&self) -> Option<&csv::ByteRecord> {
         match &self.inner {
