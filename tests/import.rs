@@ -1392,3 +1392,29 @@ fn the_input_is_never_read_past_its_end() {
         assert_eq!(summary.rows, 1, "{format:?}");
     }
 }
+
+/// `seed` stops after the current batch on Ctrl-C, says how many it inserted, which is what is
+/// stored, and exits 130.
+#[test]
+fn an_interrupted_seed_says_what_it_stored() {
+    let db = TestDb::sqlite();
+    let files = Files::new();
+    let out = interrupt_once_stored(&db, &files, &["seed", "--count", "1000000"], 1);
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let done = count(&db, "profiles");
+    assert!(
+        done < 1_000_000,
+        "the seed finished before the interruption"
+    );
+    assert!(
+        stdout(&out).contains(&format!("stopped: inserted {done} profiles")),
+        "{done} stored: {}",
+        stdout(&out)
+    );
+}

@@ -606,13 +606,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(args) => import::run(&mut repo, args),
         Command::Seed { count } => {
             let started = Instant::now();
-            let report = repo.seed(count, |_| {})?;
+            // Ctrl-C (or SIGTERM) stops after the current batch; the batches before are stored.
+            let stop = import::ctrl_c_stops();
+            let report = repo.seed_until(count, &stop, |_| {})?;
             println!(
-                "inserted {} profiles in {:.1} s ({} generated names already existed and were skipped)",
+                "{} {} profiles in {:.1} s ({} generated names already existed and were skipped)",
+                if report.stopped {
+                    "stopped: inserted"
+                } else {
+                    "inserted"
+                },
                 report.inserted,
                 started.elapsed().as_secs_f64(),
                 report.skipped
             );
+            if report.stopped {
+                return Err(Finished(import::EXIT_INTERRUPTED).into());
+            }
             Ok(())
         }
         Command::Migrate => {

@@ -20,7 +20,7 @@ mod store;
 mod views;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
 use diesel::Connection;
@@ -409,13 +409,23 @@ impl Repository {
     /// Inserts `count` new demo profiles (names already present are skipped and replaced), in
     /// batches. `progress` hears the running total after each batch.
     pub fn seed(&mut self, count: u64, progress: impl FnMut(u64)) -> Result<SeedReport, Error> {
+        self.seed_until(count, &AtomicBool::new(false), progress)
+    }
+
+    /// As [`Repository::seed`], stopping after the current batch once `stop` is set.
+    pub fn seed_until(
+        &mut self,
+        count: u64,
+        stop: &AtomicBool,
+        progress: impl FnMut(u64),
+    ) -> Result<SeedReport, Error> {
         let ctx = ChangeContext {
             source: Source::Seed,
             ..(*self.context).clone()
         };
         let conn = self.connection()?;
         apply_change_context(conn, &ctx)?;
-        let seeded = with_connection!(conn, |conn| seed::seed(conn, count, &ctx, progress));
+        let seeded = with_connection!(conn, |conn| seed::seed(conn, count, &ctx, stop, progress));
         let context = Arc::clone(&self.context);
         let restored = apply_change_context(self.connection()?, &context);
         let seeded = self.forget_connection_if_lost(seeded)?;

@@ -1,5 +1,7 @@
 //! Demo data: realistic, varied profiles, inserted in batches.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use chrono::{Duration, NaiveDateTime};
 use rand::Rng;
 
@@ -264,6 +266,8 @@ pub struct SeedReport {
     pub inserted: u64,
     /// Generated names that already existed and were skipped.
     pub skipped: u64,
+    /// Stopped when asked, before `count` were inserted (the batches before are stored).
+    pub stopped: bool,
 }
 
 /// A supply of varied, valid demo profiles that never repeats a name: single and compound first
@@ -471,10 +475,11 @@ pub(crate) fn seed<E: Engine>(
     conn: &mut E,
     count: u64,
     ctx: &ChangeContext,
+    stop: &AtomicBool,
     mut progress: impl FnMut(u64),
 ) -> Result<SeedReport, Error> {
     let load = BulkLoad::start(conn, true)?;
-    let seeded = insert_demo_profiles(conn, count, ctx, &mut progress);
+    let seeded = insert_demo_profiles(conn, count, ctx, stop, &mut progress);
     let finished = load.finish(conn);
     let seeded = seeded?;
     finished?;
@@ -485,16 +490,22 @@ fn insert_demo_profiles<E: Engine>(
     conn: &mut E,
     count: u64,
     ctx: &ChangeContext,
+    stop: &AtomicBool,
     progress: &mut impl FnMut(u64),
 ) -> Result<SeedReport, Error> {
     let mut demo = DemoProfiles::new(rand::rng());
     let mut report = SeedReport {
         inserted: 0,
         skipped: 0,
+        stopped: false,
     };
     // Give up once far more names were skipped than wanted: the name space is exhausted.
     let give_up_after = count.saturating_mul(4).max(10_000);
     while report.inserted < count && report.skipped < give_up_after {
+        if stop.load(Ordering::Relaxed) {
+            report.stopped = true;
+            break;
+        }
         let wanted = usize::try_from(count - report.inserted).unwrap_or(usize::MAX);
         let chunk = wanted.min(ROWS_PER_TRANSACTION);
         let mut generated = Vec::with_capacity(chunk);
