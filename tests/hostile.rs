@@ -632,3 +632,29 @@ fn a_postgres_database_read_only_by_default_refuses_writes_plainly() {
         ["Before", "A"]
     );
 }
+
+/// `ssl_mode=REQUIRED` on MySQL/MariaDB means an encrypted session or none: the MariaDB client
+/// library ignores the option, and went on in plain text with a server that has TLS off.
+#[test]
+fn a_mysql_url_that_requires_tls_gets_it_or_no_connection() {
+    let Some(db) = TestDb::mysql() else { return };
+    let tls_on = db.values("SELECT @@have_ssl AS value") == ["YES"];
+    for mode in ["REQUIRED", "VERIFY_IDENTITY"] {
+        let url = format!("{}?ssl_mode={mode}", db.url());
+        let out = console()
+            .args(["--database-url", &url, "info"])
+            .output()
+            .unwrap();
+        let (_, stderr) = text(&out);
+        if tls_on {
+            // Verifying the server needs its CA; plain REQUIRED needs nothing more.
+            assert!(mode != "REQUIRED" || out.status.success(), "{stderr}");
+        } else {
+            assert!(!out.status.success(), "{stderr}");
+            assert!(
+                stderr.contains("asks for an encrypted connection, and this one is not"),
+                "{stderr}"
+            );
+        }
+    }
+}

@@ -51,6 +51,7 @@ pub(super) fn establish(server: &ServerTarget) -> Result<MysqlConnection, Connec
     };
     let mut conn =
         MysqlConnection::establish(&server.mysql_url()).map_err(|err| fail(err.to_string()))?;
+    check_encrypted_if_asked(&mut conn, server).map_err(fail)?;
     let seconds = server.timeout().as_secs().max(1);
     // autocommit first: a server (or `init_connect`) that turns it off would otherwise leave
     // every statement that runs on its own uncommitted, and lost at disconnect, after it was
@@ -86,6 +87,42 @@ pub(super) fn establish(server: &ServerTarget) -> Result<MysqlConnection, Connec
     }
     check_is_ours(&mut conn).map_err(fail)?;
     Ok(conn)
+}
+
+/// An `ssl_mode` that requires TLS (`REQUIRED`, `VERIFY_CA`, `VERIFY_IDENTITY`) is checked on the
+/// session itself: the MariaDB client library does not know MySQL's `ssl_mode` option and
+/// ignores it, and would go on in plain text with a server that has TLS off. Such a session is
+/// refused before anything is sent on it.
+fn check_encrypted_if_asked(
+    conn: &mut MysqlConnection,
+    server: &ServerTarget,
+) -> Result<(), String> {
+    #[derive(QueryableByName)]
+    struct Status {
+        #[diesel(sql_type = Text)]
+        #[diesel(column_name = Value)]
+        value: String,
+    }
+    let Some(mode) = server.get("ssl_mode") else {
+        return Ok(());
+    };
+    if !["REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY"]
+        .iter()
+        .any(|required| mode.eq_ignore_ascii_case(required))
+    {
+        return Ok(());
+    }
+    let cipher = diesel::sql_query("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
+        .get_result::<Status>(conn)
+        .map(|status| status.value)
+        .unwrap_or_default();
+    if cipher.trim().is_empty() {
+        return Err(format!(
+            "ssl_mode={mode} asks for an encrypted connection, and this one is not (the server \
+             has TLS off, or the client library did not use it); nothing was sent on it"
+        ));
+    }
+    Ok(())
 }
 
 /// Refuses, before anything is written, a database whose `profiles` table this tool did not
