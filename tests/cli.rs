@@ -492,6 +492,25 @@ fn database_url_comes_from_the_environment_and_dot_env() {
         stdout(&out)
     );
     assert!(dir.path().join("dotenv.db").exists());
+
+    // A .env that cannot be read past a line says so.
+    std::fs::write(
+        dir.path().join(".env"),
+        "not a setting\nDATABASE_URL=sqlite://later.db\n",
+    )
+    .unwrap();
+    let out = console()
+        .arg("info")
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&out).contains("warning: .env: \"not a setting\" is not NAME=value"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

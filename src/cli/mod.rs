@@ -277,7 +277,12 @@ pub fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     // Like the diesel CLI, DATABASE_URL may come from a .env file; the real environment wins.
-    let _ = dotenvy::dotenv();
+    if let Err(dotenvy::Error::LineParse(line, _)) = dotenvy::dotenv() {
+        eprintln!(
+            "warning: .env: {:?} is not NAME=value; the lines from there on were not read",
+            crate::domain::cut(&line)
+        );
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => return usage_error(&err),
