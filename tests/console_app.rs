@@ -1449,3 +1449,25 @@ fn writes_repeated_in_a_hurry_each_get_their_answer() {
     assert_eq!(app.log.len(), 4, "{:?}", app.log);
     assert!(!app.operation_running());
 }
+
+/// A write refused because the database file was deleted or replaced: the table is read again,
+/// from whatever file is at the path now.
+#[test]
+fn a_file_gone_under_the_console_reloads_the_table() {
+    let (mut app, effects) = new_app();
+    load(&mut app, &effects, vec![profile(1, "A", "B")]);
+    let id = enter_a_profile(&mut app, ["Argo", "Saha", "M", "10"]);
+    let effects = respond(
+        &mut app,
+        id,
+        Reply::Operation(Err(profile_console::error::Error::FileGone {
+            path: "/tmp/x.db".to_owned(),
+        })),
+    );
+    let asked = jobs(&effects);
+    assert!(
+        asked.iter().any(|(_, job)| matches!(job, Job::Count(_))),
+        "{asked:?}"
+    );
+    assert_eq!(app.form.values(), ["Argo", "Saha", "M", "10"]);
+}

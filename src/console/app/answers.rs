@@ -473,6 +473,11 @@ impl App {
             Err(err) => {
                 self.fail("", &err);
                 self.entry_not_saved(*form);
+                if matches!(err, Error::FileGone { .. }) {
+                    // The table showed the file that is gone: show what is at its path now.
+                    self.reload_in_place(effects);
+                    self.request_count(effects);
+                }
             }
         }
     }
