@@ -34,10 +34,13 @@ impl App {
                 // Enter pressed twice in a hurry, or again on the empty form a save left: an
                 // empty lookup would match every profile, which no one means at that moment.
                 if self.form.is_fresh_entry() {
-                    self.status = Status::Info(format!(
-                        "the form is empty, ready for the next entry ({}: the last one back)",
-                        self.key_label(Scope::Form, Command::RecallEntry)
-                    ));
+                    // The first one's outcome (or its progress) stays in view.
+                    if !matches!(self.status, Status::Done { .. } | Status::Busy(..)) {
+                        self.status = Status::Info(format!(
+                            "the form is empty, ready for the next entry ({}: the last one back)",
+                            self.key_label(Scope::Form, Command::RecallEntry)
+                        ));
+                    }
                     return;
                 }
                 let title = format!("{name} {lookup}");
