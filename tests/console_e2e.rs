@@ -467,11 +467,16 @@ on_every_backend!(
 #[test]
 fn a_signal_to_end_restores_the_terminal() {
     let db = TestDb::sqlite();
-    for signal in ["TERM", "INT", "QUIT"] {
+    for (signal, number) in [("TERM", 15), ("INT", 2), ("QUIT", 3)] {
         let mut console = Session::start(&db);
         console.wait_for("profiles");
         console.signal(signal);
-        console.wait_for_exit();
+        // As a shell reports a process a signal ended.
+        assert_eq!(
+            console.wait_for_exit().exit_code(),
+            128 + number,
+            "SIG{signal}"
+        );
         assert!(
             !console.screen.lock().unwrap().screen().alternate_screen(),
             "SIG{signal}"

@@ -436,7 +436,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             ))
             .into());
         }
-        return crate::console::run(target, &config);
+        return crate::console::run(target, &config).map_err(|err| {
+            match err.downcast_ref::<crate::console::EndedBySignal>() {
+                Some(signal) => Finished(u8::try_from(128 + signal.0).unwrap_or(u8::MAX)).into(),
+                None => err,
+            }
+        });
     };
     if let Some(name) = command.writes().filter(|_| target.read_only()) {
         let (why, fix) = if cli.read_only {

@@ -17,8 +17,9 @@ pub enum UiEvent {
     Transfer(super::transfer::TransferEvent),
     /// The terminal can no longer be read (it is gone): the console ends.
     InputClosed(String),
-    /// SIGTERM: restore the terminal and end.
-    Stop,
+    /// A signal to end (SIGTERM, SIGINT, SIGQUIT, SIGHUP), by its number: restore the terminal
+    /// and end, with the status a shell expects (128 + the number).
+    Stop(i32),
 }
 
 /// Reads the terminal on a thread of its own, for as long as the UI listens.
@@ -58,8 +59,8 @@ pub fn spawn_signals(events: Sender<UiEvent>) -> std::io::Result<()> {
     thread::Builder::new()
         .name("signals".into())
         .spawn(move || {
-            for _ in signals.forever() {
-                if events.send(UiEvent::Stop).is_err() {
+            for signal in signals.forever() {
+                if events.send(UiEvent::Stop(signal)).is_err() {
                     return;
                 }
             }

@@ -71,12 +71,29 @@ pub fn run(target: DatabaseTarget, config: &crate::config::Config) -> anyhow::Re
         .and_then(|()| event_loop(&mut term, &mut worker, &transfers, &inbox, opened, started));
     terminal::leave();
     worker.finish(WORKER_FINISH_WITHIN);
+    let (parting, signal) = result?;
     // The answers that came after a quit was asked for, which no screen showed.
-    for line in result.as_deref().unwrap_or_default() {
+    for line in &parting {
         println!("{}", crate::domain::escape_for_terminal(line));
     }
-    result.map(drop)
+    match signal {
+        Some(signal) => Err(EndedBySignal(signal).into()),
+        None => Ok(()),
+    }
 }
+
+/// The console ended because of this signal (see [`events::spawn_signals`]); the command line
+/// exits with 128 + its number, as a shell reports a process a signal ended.
+#[derive(Debug)]
+pub struct EndedBySignal(pub i32);
+
+impl std::fmt::Display for EndedBySignal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ended by signal {}", self.0)
+    }
+}
+
+impl std::error::Error for EndedBySignal {}
 
 /// What the console shows about the database it opened, and how it treats it.
 struct Opened {
@@ -105,7 +122,7 @@ fn event_loop(
     inbox: &std::sync::mpsc::Receiver<UiEvent>,
     opened: Opened,
     started: Instant,
-) -> anyhow::Result<Vec<String>> {
+) -> anyhow::Result<(Vec<String>, Option<i32>)> {
     let size = term.size()?;
     let (mut app, effects) = App::new(
         opened.database,
@@ -118,7 +135,7 @@ fn event_loop(
     app.set_read_only(opened.read_only);
     let mut startup = terminal::StartupLog::from_env(started);
     if apply(effects, worker, transfers) {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     }
     loop {
         term.draw(|frame| ui::render(&app, frame))?;
@@ -136,7 +153,7 @@ fn event_loop(
         let pending = match first {
             Ok(event) => Some(event),
             Err(RecvTimeoutError::Timeout) => None,
-            Err(RecvTimeoutError::Disconnected) => return Ok(app.parting),
+            Err(RecvTimeoutError::Disconnected) => return Ok((app.parting, None)),
         };
         // Take everything already waiting (all that was typed) before drawing again.
         for event in pending
@@ -152,13 +169,13 @@ fn event_loop(
                 UiEvent::InputClosed(reason) => {
                     anyhow::bail!("the terminal can no longer be read: {reason}")
                 }
-                UiEvent::Stop => return Ok(app.stopped_by_signal()),
+                UiEvent::Stop(signal) => return Ok((app.stopped_by_signal(), Some(signal))),
             }
         }
         effects.extend(app.update(Action::Tick(Instant::now())));
         if apply(effects, worker, transfers) {
             finish_transfer(term, &mut app, inbox);
-            return Ok(app.parting);
+            return Ok((app.parting, None));
         }
     }
 }
