@@ -75,7 +75,7 @@ pub struct Repository {
     /// The backend's own change counter, as last read (SQLite's `data_version`).
     change_counter: i64,
     /// When the connection was last handed out (see [`Repository::connection`]).
-    last_used: Option<Instant>,
+    last_used: Instant,
 }
 
 /// A server connection left idle this long is checked before it is used again: a server closes
@@ -121,7 +121,7 @@ impl Repository {
             context,
             listening: false,
             change_counter: 0,
-            last_used: Some(Instant::now()),
+            last_used: Instant::now(),
         };
         Ok((repo, ran))
     }
@@ -488,10 +488,8 @@ impl Repository {
 
     /// The live connection, reopened if it was lost.
     fn connection(&mut self) -> Result<&mut AnyConnection, Error> {
-        let idle = self
-            .last_used
-            .replace(Instant::now())
-            .is_none_or(|at| at.elapsed() >= CHECK_AFTER_IDLE);
+        let idle =
+            std::mem::replace(&mut self.last_used, Instant::now()).elapsed() >= CHECK_AFTER_IDLE;
         if idle
             && let Some(conn) = &mut self.conn
             && conn.backend() != Backend::Sqlite

@@ -176,24 +176,21 @@ pub(super) fn establish(
         .to_str()
         .ok_or_else(|| fail("the path is not valid UTF-8".to_owned()))?;
     let in_memory = file.in_memory();
-    if !in_memory && path.is_dir() {
-        return Err(fail(format!(
-            "it is a directory; name a file, such as {}",
-            path.join("profiles.db").display()
-        )));
-    }
     if let Ok(meta) = std::fs::metadata(path)
         && !in_memory
         && !meta.is_file()
     {
         use std::os::unix::fs::FileTypeExt;
-        let kind = meta.file_type();
-        let what = if kind.is_fifo() {
-            "a named pipe"
-        } else if kind.is_socket() {
-            "a socket"
-        } else {
-            "a device"
+        let what = match meta.file_type() {
+            kind if kind.is_dir() => {
+                return Err(fail(format!(
+                    "it is a directory; name a file, such as {}",
+                    path.join("profiles.db").display()
+                )));
+            }
+            kind if kind.is_fifo() => "a named pipe",
+            kind if kind.is_socket() => "a socket",
+            _ => "a device",
         };
         return Err(fail(format!(
             "it is {what}, not a file; a SQLite database is a regular file"
