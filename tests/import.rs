@@ -648,6 +648,17 @@ fn numbered_csv(first: &str, last: &str, rows: i64, ages: i64) -> String {
     text
 }
 
+/// The command stopped on the interruption: exit status 130.
+fn assert_interrupted(out: &Output) {
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}{}",
+        stdout(out),
+        stderr(out)
+    );
+}
+
 /// Runs `profile-console ARGS` in the files' folder, sends it SIGINT once the database holds at
 /// least `rows` profiles, and returns what it printed.
 fn interrupt_once_stored(db: &TestDb, files: &Files, args: &[&str], rows: i64) -> Output {
@@ -689,13 +700,7 @@ fn interrupted_import_resumes_without_writing_twice(db: &TestDb) {
     ];
     let out = interrupt_once_stored(db, &files, &args, 20);
     let done = count(db, "profiles");
-    assert_eq!(
-        out.status.code(),
-        Some(130),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert_interrupted(&out);
     assert!(done < rows, "the import finished before the interruption");
     assert!(
         stdout(&out).contains("interrupted after line"),
@@ -1038,13 +1043,7 @@ fn an_interrupted_import_in_commit_groups_resumes_without_writing_twice() {
     files.write("big.csv", &text);
     let args = ["import", "big.csv"];
     let out = interrupt_once_stored(&db, &files, &args, 1);
-    assert_eq!(
-        out.status.code(),
-        Some(130),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert_interrupted(&out);
     let done = count(&db, "profiles");
     assert!(done < rows, "the import finished before the interruption");
     // What it says it stored is what is stored.
@@ -1400,13 +1399,7 @@ fn an_interrupted_seed_says_what_it_stored() {
     let db = TestDb::sqlite();
     let files = Files::new();
     let out = interrupt_once_stored(&db, &files, &["seed", "--count", "1000000"], 1);
-    assert_eq!(
-        out.status.code(),
-        Some(130),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert_interrupted(&out);
     let done = count(&db, "profiles");
     assert!(
         done < 1_000_000,

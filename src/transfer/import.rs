@@ -486,7 +486,7 @@ pub fn import(
             }
         }
         for finish in [
-            sinks.report.as_mut().map(ReportWriter::finish),
+            sinks.report.as_mut().map(ReportWriter::flush),
             sinks.rejects.as_mut().map(RejectsWriter::finish),
         ]
         .into_iter()
@@ -841,10 +841,6 @@ impl ReportWriter {
             ReportOut::Lines(out) => out.flush(),
         };
         flushed.map_err(|err| output_error(&self.path, err))
-    }
-
-    fn finish(&mut self) -> Result<(), ImportError> {
-        self.flush()
     }
 }
 

@@ -168,10 +168,9 @@ impl App {
         }
         self.in_flight = InFlight::default();
         effects.push(Effect::ReplaceWorker);
-        self.status = Status::Failed(format!(
-            "no answer for {} s, stopped waiting: unknown whether {} was written; check the table",
-            waited.as_secs(),
-            writes.join(", ")
+        self.status = Status::Failed(unknown_whether_written(
+            &format!("no answer for {} s, stopped waiting", waited.as_secs()),
+            &writes,
         ));
         if let Some(form) = unsaved {
             self.entry_not_saved(*form);
@@ -270,10 +269,8 @@ impl App {
     pub fn stopped_by_signal(&mut self) -> Vec<String> {
         let writes = self.writes_in_flight();
         if !writes.is_empty() {
-            self.parting.push(format!(
-                "stopped by a signal: unknown whether {} was written; check the table",
-                writes.join(", ")
-            ));
+            let said = unknown_whether_written("stopped by a signal", &writes);
+            self.parting.push(said);
         }
         std::mem::take(&mut self.parting)
     }
@@ -281,19 +278,18 @@ impl App {
     /// A quit while a write runs (q or Enter-then-q in a hurry): quit once it is answered, and
     /// say then what it did; asked again, quit at once, saying that its outcome is unknown.
     fn quit_after_writes(&mut self, now: Instant, effects: &mut Vec<Effect>) {
-        let writes = self.writes_in_flight().join(", ");
+        let writes = self.writes_in_flight();
         if self.quit_when_answered
             && self
                 .quit_asked
                 .is_some_and(|asked| now.duration_since(asked) < QUIT_AGAIN_WITHIN)
         {
-            self.parting.push(format!(
-                "quit without waiting for an answer: unknown whether {writes} was written; \
-                 check the table"
-            ));
+            let said = unknown_whether_written("quit without waiting for an answer", &writes);
+            self.parting.push(said);
             effects.push(Effect::Quit);
             return;
         }
+        let writes = writes.join(", ");
         self.quit_asked = Some(now);
         self.quit_when_answered = true;
         let since = self.in_flight.writing_since.unwrap_or(now);
@@ -377,4 +373,13 @@ impl App {
             }
         }
     }
+}
+
+/// "`why`: unknown whether `writes` was written; check the table": what is said of writes whose
+/// answer will never be seen (given up on, quit or stopped while they ran).
+fn unknown_whether_written(why: &str, writes: &[String]) -> String {
+    format!(
+        "{why}: unknown whether {} was written; check the table",
+        writes.join(", ")
+    )
 }
