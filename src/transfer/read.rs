@@ -175,7 +175,13 @@ impl Records {
                 ..
             } => {
                 let mut raw = csv::ByteRecord::new();
-                let before = lock(newlines).line_at(reader.position().byte());
+                let start = reader.position().byte();
+                let before = {
+                    let mut newlines = lock(newlines);
+                    let line = newlines.line_at(start);
+                    newlines.record_start = (start, line);
+                    line
+                };
                 if !reader
                     .read_byte_record(&mut raw)
                     .map_err(|err| csv_error(&err, before))?
@@ -250,6 +256,8 @@ struct Newlines {
     ahead: VecDeque<u64>,
     /// Line breaks before `ahead`'s.
     counted: u64,
+    /// Where the record being read starts, and its line.
+    record_start: (u64, u64),
 }
 
 impl Newlines {
@@ -281,14 +289,27 @@ struct NewlineTracker {
 }
 
 impl Read for NewlineTracker {
-    /// Also refuses a line longer than [`MAX_LINE_BYTES`], before the reader holds it all.
+    /// Also refuses a line longer than [`MAX_LINE_BYTES`], and a record that runs on for more
+    /// than that over several lines (a quote left open), before the reader holds it all.
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         let mut newlines = lock(&self.newlines);
+        let (record_start, record_line) = newlines.record_start;
         for (at, byte) in buf[..n].iter().enumerate() {
             if *byte == b'\n' {
-                newlines.ahead.push_back(self.read + at as u64);
+                let offset = self.read + at as u64;
+                newlines.ahead.push_back(offset);
                 self.line_bytes = 0;
+                // The reader reads ahead of the record a buffer at a time, far less than this.
+                if offset.saturating_sub(record_start) > 2 * MAX_LINE_BYTES as u64 {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!(
+                            "the record starting on line {record_line} runs on for more than \
+                             2 MiB; is a closing quote (\") missing there?"
+                        ),
+                    ));
+                }
             } else {
                 self.line_bytes += 1;
                 if self.line_bytes > MAX_LINE_BYTES {
@@ -606,6 +627,16 @@ mod tests {
                 "{format:?}: {err}"
             );
         }
+        // A quote left open runs on over short lines: refused where it was opened.
+        let open_quote = format!("first_name\nAnn\n\"Bo\n{}", "Ann\n".repeat(1_000_000));
+        let err = records(Format::Csv, &open_quote)
+            .map(|_| ())
+            .expect_err("runs on");
+        assert_eq!(
+            err.to_string(),
+            "cannot read the input: the record starting on line 3 runs on for more than 2 MiB; \
+             is a closing quote (\") missing there?"
+        );
         let many = format!("first_name\n{}", "Ann\n".repeat(300_000));
         assert_eq!(
             records(Format::Csv, &many).map(|all| all.len()).ok(),
