@@ -105,6 +105,15 @@ pub enum Error {
     #[error("could not migrate the database: {0}")]
     Migration(String),
 
+    /// The database records a migration this version does not know: a newer version set it up,
+    /// and this one could break what that one keeps.
+    #[error(
+        "the database was set up by a newer profile-console (it records migration {version}, \
+         which this version does not know); nothing was written: use that version, or open it \
+         with --read-only to look"
+    )]
+    NewerSchema { version: String },
+
     #[error("database error: {0}")]
     Database(#[source] DieselError),
 
@@ -177,7 +186,7 @@ impl Error {
 
     /// Exit status 2 for the command line: refused as asked (a read-only database), not failed.
     fn is_refusal(&self) -> bool {
-        matches!(self, Error::ReadOnly { .. })
+        matches!(self, Error::ReadOnly { .. } | Error::NewerSchema { .. })
     }
 
     /// A row of a bulk import the contract refuses (bad input, several matches, a name

@@ -148,15 +148,63 @@ fn an_unmigrated_database_is_refused_read_only(db: &TestDb) {
 }
 
 fn cli(db: &TestDb, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_profile-console"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_profile-console"));
+    command
         .env_remove("RUST_BACKTRACE")
         .env_remove("DATABASE_URL")
         .arg("--database-url")
-        .arg(db.url())
-        .arg("--read-only")
-        .args(args)
+        .arg(db.url());
+    if args.first() != Some(&"--read-write") {
+        command.arg("--read-only");
+    }
+    command
+        .args(args.iter().filter(|arg| **arg != "--read-write"))
         .output()
         .expect("run profile-console")
+}
+
+/// A database a newer version set up (it records a migration this version does not know) is
+/// refused for writing, by every command and by the repository, with one sentence that says
+/// what to do; `--read-only` still looks at it; nothing is written either way.
+fn a_database_set_up_by_a_newer_version_is_only_read(db: &TestDb) {
+    db.repo()
+        .get_or_create(&goc(
+            &[("first_name", "Ada"), ("last_name", "Byron")],
+            &[("gender", "F"), ("age", "36")],
+        ))
+        .unwrap();
+    db.execute_as_other_client(
+        "INSERT INTO __diesel_schema_migrations (version) VALUES ('29990101000001')",
+    )
+    .unwrap();
+    let before = contents(db);
+    match Repository::open(db.target.clone()) {
+        Err(Error::NewerSchema { version }) => assert_eq!(version, "29990101000001"),
+        other => panic!("expected a newer-schema refusal, got {:?}", other.map(drop)),
+    }
+    for args in [
+        &["--read-write", "list"][..],
+        &[
+            "--read-write",
+            "get-or-create",
+            "--lookup",
+            "first_name=New",
+        ],
+        &["--read-write", "migrate"],
+    ] {
+        let output = cli(db, args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("set up by a newer profile-console") && stderr.contains("--read-only"),
+            "{args:?}: {stderr}"
+        );
+    }
+    let output = cli(db, &["list"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Ada"));
+    assert_eq!(contents(db), before);
 }
 
 /// Write commands exit 2 with one sentence; reads work; nothing changes.
@@ -233,4 +281,5 @@ on_every_backend!(
     the_database_refuses_writes_through_the_repository,
     an_unmigrated_database_is_refused_read_only,
     the_command_line_refuses_write_commands,
+    a_database_set_up_by_a_newer_version_is_only_read,
 );

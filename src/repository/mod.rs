@@ -84,6 +84,32 @@ pub struct Repository {
 /// typed after a pause.
 const CHECK_AFTER_IDLE: Duration = Duration::from_secs(1);
 
+/// Brings a newly opened database up to this version's schema and says which migrations ran;
+/// with `read_only`, nothing is written, and a database that still needs migrating is refused.
+/// A database a newer version set up is refused for writing: this version cannot know what that
+/// one's schema holds to (a read-only look is fine).
+fn set_up(conn: &mut AnyConnection, read_only: bool) -> Result<AppliedMigrationNames, Error> {
+    let state = backends::migration_state(conn).map_err(Error::Migration)?;
+    if let (Some(version), false) = (state.unknown.first(), read_only) {
+        return Err(Error::NewerSchema {
+            version: version.clone(),
+        });
+    }
+    if !read_only {
+        return run_pending_migrations(conn).map_err(|err| Error::Migration(err.to_string()));
+    }
+    if state.unapplied > 0 {
+        return Err(Error::ReadOnly {
+            reason: format!(
+                "the database is not set up for this version of profile-console \
+                 ({} migrations to run); open it once without --read-only",
+                state.unapplied
+            ),
+        });
+    }
+    Ok(Vec::new())
+}
+
 impl Repository {
     /// Opens `target` and runs any pending migrations.
     pub fn open(target: DatabaseTarget) -> Result<Self, Error> {
@@ -95,21 +121,7 @@ impl Repository {
         target: DatabaseTarget,
     ) -> Result<(Self, AppliedMigrationNames), Error> {
         let mut conn = establish(&target)?;
-        let ran = if target.read_only() {
-            // Nothing may be written, so nothing is migrated: an older schema is refused.
-            let unapplied = backends::unapplied_migrations(&mut conn).map_err(Error::Migration)?;
-            if unapplied > 0 {
-                return Err(Error::ReadOnly {
-                    reason: format!(
-                        "the database is not set up for this version of profile-console \
-                         ({unapplied} migrations to run); open it once without --read-only"
-                    ),
-                });
-            }
-            Vec::new()
-        } else {
-            run_pending_migrations(&mut conn).map_err(|err| Error::Migration(err.to_string()))?
-        };
+        let ran = set_up(&mut conn, target.read_only())?;
         let context = Arc::new(ChangeContext::new(Source::Cli));
         apply_change_context(&mut conn, &context)?;
         let repo = Repository {
@@ -511,10 +523,7 @@ impl Repository {
                 // A connection opened again may find a database created again (a server's
                 // dropped and created, a SQLite file deleted or replaced): set it up as an open
                 // would. One read when there is nothing to run.
-                if !self.target.read_only() {
-                    run_pending_migrations(&mut conn)
-                        .map_err(|err| Error::Migration(err.to_string()))?;
-                }
+                set_up(&mut conn, self.target.read_only())?;
                 if let Some(log) = &self.statement_log {
                     set_instrumentation(&mut conn, log);
                 }

@@ -88,7 +88,7 @@ pub fn run_pending_migrations(
         // Read first: a database that has every migration is not written to at all (diesel's
         // harness creates its table "if not exists" whatever it finds), so a read-only replica
         // or standby opens for reading.
-        let ran = match conn.unapplied_migrations() {
+        let ran = match conn.migration_state().map(|state| state.unapplied) {
             Ok(0) => Vec::new(),
             _ => conn.migrate()?,
         };
@@ -97,10 +97,18 @@ pub fn run_pending_migrations(
     })
 }
 
-/// How many of this version's migrations the database has not had, read without writing (for a
-/// read-only open, which cannot migrate).
-pub fn unapplied_migrations(conn: &mut AnyConnection) -> Result<usize, String> {
-    with_connection!(conn, |conn| conn.unapplied_migrations())
+/// Where the database's schema stands against this version's migrations, read without writing.
+#[derive(Debug, Default)]
+pub struct MigrationState {
+    /// How many of this version's migrations the database has not had.
+    pub unapplied: usize,
+    /// Migrations the database records that this version does not know (a newer version's).
+    pub unknown: Vec<String>,
+}
+
+/// See [`MigrationState`] (for an open that must not write, and before one that may).
+pub fn migration_state(conn: &mut AnyConnection) -> Result<MigrationState, String> {
+    with_connection!(conn, |conn| conn.migration_state())
 }
 
 /// What a backend does beyond the statements of [`Store`].
@@ -108,8 +116,8 @@ pub(crate) trait Engine: Store + Connection {
     /// See [`run_pending_migrations`].
     fn migrate(&mut self) -> Result<AppliedMigrationNames, MigrationError>;
 
-    /// See [`unapplied_migrations`].
-    fn unapplied_migrations(&mut self) -> Result<usize, String>;
+    /// See [`migration_state`].
+    fn migration_state(&mut self) -> Result<MigrationState, String>;
 
     /// Constraints, indexes, applied migrations and the server's version.
     fn schema_report(&mut self) -> QueryResult<SchemaReport>;
@@ -361,8 +369,9 @@ where
         .map_err(|err| err.to_string())
 }
 
-/// How many of `ours` are not recorded as applied (all of them when nothing is recorded).
-fn count_unapplied<C>(conn: &mut C, ours: &[String]) -> Result<usize, String>
+/// How `ours` compare with the migrations recorded as applied (all unapplied when nothing is
+/// recorded).
+fn compare_migrations<C>(conn: &mut C, ours: &[String]) -> Result<MigrationState, String>
 where
     C: diesel::connection::LoadConnection,
     Name: QueryableByName<C::Backend>,
@@ -370,10 +379,16 @@ where
 {
     // No record of migrations at all: a new, empty database.
     let applied = applied_versions(conn).unwrap_or_default();
-    Ok(ours
-        .iter()
-        .filter(|version| !applied.contains(version))
-        .count())
+    Ok(MigrationState {
+        unapplied: ours
+            .iter()
+            .filter(|version| !applied.contains(version))
+            .count(),
+        unknown: applied
+            .into_iter()
+            .filter(|version| !ours.contains(version))
+            .collect(),
+    })
 }
 
 /// Whether the first of `ours` (the migration that creates `profiles`) is recorded as applied.

@@ -24,8 +24,8 @@ use diesel::sql_types::{BigInt, Bool, Integer, Text, Timestamp};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use super::{
-    AppliedMigrationNames, Engine, MigrationError, count_unapplied, records_our_migrations,
-    run_all, versions,
+    AppliedMigrationNames, Engine, MigrationError, MigrationState, compare_migrations,
+    records_our_migrations, run_all, versions,
 };
 use crate::db::{Backend, ConnectError, ServerTarget};
 use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, SortColumn, fold};
@@ -440,8 +440,8 @@ impl Engine for MysqlConnection {
         Ok(ran)
     }
 
-    fn unapplied_migrations(&mut self) -> Result<usize, String> {
-        count_unapplied(self, &versions::<Mysql>(&MIGRATIONS))
+    fn migration_state(&mut self) -> Result<MigrationState, String> {
+        compare_migrations(self, &versions::<Mysql>(&MIGRATIONS))
     }
 
     fn schema_report(&mut self) -> QueryResult<SchemaReport> {

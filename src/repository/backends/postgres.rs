@@ -23,8 +23,8 @@ use diesel::sql_types::{Array, BigInt, Bool, Integer, Text, Timestamp};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use super::{
-    AppliedMigrationNames, DeferrableIndexes, Engine, MigrationError, count_unapplied,
-    impl_deferred_indexes, records_our_migrations, run_all, versions,
+    AppliedMigrationNames, DeferrableIndexes, Engine, MigrationError, MigrationState,
+    compare_migrations, impl_deferred_indexes, records_our_migrations, run_all, versions,
 };
 use crate::db::{Backend, ConnectError, ServerTarget};
 use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, SortColumn, fold};
@@ -423,8 +423,8 @@ impl Engine for PgConnection {
         around = ("", ""),
     );
 
-    fn unapplied_migrations(&mut self) -> Result<usize, String> {
-        count_unapplied(self, &versions::<Pg>(&MIGRATIONS))
+    fn migration_state(&mut self) -> Result<MigrationState, String> {
+        compare_migrations(self, &versions::<Pg>(&MIGRATIONS))
     }
 
     fn schema_report(&mut self) -> QueryResult<SchemaReport> {

@@ -20,8 +20,9 @@ use diesel::sqlite::{Sqlite, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use super::{
-    AppliedMigrationNames, DeferrableIndexes, Engine, MIGRATIONS_TABLE, MigrationError, Name,
-    count_unapplied, impl_deferred_indexes, records_our_migrations, run_all, versions,
+    AppliedMigrationNames, DeferrableIndexes, Engine, MIGRATIONS_TABLE, MigrationError,
+    MigrationState, Name, compare_migrations, impl_deferred_indexes, records_our_migrations,
+    run_all, versions,
 };
 use crate::db::{Backend, ConnectError, SqliteFile};
 use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, SortColumn, fold};
@@ -597,8 +598,8 @@ impl Engine for SqliteConnection {
         around = ("PRAGMA threads = 2", "PRAGMA threads = 0"),
     );
 
-    fn unapplied_migrations(&mut self) -> Result<usize, String> {
-        count_unapplied(self, &versions::<Sqlite>(&MIGRATIONS))
+    fn migration_state(&mut self) -> Result<MigrationState, String> {
+        compare_migrations(self, &versions::<Sqlite>(&MIGRATIONS))
     }
 
     fn schema_report(&mut self) -> QueryResult<SchemaReport> {
