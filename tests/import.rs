@@ -1411,3 +1411,56 @@ fn an_interrupted_seed_says_what_it_stored() {
         stdout(&out)
     );
 }
+
+/// An input that stops sending (a pipe held open, a FIFO nobody writes to) does not keep Ctrl-C
+/// waiting: the import stops at once, whether the header row has come or not, stores nothing it
+/// did not report, and says so.
+#[test]
+fn an_import_waiting_for_its_input_stops_on_ctrl_c() {
+    for (sent, what) in [
+        ("", "before the header"),
+        (
+            "first_name,last_name,gender,age\nAda,Byron,F,36\n",
+            "inside a batch",
+        ),
+    ] {
+        let db = TestDb::sqlite();
+        let files = Files::new();
+        let _ = db.repo();
+        let mut child = files
+            .command(&db, &["import", "-", "--format", "csv"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let mut stdin = child.stdin.take().expect("stdin");
+        std::io::Write::write_all(&mut stdin, sent.as_bytes()).expect("write");
+        std::io::Write::flush(&mut stdin).expect("flush");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        // SAFETY: sending a signal to our own child process.
+        unsafe {
+            libc::kill(child.id() as i32, libc::SIGINT);
+        }
+        let started = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                break status;
+            }
+            assert!(
+                started.elapsed().as_secs() < 10,
+                "{what}: still waiting for its input after Ctrl-C"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        drop(stdin);
+        let out = child.wait_with_output().expect("output");
+        assert_eq!(status.code(), Some(130), "{what}: {}", stderr(&out));
+        assert_eq!(
+            stdout(&out).trim(),
+            "interrupted before any row was written: nothing is stored",
+            "{what}"
+        );
+        assert_eq!(count(&db, "profiles"), 0, "{what}");
+    }
+}

@@ -148,7 +148,7 @@ pub fn run(repo: &mut Repository, args: ImportArgs) -> anyhow::Result<()> {
         };
         eprintln!(
             "reading rows typed here ({shape}); end with Ctrl-D on a line of its own, or Ctrl-C \
-             twice to give up"
+             to give up"
         );
         ProgressBar::hidden()
     } else {
@@ -255,6 +255,13 @@ fn print_summary(summary: &ImportSummary, args: &ImportArgs, failed: bool) {
         } else {
             format!("nothing written: {counts}")
         }
+    } else if summary.interrupted && summary.rows == 0 {
+        "interrupted before any row was written: nothing is stored".to_owned()
+    } else if summary.interrupted && args.file == Path::new("-") {
+        format!(
+            "interrupted after line {}: {counts}; those are stored",
+            thousands(summary.last_line)
+        )
     } else if summary.interrupted {
         format!(
             "interrupted after line {}: {counts}; those are stored. Run the same command again to \

@@ -133,8 +133,12 @@ fn run_import(
 ) -> Result<String, String> {
     let shown = request.path.display().to_string();
     let format = format_of(&request.path)?;
+    // Opening a FIFO waits for a writer: Esc stops the wait.
+    let path = request.path.clone();
     let file =
-        std::fs::File::open(&request.path).map_err(|err| format!("cannot read {shown}: {err}"))?;
+        crate::transfer::import::unless_stopped(&request.stop, move || std::fs::File::open(path))
+            .ok_or_else(|| format!("import of {shown} stopped before anything was read"))?
+            .map_err(|err| format!("cannot read {shown}: {err}"))?;
     let size = file.metadata().ok().map(|metadata| metadata.len());
     let mut repo = Repository::open(target).map_err(|err| err.to_string())?;
     // Another session: the console's live table marks the rows it writes as others' changes.

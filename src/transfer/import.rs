@@ -8,6 +8,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
 use crate::domain::{Field, GetOrCreate, Outcome, Profile, UpdateOrCreate};
@@ -417,9 +418,18 @@ pub fn import(
         Ok(columns) => columns,
         Err(problem) => return fail(ImportError::Input(problem)),
     };
-    let mut records = match Records::open(input, options.format) {
-        Ok(records) => records,
-        Err(err) => return fail(ImportError::Input(err.to_string())),
+    let format = options.format;
+    let mut records = match unless_stopped(stop, move || Records::open(input, format)) {
+        Some(Ok(records)) => records,
+        Some(Err(err)) => return fail(ImportError::Input(err.to_string())),
+        None => {
+            let summary = ImportSummary {
+                elapsed: started.elapsed(),
+                interrupted: true,
+                ..ImportSummary::default()
+            };
+            return (summary, None);
+        }
     };
     records.rename_columns(canonical_column);
     if let Some(header) = records.header()
@@ -454,10 +464,11 @@ pub fn import(
     };
     // The records are read and validated on a thread of their own, a batch ahead, while this
     // one runs the batches (a re-import of rows that all exist spends a quarter of its time
-    // reading and validating).
+    // reading and validating). It is not waited for: an input that stops sending (a pipe, a
+    // terminal) must not keep a stop waiting. Once the feed is gone it ends at its next batch.
     let (sender, incoming) = std::sync::mpsc::sync_channel(READ_AHEAD);
-    let (summary, failure) = std::thread::scope(|scope| {
-        scope.spawn(move || reader.run(&sender));
+    std::thread::spawn(move || reader.run(&sender));
+    let (summary, failure) = {
         let mut feed = Feed {
             incoming,
             options,
@@ -496,10 +507,8 @@ pub fn import(
                 failure = failure.or(Some(err));
             }
         }
-        // The receiver goes with the rest of the feed: a reader still ahead stops at its next
-        // batch, and the scope waits for it.
         (summary, failure)
-    });
+    };
     if let Some(checkpoint) = &options.checkpoint
         && summary.committed
         && failure.is_none()
@@ -508,6 +517,30 @@ pub fn import(
         checkpoint.clear();
     }
     (summary, failure)
+}
+
+/// How often a wait for the input looks at the stop flag.
+const STOP_POLL: Duration = Duration::from_millis(50);
+
+/// Runs `work` (a read of the input that may wait for ever: opening a FIFO nobody writes to, a
+/// header row that never comes) on a thread of its own, and waits for it unless `stop` is raised
+/// first: then `None`, and the thread is left to end on its own.
+pub fn unless_stopped<T: Send + 'static>(
+    stop: &AtomicBool,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = send.send(work());
+    });
+    loop {
+        match receive.recv_timeout(STOP_POLL) {
+            Ok(done) => return Some(done),
+            Err(RecvTimeoutError::Timeout) if stop.load(Ordering::Relaxed) => return None,
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return None,
+        }
+    }
 }
 
 /// A row of the batch being run.
@@ -653,7 +686,18 @@ impl ImportFeed for Feed<'_, '_> {
             self.summary.interrupted = true;
             return None;
         }
-        match self.incoming.recv() {
+        let next = loop {
+            match self.incoming.recv_timeout(STOP_POLL) {
+                Err(RecvTimeoutError::Timeout) if self.stop.load(Ordering::Relaxed) => {
+                    self.summary.interrupted = true;
+                    return None;
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break Err(()),
+                Ok(next) => break Ok(next),
+            }
+        };
+        match next {
             Ok(Ok(batch)) => {
                 self.batches.push_back(batch.pending);
                 Some(batch.requests)
