@@ -719,3 +719,33 @@ fn the_console_needs_a_terminal_to_draw_on() {
         stderr(&out)
     );
 }
+
+/// A mistyped command, option or value gets what clap knows on the one line shown: the values
+/// the option takes, the nearest name.
+#[test]
+fn usage_errors_say_what_was_meant() {
+    for (args, said) in [
+        (
+            &["export", "--format", "xml"][..],
+            "error: invalid value 'xml' for '--format <FORMAT>' (one of csv, json, jsonl)",
+        ),
+        (
+            &["import", "x.csv", "--mode", "get_or_create"],
+            "error: invalid value 'get_or_create' for '--mode <MODE>' (one of get-or-create, \
+             update-or-create); did you mean get-or-create?",
+        ),
+        (
+            &["export", "--fromat", "csv"],
+            "error: unexpected argument '--fromat' found; did you mean --format?",
+        ),
+        (
+            &["get-or-craete"],
+            "error: unrecognized subcommand 'get-or-craete'; did you mean get-or-create?",
+        ),
+    ] {
+        let out = console().args(args).output().expect("run profile-console");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(stderr(&out).lines().next(), Some(said), "{args:?}");
+        assert_eq!(stderr(&out).lines().count(), 2, "{args:?}");
+    }
+}

@@ -316,10 +316,31 @@ fn usage_error(err: &clap::Error) -> ExitCode {
     let first = lines.next().unwrap_or("error: invalid arguments");
     let first = first.strip_prefix("error: ").unwrap_or(first);
     // "the following required arguments were not provided:" is followed by what they are.
-    let first = match (first.ends_with(':'), lines.next()) {
+    let mut first = match (first.ends_with(':'), lines.next()) {
         (true, Some(next)) => format!("{first} {}", next.trim()),
         _ => first.to_owned(),
     };
+    // What clap says on lines of their own: the values an option takes, a near miss.
+    use clap::error::{ContextKind, ContextValue};
+    if let Some(ContextValue::Strings(valid)) = err.get(ContextKind::ValidValue)
+        && !valid.is_empty()
+    {
+        first.push_str(&format!(" (one of {})", valid.join(", ")));
+    }
+    for kind in [
+        ContextKind::SuggestedValue,
+        ContextKind::SuggestedArg,
+        ContextKind::SuggestedSubcommand,
+    ] {
+        let near = match err.get(kind) {
+            Some(ContextValue::String(near)) => Some(near.clone()),
+            Some(ContextValue::Strings(near)) => near.last().cloned(),
+            _ => None,
+        };
+        if let Some(near) = near {
+            first.push_str(&format!("; did you mean {near}?"));
+        }
+    }
     eprintln!(
         "error: {}",
         crate::domain::escape_for_terminal(&cut_message(&first))
