@@ -114,6 +114,15 @@ pub enum Error {
     )]
     NewerSchema { version: String },
 
+    /// MySQL/MariaDB error 1665: the server logs statements for replication and the session
+    /// could not log rows instead (see `backends::mysql`), so no write can be logged.
+    #[error(
+        "the server logs statements for replication (binlog_format = STATEMENT), which cannot \
+         record a write at READ COMMITTED, and this user may not log rows instead; nothing was \
+         written: ask for binlog_format = MIXED or ROW, or the BINLOG ADMIN privilege"
+    )]
+    StatementLogged,
+
     #[error("database error: {0}")]
     Database(#[source] DieselError),
 
@@ -158,6 +167,9 @@ impl From<DieselError> for Error {
                             reason()
                         ),
                     }
+                } else if message.contains("BINLOG_FORMAT = STATEMENT") {
+                    // MySQL/MariaDB error 1665, where the session could not log rows instead.
+                    Error::StatementLogged
                 } else if message.contains("database or disk is full") {
                     Error::DiskFull { reason: reason() }
                 } else if timed_out.iter().any(|words| message.contains(words)) {
@@ -186,7 +198,10 @@ impl Error {
 
     /// Exit status 2 for the command line: refused as asked (a read-only database), not failed.
     fn is_refusal(&self) -> bool {
-        matches!(self, Error::ReadOnly { .. } | Error::NewerSchema { .. })
+        matches!(
+            self,
+            Error::ReadOnly { .. } | Error::NewerSchema { .. } | Error::StatementLogged
+        )
     }
 
     /// A row of a bulk import the contract refuses (bad input, several matches, a name
@@ -259,4 +274,37 @@ fn id_list(ids: &[i64], count: i64) -> String {
         ""
     };
     format!("{}{more}", listed.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A server error as diesel hands it over.
+    fn server_error(message: &str) -> DieselError {
+        DieselError::DatabaseError(DatabaseErrorKind::Unknown, Box::new(message.to_owned()))
+    }
+
+    /// The refusals a server's own set-up causes are said plainly, with what to do, and exit 2.
+    #[test]
+    fn refusals_caused_by_the_server_set_up_say_what_to_do() {
+        let statement_logged = Error::from(server_error(
+            "Cannot execute statement: impossible to write to binary log since BINLOG_FORMAT = \
+             STATEMENT and at least one table uses a storage engine limited to row-based logging. \
+             InnoDB is limited to row-logging when transaction isolation level is READ COMMITTED \
+             or READ UNCOMMITTED.",
+        ));
+        assert!(matches!(statement_logged, Error::StatementLogged));
+        assert!(
+            statement_logged
+                .to_string()
+                .contains("binlog_format = MIXED or ROW")
+        );
+        assert_eq!(statement_logged.exit_code(), 2);
+        let read_only = Error::from(server_error(
+            "cannot execute INSERT in a read-only transaction",
+        ));
+        assert!(matches!(read_only, Error::ReadOnly { .. }));
+        assert_eq!(read_only.exit_code(), 2);
+    }
 }

@@ -646,3 +646,53 @@ fn a_mysql_url_that_requires_tls_gets_it_or_no_connection() {
         }
     }
 }
+
+/// A MySQL/MariaDB server that logs statements for replication (`binlog_format = STATEMENT`
+/// with the binary log on) refuses InnoDB writes at READ COMMITTED (error 1665), even the
+/// migrations'. Sessions that may log rows instead do, and everything works; a user who may not
+/// is refused with status 2 and what to ask for, and reads still work. (Runs where the server's
+/// binary log is on, which takes a restart to change: by hand with `mysqld_safe --log-bin`.)
+#[test]
+fn a_mysql_server_logging_statements_still_stores_writes() {
+    let Some(db) = TestDb::mysql() else { return };
+    if db.values("SELECT IF(@@log_bin = 1, 'on', 'off') AS value") != ["on"] {
+        eprintln!("skipped: the server's binary log is off");
+        return;
+    }
+    let (url, restore) = PlainUser::create(
+        &db,
+        "SET GLOBAL binlog_format = 'STATEMENT'",
+        "SET GLOBAL binlog_format = 'MIXED'",
+    );
+    let get_or_create = |url: &str, first: &str| {
+        console()
+            .args(["--database-url", url, "get-or-create", "--lookup"])
+            .arg(format!("first_name={first}"))
+            .args(["--lookup", "last_name=Logged", "--default", "gender=M"])
+            .args(["--default", "age=1"])
+            .output()
+            .unwrap()
+    };
+    // As root (who may log rows): a new database is set up and written.
+    let out = get_or_create(&db.url(), "Root");
+    let (stdout, stderr) = text(&out);
+    assert!(stdout.starts_with("created"), "{stdout}{stderr}");
+    // A user who may not: refused, plainly; reads work.
+    let out = get_or_create(&url, "Plain");
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("binlog_format = STATEMENT") && stderr.contains("nothing was written"),
+        "{stderr}"
+    );
+    let out = console()
+        .args(["--database-url", &url, "list"])
+        .output()
+        .unwrap();
+    assert!(text(&out).0.contains("Root"));
+    drop(restore);
+    assert_eq!(
+        db.values("SELECT first_name AS value FROM profiles"),
+        ["Root"]
+    );
+}

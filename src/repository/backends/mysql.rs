@@ -85,8 +85,24 @@ pub(super) fn establish(server: &ServerTarget) -> Result<MysqlConnection, Connec
             seconds * 1000
         ));
     }
+    log_writes_as_rows(&mut conn);
     check_is_ours(&mut conn).map_err(fail)?;
     Ok(conn)
+}
+
+/// A server that logs statements for replication (`binlog_format = STATEMENT`, with the binary
+/// log on) cannot log InnoDB writes at READ COMMITTED, and refuses every one (error 1665), even
+/// the migrations'. Such a session logs `MIXED` instead (rows where statements would not
+/// replay alike; replicas apply either). A user without the right to change it (SUPER, BINLOG
+/// ADMIN) keeps the server's format: reads work, and a write is refused, saying why.
+fn log_writes_as_rows(conn: &mut MysqlConnection) {
+    let format = diesel::sql_query(
+        "SELECT CAST(IF(@@log_bin = 1, @@session.binlog_format, '') AS CHAR) AS value",
+    )
+    .get_result::<Single>(conn);
+    if format.is_ok_and(|row| row.value.eq_ignore_ascii_case("STATEMENT")) {
+        let _ = conn.batch_execute("SET SESSION binlog_format = 'MIXED'");
+    }
 }
 
 /// An `ssl_mode` that requires TLS (`REQUIRED`, `VERIFY_CA`, `VERIFY_IDENTITY`) is checked on the
