@@ -696,3 +696,47 @@ fn a_mysql_server_logging_statements_still_stores_writes() {
         ["Root"]
     );
 }
+
+/// MySQL and MariaDB commit each schema change at once: a user who may not create triggers used
+/// to get the first migration's tables and then a refusal, and every later open failed on the
+/// tables made ("already exists"). The set-up is now tried on a scratch table first: refused,
+/// nothing of it is made, the message says what to grant, and once granted the same command
+/// sets the database up.
+#[test]
+fn a_mysql_user_who_may_not_create_triggers_is_told_before_anything_is_made() {
+    let Some(db) = TestDb::mysql() else { return };
+    let name = db.name().unwrap().to_owned();
+    let user = format!("pc_notrig_{}", std::process::id());
+    db.execute_as_other_client(&format!(
+        "CREATE USER '{user}'@'%'; GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, INDEX, \
+         ALTER ON `{name}`.* TO '{user}'@'%'"
+    ))
+    .unwrap();
+    let url = db.url().replacen("root@", &format!("{user}@"), 1);
+    let list = || {
+        console()
+            .args(["--database-url", &url, "list"])
+            .output()
+            .unwrap()
+    };
+    for _ in 0..2 {
+        let out = list();
+        let (_, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains("TRIGGER command denied") && stderr.contains("nothing was set up"),
+            "{stderr}"
+        );
+        let tables = db.values(&format!(
+            "SELECT CAST(table_name AS CHAR) AS value FROM information_schema.tables \
+             WHERE table_schema = '{name}' AND table_name <> '__diesel_schema_migrations'"
+        ));
+        assert!(tables.is_empty(), "{tables:?}");
+    }
+    db.execute_as_other_client(&format!("GRANT TRIGGER ON `{name}`.* TO '{user}'@'%'"))
+        .unwrap();
+    let out = list();
+    let (_, stderr) = text(&out);
+    let _ = db.execute_as_other_client(&format!("DROP USER IF EXISTS '{user}'@'%'"));
+    assert!(out.status.success(), "{stderr}");
+}

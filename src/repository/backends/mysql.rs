@@ -105,6 +105,46 @@ fn log_writes_as_rows(conn: &mut MysqlConnection) {
     }
 }
 
+/// A scratch table for [`check_can_set_up`].
+const SETUP_PROBE: &str = "profile_console_setup_probe";
+
+/// Tries the kinds of statement the migrations run on a scratch table first. MySQL and MariaDB
+/// commit each schema change at once, so a migration refused half-way (a user without the
+/// TRIGGER privilege; one without SUPER where the binary log is on, which creating a trigger
+/// then needs) would leave the database half set up, and every later open stuck on what the
+/// first half made. Refused here, nothing of the migrations is made.
+fn check_can_set_up(conn: &mut MysqlConnection) -> Result<(), MigrationError> {
+    let steps = [
+        format!("CREATE TABLE {SETUP_PROBE} (id INT NOT NULL PRIMARY KEY, n INT) ENGINE = InnoDB"),
+        format!("ALTER TABLE {SETUP_PROBE} ADD COLUMN m INT"),
+        format!("CREATE INDEX {SETUP_PROBE}_n ON {SETUP_PROBE} (n)"),
+        format!(
+            "CREATE TRIGGER {SETUP_PROBE}_m BEFORE INSERT ON {SETUP_PROBE} FOR EACH ROW \
+             SET NEW.m = NEW.n"
+        ),
+        format!("INSERT INTO {SETUP_PROBE} (id, n) VALUES (1, 1)"),
+    ];
+    // One left by a probe that could not drop it.
+    let _ = conn.batch_execute(&format!("DROP TABLE IF EXISTS {SETUP_PROBE}"));
+    let refused = steps.iter().find_map(|step| conn.batch_execute(step).err());
+    let dropped = conn.batch_execute(&format!("DROP TABLE IF EXISTS {SETUP_PROBE}"));
+    let Some(refused) = refused else {
+        return Ok(());
+    };
+    let left = if dropped.is_err() {
+        format!(" (the scratch table {SETUP_PROBE} is left: drop it)")
+    } else {
+        String::new()
+    };
+    Err(format!(
+        "this user may not set it up ({}); nothing was set up{left}: grant CREATE, ALTER, \
+         INDEX, TRIGGER, SELECT, INSERT, UPDATE and DELETE on it (with the binary log on, \
+         triggers also take SUPER or log_bin_trust_function_creators = 1)",
+        crate::domain::one_line_message(&refused.to_string())
+    )
+    .into())
+}
+
 /// An `ssl_mode` that requires TLS (`REQUIRED`, `VERIFY_CA`, `VERIFY_IDENTITY`) is checked on the
 /// session itself: the MariaDB client library does not know MySQL's `ssl_mode` option and
 /// ignores it, and would go on in plain text with a server that has TLS off. Such a session is
@@ -449,7 +489,7 @@ impl Engine for MysqlConnection {
             return Ok(Vec::new());
         }
         self.batch_execute("DO GET_LOCK('profile-console:migrations', 60)")?;
-        let ran = run_all(self, MIGRATIONS);
+        let ran = check_can_set_up(self).and_then(|()| run_all(self, MIGRATIONS));
         let released = self.batch_execute("DO RELEASE_LOCK('profile-console:migrations')");
         let ran = ran?;
         released?;
