@@ -740,3 +740,48 @@ fn a_mysql_user_who_may_not_create_triggers_is_told_before_anything_is_made() {
     let _ = db.execute_as_other_client(&format!("DROP USER IF EXISTS '{user}'@'%'"));
     assert!(out.status.success(), "{stderr}");
 }
+
+/// A PostgreSQL user without the rights the set-up needs (CREATE on the schema, which
+/// PostgreSQL 15 no longer grants to everyone; CREATE on the database for pg_trgm) is told which
+/// to ask for, and once granted the same command goes on from where the set-up stopped.
+#[test]
+fn a_postgres_user_without_create_rights_is_told_what_to_ask_for() {
+    let Some(db) = TestDb::postgres() else { return };
+    let name = db.name().unwrap().to_owned();
+    let role = format!("pc_nocreate_{}", std::process::id());
+    db.execute_as_other_client(&format!(
+        "DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN; \
+         REVOKE CREATE ON SCHEMA public FROM PUBLIC; REVOKE CREATE ON DATABASE \"{name}\" FROM PUBLIC"
+    ))
+    .unwrap();
+    let url = db.url().replacen("postgres@", &format!("{role}@"), 1);
+    let list = || {
+        console()
+            .args(["--database-url", &url, "list"])
+            .output()
+            .unwrap()
+    };
+    let out = list();
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("grant this user CREATE on the schema"),
+        "{stderr}"
+    );
+    db.execute_as_other_client(&format!("GRANT CREATE ON SCHEMA public TO {role}"))
+        .unwrap();
+    let out = list();
+    let (_, stderr) = text(&out);
+    assert!(
+        out.status.success() || stderr.contains("CREATE EXTENSION pg_trgm"),
+        "{stderr}"
+    );
+    db.execute_as_other_client(&format!("GRANT CREATE ON DATABASE \"{name}\" TO {role}"))
+        .unwrap();
+    let out = list();
+    let (_, stderr) = text(&out);
+    let _ = db.execute_as_other_client(&format!(
+        "REASSIGN OWNED BY {role} TO CURRENT_USER; DROP OWNED BY {role}; DROP ROLE {role}"
+    ));
+    assert!(out.status.success(), "{stderr}");
+}
