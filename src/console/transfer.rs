@@ -1,6 +1,7 @@
 //! Export and import from the console, on a thread of their own with their own connection: the
 //! screen and the table's worker never wait for them, and Esc stops them (`x` and `I`).
 
+use crate::transfer::fifo::{End, open_unless_stopped};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -92,6 +93,7 @@ fn export(
     let shown = request.path.display().to_string();
     let mut repo = Repository::open(target).map_err(|err| err.to_string())?;
     let format = format_of(&request.path)?;
+    let _reader_found = wait_for_a_reader(request)?;
     let (mut out, _) = crate::transfer::export::Output::open(Some(&request.path))
         .map_err(|err| format!("{err:#}"))?;
     let written = crate::transfer::export::export_until(
@@ -126,6 +128,21 @@ fn export(
     }
 }
 
+/// A FIFO waits for a reader: Esc stops the wait. The end opened here is held until the export
+/// ends, so that the export's own open finds the reader there.
+fn wait_for_a_reader(request: &TransferRequest) -> Result<Option<std::fs::File>, String> {
+    use std::os::unix::fs::FileTypeExt;
+    let fifo = std::fs::metadata(&request.path).is_ok_and(|meta| meta.file_type().is_fifo());
+    if !fifo {
+        return Ok(None);
+    }
+    let shown = request.path.display().to_string();
+    open_unless_stopped(&request.path, End::Write, &request.stop)
+        .ok_or_else(|| format!("export to {shown} stopped: nothing was reading it"))?
+        .map(Some)
+        .map_err(|err| format!("cannot write {shown}: {err}"))
+}
+
 fn run_import(
     target: DatabaseTarget,
     request: &TransferRequest,
@@ -133,12 +150,10 @@ fn run_import(
 ) -> Result<String, String> {
     let shown = request.path.display().to_string();
     let format = format_of(&request.path)?;
-    // Opening a FIFO waits for a writer: Esc stops the wait.
-    let path = request.path.clone();
-    let file =
-        crate::transfer::import::unless_stopped(&request.stop, move || std::fs::File::open(path))
-            .ok_or_else(|| format!("import of {shown} stopped before anything was read"))?
-            .map_err(|err| format!("cannot read {shown}: {err}"))?;
+    // A FIFO waits for a writer: Esc stops the wait.
+    let file = open_unless_stopped(&request.path, End::Read, &request.stop)
+        .ok_or_else(|| format!("import of {shown} stopped before anything was read"))?
+        .map_err(|err| format!("cannot read {shown}: {err}"))?;
     let size = file.metadata().ok().map(|metadata| metadata.len());
     let mut repo = Repository::open(target).map_err(|err| err.to_string())?;
     // Another session: the console's live table marks the rows it writes as others' changes.

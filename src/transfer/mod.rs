@@ -3,6 +3,7 @@
 //! line and the console alike.
 
 pub mod export;
+pub mod fifo;
 pub mod import;
 pub mod read;
 
