@@ -1495,3 +1495,36 @@ fn a_file_gone_under_the_console_reloads_the_table() {
     );
     assert_eq!(app.form.values(), ["Argo", "Saha", "M", "10"]);
 }
+
+/// The watch finds the database file replaced (a backup restored over it) or deleted: the table
+/// and its count are read again from the file at the path now, the status says why, and the
+/// watch starts afresh there.
+#[test]
+fn a_file_replaced_under_the_console_is_shown_afresh() {
+    let (mut app, watch) = watching(10, 100, 100);
+    let effects = respond(
+        &mut app,
+        watch,
+        Reply::Watched(Err(profile_console::error::Error::FileGone {
+            path: "/tmp/x.db".to_owned(),
+        })),
+    );
+    let asked = jobs(&effects);
+    assert!(
+        asked.iter().any(|(_, job)| matches!(job, Job::Count(_))),
+        "{asked:?}"
+    );
+    assert!(
+        matches!(&app.status, Status::Info(text) if text.contains("/tmp/x.db was replaced or deleted")),
+        "{:?}",
+        app.status
+    );
+    let effects = app.update(Action::Tick(Instant::now() + Duration::from_secs(6)));
+    assert!(
+        jobs(&effects)
+            .iter()
+            .any(|(_, job)| matches!(job, Job::Watch(None))),
+        "{:?}",
+        jobs(&effects)
+    );
+}

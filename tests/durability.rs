@@ -569,3 +569,29 @@ fn a_write_to_a_file_deleted_or_replaced_while_open_is_refused() {
     // Into the restored file: Argo, from the backup, and Cy.
     assert_eq!(repo.count(&ProfileFilter::default()).unwrap(), 2);
 }
+
+/// Reads follow the path too: a SQLite file replaced while open (a backup restored over it) is
+/// noticed within a second, and the next read shows the file now there, not the one replaced.
+#[test]
+fn reads_follow_a_file_replaced_while_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("profiles.db");
+    let backup = dir.path().join("backup.db");
+    let mut other = Repository::open(DatabaseTarget::sqlite(&backup)).unwrap();
+    other
+        .get_or_create(&goc(
+            &[("first_name", "From"), ("last_name", "Backup")],
+            &[("gender", "F"), ("age", "1")],
+        ))
+        .unwrap();
+    drop(other);
+    let mut repo = Repository::open(DatabaseTarget::sqlite(&path)).unwrap();
+    assert_eq!(repo.count(&ProfileFilter::default()).unwrap(), 0);
+    let copy = dir.path().join("copy.db");
+    std::fs::copy(&backup, &copy).unwrap();
+    std::fs::rename(&copy, &path).unwrap();
+    let _ = std::fs::remove_file(format!("{}-wal", path.display()));
+    let _ = std::fs::remove_file(format!("{}-shm", path.display()));
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert_eq!(repo.count(&ProfileFilter::default()).unwrap(), 1);
+}

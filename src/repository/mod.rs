@@ -76,6 +76,11 @@ pub struct Repository {
     change_counter: i64,
     /// When the connection was last handed out (see [`Repository::connection`]).
     last_used: Instant,
+    /// When the SQLite file was last checked to be at its path ([`CHECK_FILE_EVERY`]).
+    file_checked: Instant,
+    /// The file was found gone and opened again at its path since the last watch of changes,
+    /// which says so (everything may have changed).
+    file_replaced: Option<String>,
 }
 
 /// A server connection left idle this long is checked before it is used again: a server closes
@@ -83,6 +88,11 @@ pub struct Repository {
 /// limit), and the operation that found out would otherwise fail, in the console the next entry
 /// typed after a pause.
 const CHECK_AFTER_IDLE: Duration = Duration::from_secs(1);
+
+/// How often an open SQLite file is checked to be still at its path: one that was replaced (a
+/// backup restored over it) or deleted would otherwise go on being read, and the console would
+/// show what is no longer there until its next write was refused.
+const CHECK_FILE_EVERY: Duration = Duration::from_secs(1);
 
 /// Brings a newly opened database up to this version's schema and says which migrations ran;
 /// with `read_only`, nothing is written, and a database that still needs migrating is refused.
@@ -150,6 +160,8 @@ impl Repository {
             listening: false,
             change_counter: 0,
             last_used: Instant::now(),
+            file_checked: Instant::now(),
+            file_replaced: None,
         };
         Ok((repo, ran))
     }
@@ -362,11 +374,18 @@ impl Repository {
     /// The first call starts listening.
     ///
     /// `after: None` starts watching: no entries, and the newest entry's id to watch from.
+    /// [`Error::FileGone`] when the SQLite file was replaced or deleted since the last call and
+    /// the one at its path now is read instead: everything shown may have changed (watch again
+    /// from `None`).
     pub fn watch_changes(
         &mut self,
         after: Option<i64>,
         limit: i64,
     ) -> Result<(Vec<JournalEntry>, i64), Error> {
+        self.connection()?;
+        if let Some(path) = self.file_replaced.take() {
+            return Err(Error::FileGone { path });
+        }
         if !self.listening {
             self.listening = true;
             let conn = self.connection()?;
@@ -531,6 +550,15 @@ impl Repository {
         {
             // Closed by the server meanwhile: open a new one.
             self.conn = None;
+        }
+        if self.file_checked.elapsed() >= CHECK_FILE_EVERY
+            && let Some(conn) = &mut self.conn
+        {
+            self.file_checked = Instant::now();
+            if with_connection!(conn, |conn| conn.file_is_gone()) {
+                self.conn = None;
+                self.file_replaced = Some(self.target.to_string());
+            }
         }
         let conn = match self.conn.take() {
             Some(conn) => conn,

@@ -223,8 +223,19 @@ impl App {
             return;
         }
         self.watch_due = Some(self.now.max(Instant::now()) + WATCH_EVERY);
-        let Ok((entries, newest)) = result else {
-            return;
+        let (entries, newest) = match result {
+            Ok(watched) => watched,
+            Err(Error::FileGone { path }) => {
+                // Another file is at the path now (a backup restored, the file deleted): show it.
+                self.last_change = None;
+                self.status = Status::Info(format!(
+                    "{path} was replaced or deleted: showing what is there now"
+                ));
+                self.reload_in_place(effects);
+                self.request_count(effects);
+                return;
+            }
+            Err(_) => return,
         };
         self.last_change = Some(newest);
         // Entries left unread (a burst: see `Repository::watch_changes`): the table is counted

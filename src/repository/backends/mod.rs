@@ -178,6 +178,13 @@ pub(crate) trait Engine: Store + Connection {
         0
     }
 
+    /// Whether the file this connection has open is no longer at its path (deleted, renamed,
+    /// replaced by a restored backup): reads would go on showing the old file. Never on a
+    /// server.
+    fn file_is_gone(&mut self) -> bool {
+        false
+    }
+
     /// Cancels the statement server process `pid` is running; nothing where there is no server.
     fn cancel_statement_of(&mut self, _pid: i32) -> QueryResult<()> {
         Ok(())

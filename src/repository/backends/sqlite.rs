@@ -646,6 +646,10 @@ impl Engine for SqliteConnection {
     /// 16 MB 11 % slower), and the connection goes back to the default afterwards. The
     /// statement journal (each insert's undo record, should it fail half-way) stays in memory
     /// meanwhile instead of being written to a temporary file page by page.
+    fn file_is_gone(&mut self) -> bool {
+        matches!(check_the_file_is_there(self), Err(Error::FileGone { .. }))
+    }
+
     fn bulk_load(&mut self, on: bool) -> QueryResult<()> {
         self.batch_execute(if on {
             "PRAGMA cache_size = -24576; PRAGMA temp_store = MEMORY"
