@@ -785,3 +785,34 @@ fn a_postgres_user_without_create_rights_is_told_what_to_ask_for() {
     ));
     assert!(out.status.success(), "{stderr}");
 }
+
+/// A MySQL/MariaDB database whose first set-up stopped half-way (its schema changes cannot be
+/// undone: the profiles table made, its migration not recorded) is refused with what happened
+/// and what to do, not as another program's table; a foreign table alone still is one.
+#[test]
+fn a_mysql_set_up_that_stopped_half_way_says_so() {
+    let Some(db) = TestDb::mysql() else { return };
+    db.execute_as_other_client("CREATE TABLE profiles (id INT PRIMARY KEY)")
+        .unwrap();
+    let info = || {
+        console()
+            .args(["--database-url", &db.url(), "info"])
+            .output()
+            .unwrap()
+    };
+    let out = info();
+    let (_, stderr) = text(&out);
+    assert!(stderr.contains("did not create"), "{stderr}");
+    db.execute_as_other_client(
+        "CREATE TABLE __diesel_schema_migrations (version VARCHAR(50) PRIMARY KEY, \
+         run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)",
+    )
+    .unwrap();
+    let out = info();
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("stopped half-way") && stderr.contains("drop the database's tables"),
+        "{stderr}"
+    );
+}

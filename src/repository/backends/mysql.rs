@@ -198,12 +198,22 @@ fn check_is_ours(conn: &mut MysqlConnection) -> Result<(), String> {
     {
         return Ok(());
     }
+    if has("__diesel_schema_migrations") {
+        // Ours made the migrations table: a first set-up that stopped half-way (see
+        // `check_can_set_up`) made the table and could not record it.
+        return Err(HALF_SET_UP.to_owned());
+    }
     Err(
         "the database already holds a profiles table that profile-console did not create; \
          nothing was changed: use another database"
             .to_owned(),
     )
 }
+
+/// What to do with a database whose set-up stopped half-way.
+const HALF_SET_UP: &str = "the database's set-up stopped half-way earlier (MySQL and MariaDB \
+     cannot undo schema changes), or another program made its profiles table; nothing was \
+     changed: drop the database's tables and run again, or use another database";
 
 /// One search term on MySQL: `LIKE` on either folded name. MySQL's `LIKE` escapes with a
 /// backslash by default, which is how the pattern is escaped. (Rare terms are found through the
@@ -489,7 +499,21 @@ impl Engine for MysqlConnection {
             return Ok(Vec::new());
         }
         self.batch_execute("DO GET_LOCK('profile-console:migrations', 60)")?;
-        let ran = check_can_set_up(self).and_then(|()| run_all(self, MIGRATIONS));
+        let ran = check_can_set_up(self)
+            .and_then(|()| run_all(self, MIGRATIONS))
+            .map_err(|err| -> MigrationError {
+                let text = err.to_string();
+                if text.contains("already exists") {
+                    format!(
+                        "{text}: an earlier set-up stopped half-way (MySQL and MariaDB cannot \
+                         undo schema changes); drop the database's tables and run again, or use \
+                         another database"
+                    )
+                    .into()
+                } else {
+                    err
+                }
+            });
         let released = self.batch_execute("DO RELEASE_LOCK('profile-console:migrations')");
         let ran = ran?;
         released?;
