@@ -816,3 +816,28 @@ fn a_mysql_set_up_that_stopped_half_way_says_so() {
         "{stderr}"
     );
 }
+
+/// A PostgreSQL database whose search_path names no schema that exists: the set-up says so and
+/// how to set one, and the URL's options can.
+#[test]
+fn a_postgres_search_path_naming_no_schema_says_what_to_set() {
+    let Some(db) = TestDb::postgres() else { return };
+    let name = db.name().unwrap().to_owned();
+    db.execute_as_other_client(&format!(
+        "ALTER DATABASE \"{name}\" SET search_path = nowhere"
+    ))
+    .unwrap();
+    let out = console()
+        .args(["--database-url", &db.url(), "list"])
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("search_path names no schema"), "{stderr}");
+    let url = format!("{}?options=-c%20search_path%3Dpublic", db.url());
+    let out = console()
+        .args(["--database-url", &url, "list"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out).1);
+}

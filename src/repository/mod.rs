@@ -127,6 +127,9 @@ fn with_what_to_do(failure: &str) -> String {
     let hint = if failure.contains("permission denied for schema") {
         ": grant this user CREATE on the schema (PostgreSQL 15 no longer grants it to \
          everyone), or use a database it owns; then run it again"
+    } else if failure.contains("no schema has been selected to create in") {
+        ": the session's search_path names no schema that exists; set one that does, for \
+         the role or database, or in the URL (options=-c%20search_path%3Dpublic)"
     } else if failure.contains("permission denied to create extension") {
         ": have the database's owner grant this user CREATE on the database, or run CREATE \
          EXTENSION pg_trgm in it; then run it again"
