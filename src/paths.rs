@@ -35,9 +35,23 @@ pub fn expand_home(path: impl AsRef<Path>) -> PathBuf {
     }
 }
 
+/// `path` as a status line shows it: its last [`PATH_SHOWN`] characters when longer, so that
+/// what happened to it still fits after it.
+pub fn shortened(path: &str) -> String {
+    let count = path.chars().count();
+    if count <= PATH_SHOWN {
+        return path.to_owned();
+    }
+    let tail: String = path.chars().skip(count - (PATH_SHOWN - 1)).collect();
+    format!("…{tail}")
+}
+
+/// The characters of a path a status line shows.
+const PATH_SHOWN: usize = 40;
+
 #[cfg(test)]
 mod tests {
-    use super::{expand_home, read_small_text};
+    use super::{PATH_SHOWN, expand_home, read_small_text, shortened};
     use std::path::{Path, PathBuf};
 
     #[test]
@@ -58,5 +72,17 @@ mod tests {
         assert_eq!(expand_home("~x/y.csv"), PathBuf::from("~x/y.csv"));
         assert_eq!(expand_home("a/~/b.csv"), PathBuf::from("a/~/b.csv"));
         assert_eq!(expand_home("/tmp/x.csv"), PathBuf::from("/tmp/x.csv"));
+    }
+
+    #[test]
+    fn a_long_path_is_shown_by_its_end() {
+        assert_eq!(shortened("/tmp/x.csv"), "/tmp/x.csv");
+        let long = format!("/{}/ünïcode-export.csv", "d".repeat(60));
+        let short = shortened(&long);
+        assert_eq!(short.chars().count(), PATH_SHOWN);
+        assert!(
+            short.starts_with('…') && short.ends_with("/ünïcode-export.csv"),
+            "{short}"
+        );
     }
 }

@@ -366,9 +366,16 @@ impl App {
                     // Show what it wrote (the live view badges the rows as others' changes).
                     self.refresh(effects);
                 }
+                // On the status line a long path would hide what happened to it (the log keeps
+                // the whole text).
+                let full = crate::paths::expand_home(&run.path).display().to_string();
+                let short = |text: String| {
+                    text.replace(&full, &crate::paths::shortened(&full))
+                        .replace(&run.path, &crate::paths::shortened(&run.path))
+                };
                 self.status = match result {
-                    Ok(text) => Status::Info(text),
-                    Err(text) => Status::Failed(text),
+                    Ok(text) => Status::Info(short(text)),
+                    Err(text) => Status::Failed(short(text)),
                 };
             }
         }

@@ -107,7 +107,7 @@ fn render_transfer(app: &App, run: &TransferRun, frame: &mut Frame, area: Rect) 
     let label = format!(
         " {} {} · {rows} rows · {} stops ",
         run.kind.verb(),
-        crate::domain::escape_for_terminal(&run.path),
+        crate::domain::escape_for_terminal(&crate::paths::shortened(&run.path)),
         app.key_label(Scope::Transfer, Command::CancelTransfer)
     );
     match run.fraction {
