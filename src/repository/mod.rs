@@ -106,8 +106,7 @@ fn set_up(conn: &mut AnyConnection, read_only: bool) -> Result<AppliedMigrationN
         });
     }
     if !read_only {
-        return run_pending_migrations(conn)
-            .map_err(|err| Error::Migration(with_what_to_do(&err.to_string())));
+        return run_pending_migrations(conn).map_err(|err| Error::Migration(err.to_string()));
     }
     if state.unapplied > 0 {
         return Err(Error::ReadOnly {
@@ -119,24 +118,6 @@ fn set_up(conn: &mut AnyConnection, read_only: bool) -> Result<AppliedMigrationN
         });
     }
     Ok(Vec::new())
-}
-
-/// A migration's failure, with what to do where the cause is a right the user lacks on
-/// PostgreSQL (each migration there rolls back whole, so the next open goes on from it).
-fn with_what_to_do(failure: &str) -> String {
-    let hint = if failure.contains("permission denied for schema") {
-        ": grant this user CREATE on the schema (PostgreSQL 15 no longer grants it to \
-         everyone), or use a database it owns; then run it again"
-    } else if failure.contains("no schema has been selected to create in") {
-        ": the session's search_path names no schema that exists; set one that does, for \
-         the role or database, or in the URL (options=-c%20search_path%3Dpublic)"
-    } else if failure.contains("permission denied to create extension") {
-        ": have the database's owner grant this user CREATE on the database, or run CREATE \
-         EXTENSION pg_trgm in it; then run it again"
-    } else {
-        ""
-    };
-    format!("{failure}{hint}")
 }
 
 impl Repository {

@@ -138,6 +138,25 @@ const FIND_NAMES_LOCKED: &str = "SELECT p.id, p.first_name, p.last_name, p.gende
              WHERE x.first_name = k.first_name AND x.last_name = k.last_name LIMIT 1) f)) \
      ORDER BY p.id FOR UPDATE OF p";
 
+/// A failed set-up, with what to do where the cause is a right the user lacks or a search_path
+/// that names no schema. (The set-up runs in one transaction: nothing of it stays, and the next
+/// open starts it again.)
+fn with_what_to_do(failure: &str) -> String {
+    let hint = if failure.contains("permission denied for schema") {
+        ": grant this user CREATE on the schema (PostgreSQL 15 no longer grants it to \
+         everyone), or use a database it owns; then run it again"
+    } else if failure.contains("no schema has been selected to create in") {
+        ": the session's search_path names no schema that exists; set one that does, for \
+         the role or database, or in the URL (options=-c%20search_path%3Dpublic)"
+    } else if failure.contains("permission denied to create extension") {
+        ": have the database's owner grant this user CREATE on the database, or run CREATE \
+         EXTENSION pg_trgm in it; then run it again"
+    } else {
+        ""
+    };
+    format!("{failure}{hint}")
+}
+
 /// Connects to `pg`, with the session the contract assumes.
 pub(super) fn establish(pg: &ServerTarget) -> Result<PgConnection, ConnectError> {
     let fail =
@@ -395,15 +414,18 @@ impl Engine for PgConnection {
     /// Under a transaction-scoped advisory lock: two processes starting at once on a new database
     /// do not both migrate it.
     fn migrate(&mut self) -> Result<AppliedMigrationNames, MigrationError> {
-        if !self.has_pending_migration(MIGRATIONS)? {
-            return Ok(Vec::new());
-        }
-        self.transaction(|conn| {
-            conn.batch_execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended('profile-console:migrations', 0))",
-            )?;
-            run_all(conn, MIGRATIONS)
-        })
+        let run = |conn: &mut Self| -> Result<AppliedMigrationNames, MigrationError> {
+            if !conn.has_pending_migration(MIGRATIONS)? {
+                return Ok(Vec::new());
+            }
+            conn.transaction(|conn| {
+                conn.batch_execute(
+                    "SELECT pg_advisory_xact_lock(hashtextextended('profile-console:migrations', 0))",
+                )?;
+                run_all(conn, MIGRATIONS)
+            })
+        };
+        run(self).map_err(|err| with_what_to_do(&err.to_string()).into())
     }
 
     // 200,000 demo rows: 19.0 s with the indexes kept, 9.4 s without and 2.3 s to build them
