@@ -708,8 +708,8 @@ fn a_mysql_user_who_may_not_create_triggers_is_told_before_anything_is_made() {
     let name = db.name().unwrap().to_owned();
     let user = format!("pc_notrig_{}", std::process::id());
     db.execute_as_other_client(&format!(
-        "CREATE USER '{user}'@'%'; GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, INDEX, \
-         ALTER ON `{name}`.* TO '{user}'@'%'"
+        "DROP USER IF EXISTS '{user}'@'%'; CREATE USER '{user}'@'%'; GRANT SELECT, INSERT, \
+         UPDATE, DELETE, CREATE, DROP, INDEX, ALTER ON `{name}`.* TO '{user}'@'%'"
     ))
     .unwrap();
     let url = db.url().replacen("root@", &format!("{user}@"), 1);
