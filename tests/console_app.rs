@@ -699,6 +699,18 @@ fn esc_then_a_key_in_a_hurry_is_both_keys() {
     assert!(alt(&mut app, 'q').iter().any(|e| matches!(e, Effect::Quit)));
     assert_eq!(app.focus, Focus::Table);
     assert_eq!(app.form.fields[0].input.value(), "Ann");
+    // A capital comes with Shift too: Esc then I (import) is Alt-Shift-I.
+    let (mut app, _) = new_app();
+    app.update(Action::Terminal(Event::Key(KeyEvent::new(
+        KeyCode::Char('I'),
+        KeyModifiers::ALT | KeyModifiers::SHIFT,
+    ))));
+    assert_eq!(app.focus, Focus::Table);
+    assert!(
+        matches!(&app.overlay, Overlay::Prompt { .. }),
+        "{:?}",
+        app.status
+    );
 }
 
 /// Keys typed while the console starts reach it after the terminal has turned Enter into a line

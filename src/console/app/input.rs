@@ -29,13 +29,18 @@ impl App {
 
     pub(super) fn on_key(&mut self, key: KeyEvent, effects: &mut Vec<Effect>) {
         // A terminal sends Esc and the key right after it as one key with Alt: Esc then q typed
-        // in a hurry arrives as Alt-q. An Alt key bound to nothing is taken as the two keys.
-        if key.modifiers == KeyModifiers::ALT
+        // in a hurry arrives as Alt-q (Esc then I as Alt-Shift-I). An Alt key bound to nothing
+        // is taken as the two keys.
+        if key.modifiers.contains(KeyModifiers::ALT)
+            && !key.modifiers.contains(KeyModifiers::CONTROL)
             && matches!(key.code, KeyCode::Char(_))
             && !self.keys.binds(&key)
         {
             self.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE), effects);
-            self.on_key(KeyEvent::new(key.code, KeyModifiers::NONE), effects);
+            self.on_key(
+                KeyEvent::new(key.code, key.modifiers - KeyModifiers::ALT),
+                effects,
+            );
             return;
         }
         // Enter typed before the console set the terminal up (keys typed ahead as it starts)
