@@ -20,6 +20,15 @@ fn console() -> Command {
     command
 }
 
+/// `profile-console --database-url URL ARGS`, run to the end.
+fn run_at(url: &str, args: &[&str]) -> Output {
+    console()
+        .args(["--database-url", url])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 fn text(out: &Output) -> (String, String) {
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -128,10 +137,7 @@ fn a_reachable_server_with_a_hostile_password_is_masked_in_info() {
     let url = db
         .url()
         .replacen("://postgres@", &format!("://postgres:{encoded}@"), 1);
-    let out = console()
-        .args(["--database-url", &url, "info"])
-        .output()
-        .unwrap();
+    let out = run_at(&url, &["info"]);
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
     assert!(stdout.contains("postgres:***@"), "{stdout}");
@@ -201,10 +207,7 @@ fn errors_are_one_sentence_whatever_rust_backtrace_says() {
         "mysql://root@h:x/db",
         "mariadb://h/db?bogus=1",
     ] {
-        let out = console()
-            .args(["--database-url", url, "info"])
-            .output()
-            .unwrap();
+        let out = run_at(url, &["info"]);
         let (_, stderr) = text(&out);
         assert_eq!(out.status.code(), Some(2), "{url:?}: {stderr}");
         assert_eq!(stderr.lines().count(), 1, "{url:?}: {stderr}");
@@ -276,10 +279,7 @@ fn a_foreign_postgres_profiles_table_is_refused() {
     admin
         .batch_execute("CREATE TABLE profiles (id serial PRIMARY KEY, name text)")
         .unwrap();
-    let out = console()
-        .args(["--database-url", &db.url(), "info"])
-        .output()
-        .unwrap();
+    let out = run_at(&db.url(), &["info"]);
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("did not create"), "{stderr}");
@@ -472,10 +472,7 @@ fn mysql_sessions_the_server_sets_up_to_lose_writes_still_store_them() {
         assert!(out.status.success(), "{stderr}");
         assert!(stdout.starts_with("created"), "{stdout}");
     }
-    let out = console()
-        .args(["--database-url", &url, "list"])
-        .output()
-        .unwrap();
+    let out = run_at(&url, &["list"]);
     let (stdout, stderr) = text(&out);
     assert!(
         stdout.contains("Kept") && stdout.contains("Also"),
@@ -562,10 +559,7 @@ fn a_read_only_mysql_server_reads_and_refuses_writes_plainly() {
 /// On a database the server keeps read-only: `list` shows the row made before, and a write exits
 /// 2 with one sentence saying the database refused it and nothing was written.
 fn reads_work_and_writes_are_refused_plainly(url: &str) {
-    let out = console()
-        .args(["--database-url", url, "list"])
-        .output()
-        .unwrap();
+    let out = run_at(url, &["list"]);
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
     assert!(stdout.contains("Before"), "{stdout}");
@@ -629,10 +623,7 @@ fn a_mysql_url_that_requires_tls_gets_it_or_no_connection() {
     let tls_on = db.values("SELECT @@have_ssl AS value") == ["YES"];
     for mode in ["REQUIRED", "VERIFY_IDENTITY"] {
         let url = format!("{}?ssl_mode={mode}", db.url());
-        let out = console()
-            .args(["--database-url", &url, "info"])
-            .output()
-            .unwrap();
+        let out = run_at(&url, &["info"]);
         let (_, stderr) = text(&out);
         if tls_on {
             // Verifying the server needs its CA; plain REQUIRED needs nothing more.
@@ -685,10 +676,7 @@ fn a_mysql_server_logging_statements_still_stores_writes() {
         stderr.contains("binlog_format = STATEMENT") && stderr.contains("nothing was written"),
         "{stderr}"
     );
-    let out = console()
-        .args(["--database-url", &url, "list"])
-        .output()
-        .unwrap();
+    let out = run_at(&url, &["list"]);
     assert!(text(&out).0.contains("Root"));
     drop(restore);
     assert_eq!(
@@ -713,12 +701,7 @@ fn a_mysql_user_who_may_not_create_triggers_is_told_before_anything_is_made() {
     ))
     .unwrap();
     let url = db.url().replacen("root@", &format!("{user}@"), 1);
-    let list = || {
-        console()
-            .args(["--database-url", &url, "list"])
-            .output()
-            .unwrap()
-    };
+    let list = || run_at(&url, &["list"]);
     for _ in 0..2 {
         let out = list();
         let (_, stderr) = text(&out);
@@ -755,12 +738,7 @@ fn a_postgres_user_without_create_rights_is_told_what_to_ask_for() {
     ))
     .unwrap();
     let url = db.url().replacen("postgres@", &format!("{role}@"), 1);
-    let list = || {
-        console()
-            .args(["--database-url", &url, "list"])
-            .output()
-            .unwrap()
-    };
+    let list = || run_at(&url, &["list"]);
     let out = list();
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
@@ -794,12 +772,7 @@ fn a_mysql_set_up_that_stopped_half_way_says_so() {
     let Some(db) = TestDb::mysql() else { return };
     db.execute_as_other_client("CREATE TABLE profiles (id INT PRIMARY KEY)")
         .unwrap();
-    let info = || {
-        console()
-            .args(["--database-url", &db.url(), "info"])
-            .output()
-            .unwrap()
-    };
+    let info = || run_at(&db.url(), &["info"]);
     let out = info();
     let (_, stderr) = text(&out);
     assert!(stderr.contains("did not create"), "{stderr}");
@@ -827,17 +800,11 @@ fn a_postgres_search_path_naming_no_schema_says_what_to_set() {
         "ALTER DATABASE \"{name}\" SET search_path = nowhere"
     ))
     .unwrap();
-    let out = console()
-        .args(["--database-url", &db.url(), "list"])
-        .output()
-        .unwrap();
+    let out = run_at(&db.url(), &["list"]);
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("search_path names no schema"), "{stderr}");
     let url = format!("{}?options=-c%20search_path%3Dpublic", db.url());
-    let out = console()
-        .args(["--database-url", &url, "list"])
-        .output()
-        .unwrap();
+    let out = run_at(&url, &["list"]);
     assert!(out.status.success(), "{}", text(&out).1);
 }
