@@ -1486,6 +1486,13 @@ fn writes_repeated_in_a_hurry_each_get_their_answer() {
     assert!(!app.operation_running());
 }
 
+/// What a repository says once the database file at `/tmp/x.db` is deleted or replaced.
+fn file_gone() -> profile_console::error::Error {
+    profile_console::error::Error::FileGone {
+        path: "/tmp/x.db".to_owned(),
+    }
+}
+
 /// A write refused because the database file was deleted or replaced: the table is read again,
 /// from whatever file is at the path now.
 #[test]
@@ -1493,17 +1500,11 @@ fn a_file_gone_under_the_console_reloads_the_table() {
     let (mut app, effects) = new_app();
     load(&mut app, &effects, vec![profile(1, "A", "B")]);
     let id = enter_a_profile(&mut app, ["Argo", "Saha", "M", "10"]);
-    let effects = respond(
-        &mut app,
-        id,
-        Reply::Operation(Err(profile_console::error::Error::FileGone {
-            path: "/tmp/x.db".to_owned(),
-        })),
-    );
-    let asked = jobs(&effects);
-    assert!(
-        asked.iter().any(|(_, job)| matches!(job, Job::Count(_))),
-        "{asked:?}"
+    let effects = respond(&mut app, id, Reply::Operation(Err(file_gone())));
+    job_id(
+        &effects,
+        |job| matches!(job, Job::Count(_)),
+        "a count afresh",
     );
     assert_eq!(app.form.values(), ["Argo", "Saha", "M", "10"]);
 }
@@ -1514,17 +1515,11 @@ fn a_file_gone_under_the_console_reloads_the_table() {
 #[test]
 fn a_file_replaced_under_the_console_is_shown_afresh() {
     let (mut app, watch) = watching(10, 100, 100);
-    let effects = respond(
-        &mut app,
-        watch,
-        Reply::Watched(Err(profile_console::error::Error::FileGone {
-            path: "/tmp/x.db".to_owned(),
-        })),
-    );
-    let asked = jobs(&effects);
-    assert!(
-        asked.iter().any(|(_, job)| matches!(job, Job::Count(_))),
-        "{asked:?}"
+    let effects = respond(&mut app, watch, Reply::Watched(Err(file_gone())));
+    job_id(
+        &effects,
+        |job| matches!(job, Job::Count(_)),
+        "a count afresh",
     );
     assert!(
         matches!(&app.status, Status::Info(text) if text.contains("/tmp/x.db was replaced or deleted")),
