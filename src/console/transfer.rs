@@ -1,7 +1,7 @@
 //! Export and import from the console, on a thread of their own with their own connection: the
 //! screen and the table's worker never wait for them, and Esc stops them (`x` and `I`).
 
-use crate::transfer::fifo::{End, open_unless_stopped};
+use crate::transfer::fifo::{End, is_fifo, open_unless_stopped};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -131,9 +131,7 @@ fn export(
 /// A FIFO waits for a reader: Esc stops the wait. The end opened here is held until the export
 /// ends, so that the export's own open finds the reader there.
 fn wait_for_a_reader(request: &TransferRequest) -> Result<Option<std::fs::File>, String> {
-    use std::os::unix::fs::FileTypeExt;
-    let fifo = std::fs::metadata(&request.path).is_ok_and(|meta| meta.file_type().is_fifo());
-    if !fifo {
+    if !is_fifo(&request.path) {
         return Ok(None);
     }
     let shown = request.path.display().to_string();

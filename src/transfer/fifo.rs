@@ -12,8 +12,13 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-/// How often a wait for the other end looks at the stop flag.
-const POLL: Duration = Duration::from_millis(50);
+/// How often a wait for the other end (or for an input) looks at the stop flag.
+pub(crate) const POLL: Duration = Duration::from_millis(50);
+
+/// Whether `path` is a FIFO (a named pipe).
+pub fn is_fifo(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|meta| meta.file_type().is_fifo())
+}
 
 /// Which end of the file is opened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,7 +34,7 @@ pub fn open_unless_stopped(
     end: End,
     stop: &AtomicBool,
 ) -> Option<std::io::Result<File>> {
-    let fifo = std::fs::metadata(path).is_ok_and(|meta| meta.file_type().is_fifo());
+    let fifo = is_fifo(path);
     let mut options = OpenOptions::new();
     match end {
         End::Read => options.read(true),

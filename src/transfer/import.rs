@@ -519,9 +519,6 @@ pub fn import(
     (summary, failure)
 }
 
-/// How often a wait for the input looks at the stop flag.
-const STOP_POLL: Duration = Duration::from_millis(50);
-
 /// Runs `work` (a read of the input that may wait for ever: opening a FIFO nobody writes to, a
 /// header row that never comes) on a thread of its own, and waits for it unless `stop` is raised
 /// first: then `None`, and the thread is left to end on its own.
@@ -534,7 +531,7 @@ pub fn unless_stopped<T: Send + 'static>(
         let _ = send.send(work());
     });
     loop {
-        match receive.recv_timeout(STOP_POLL) {
+        match receive.recv_timeout(super::fifo::POLL) {
             Ok(done) => return Some(done),
             Err(RecvTimeoutError::Timeout) if stop.load(Ordering::Relaxed) => return None,
             Err(RecvTimeoutError::Timeout) => {}
@@ -687,7 +684,7 @@ impl ImportFeed for Feed<'_, '_> {
             return None;
         }
         let next = loop {
-            match self.incoming.recv_timeout(STOP_POLL) {
+            match self.incoming.recv_timeout(super::fifo::POLL) {
                 Err(RecvTimeoutError::Timeout) if self.stop.load(Ordering::Relaxed) => {
                     self.summary.interrupted = true;
                     return None;
