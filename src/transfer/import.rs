@@ -519,10 +519,10 @@ pub fn import(
     (summary, failure)
 }
 
-/// Runs `work` (a read of the input that may wait for ever: opening a FIFO nobody writes to, a
-/// header row that never comes) on a thread of its own, and waits for it unless `stop` is raised
-/// first: then `None`, and the thread is left to end on its own.
-pub fn unless_stopped<T: Send + 'static>(
+/// Runs `work` (a read of the input that may wait for ever: a header row that never comes down a
+/// pipe) on a thread of its own, and waits for it unless `stop` is raised first: then `None`,
+/// and the thread is left to end on its own.
+fn unless_stopped<T: Send + 'static>(
     stop: &AtomicBool,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Option<T> {
