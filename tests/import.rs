@@ -1069,6 +1069,89 @@ fn an_interrupted_import_in_commit_groups_resumes_without_writing_twice() {
     );
 }
 
+/// A load into an empty SQLite table skips looking up names it has not created while no one
+/// else writes (`repository::load_memory`). A name it created in an earlier commit group is still
+/// fetched when the file repeats it; another writer between two groups ends the skipping, and a
+/// name that writer created is fetched (or updated), not created twice.
+#[test]
+fn names_created_before_an_imports_commit_group_are_found() {
+    for (mode, other_writes) in [
+        (Mode::GetOrCreate, false),
+        (Mode::GetOrCreate, true),
+        (Mode::UpdateOrCreate, true),
+    ] {
+        let db = TestDb::sqlite();
+        let rows = 60_000;
+        // Two groups: the first ends after 50,000 rows; the last row repeats one of the first.
+        let mut text = numbered_csv("Between", "Groups", rows, 100);
+        text.push_str("Between7,Groups,F,7\n");
+        let mut repo = db.repo();
+        let mut other = db.repo();
+        let mut wrote = false;
+        let mut seen: Vec<(String, i32, Outcome)> = Vec::new();
+        let sinks = Sinks {
+            on_batch: Some(Box::new(
+                |_: &profile_console::transfer::import::ImportSummary| {
+                    if other_writes && !wrote {
+                        wrote = true;
+                        other
+                            .get_or_create(&goc(
+                                &[("first_name", "Between55000"), ("last_name", "Groups")],
+                                &[("gender", "M"), ("age", "99")],
+                            ))
+                            .expect("the other writer, between groups");
+                    }
+                },
+            )),
+            on_row: Some(Box::new(
+                |row: &profile_console::transfer::import::RowReport<'_>| {
+                    let (profile, outcome) = row.result.as_ref().expect("no row rejected");
+                    if ["Between7", "Between55000"].contains(&profile.first_name.as_str()) {
+                        seen.push((profile.first_name.clone(), profile.age, outcome.clone()));
+                    }
+                },
+            )),
+            ..Sinks::default()
+        };
+        let mut options = ImportOptions::new(Format::Csv);
+        options.mode = mode;
+        let (summary, failure) = import(
+            &mut repo,
+            Box::new(std::io::Cursor::new(text)),
+            &options,
+            sinks,
+            &AtomicBool::new(false),
+        );
+        assert!(failure.is_none(), "{mode:?}: {failure:?}");
+        assert_eq!(wrote, other_writes);
+        let name = |first: &str| first.to_owned();
+        let between55000 = match (mode, other_writes) {
+            (_, false) => (name("Between55000"), 0, Outcome::Created),
+            (Mode::GetOrCreate, true) => (name("Between55000"), 99, Outcome::Fetched),
+            (Mode::UpdateOrCreate, true) => {
+                let updated = seen.get(1).map(|(_, _, outcome)| outcome.clone());
+                assert!(matches!(updated, Some(Outcome::Updated(_))), "{seen:?}");
+                (name("Between55000"), 0, updated.expect("checked"))
+            }
+        };
+        let again = match mode {
+            Mode::GetOrCreate => Outcome::Fetched,
+            Mode::UpdateOrCreate => Outcome::Unchanged,
+        };
+        assert_eq!(
+            seen,
+            [
+                (name("Between7"), 7, Outcome::Created),
+                between55000,
+                (name("Between7"), 7, again),
+            ],
+            "{mode:?}, another writer: {other_writes}"
+        );
+        assert_eq!(summary.created, if other_writes { 59_999 } else { 60_000 });
+        assert_eq!(count(&db, "profiles"), rows);
+    }
+}
+
 /// An interrupted import's checkpoint belongs to the database it wrote to: after that database
 /// is deleted and created again at the same path, the same command runs every row again, as a
 /// new import, and says nothing of resuming.

@@ -18,6 +18,7 @@ use crate::error::Error;
 
 use super::backends::Engine;
 use super::journal::ChangeContext;
+use super::load_memory::LoadMemory;
 use super::operations::{
     changed_values, changes_to, describe_new, get_or_create_in, update_or_create_in,
     values_to_create,
@@ -107,16 +108,19 @@ impl BulkLoad {
     }
 }
 
-/// Runs `requests` in order inside the caller's write transaction. A row the contract refuses
-/// (invalid, several matches, a name conflict) gets its error and the others go on; any other
-/// failure ends the batch, and the caller rolls it back.
+/// Runs `requests` in order inside the caller's write transaction, asking the database only
+/// what `memory` does not already tell. A row the contract refuses (invalid, several matches, a
+/// name conflict) gets its error and the others go on; any other failure ends the batch, and the
+/// caller rolls it back.
 pub(crate) fn run_batch<S: Store>(
     tx: &mut S,
     requests: &[BulkRequest],
+    memory: &mut LoadMemory,
 ) -> Result<Vec<RowResult>, Error> {
     if requests.iter().all(|request| request.by_name().is_some()) {
-        return run_by_name(tx, requests);
+        return run_by_name(tx, requests, memory);
     }
+    memory.forget_names();
     requests
         .iter()
         .map(|request| {
@@ -158,7 +162,11 @@ enum Played {
 /// A profile's name, borrowed from the batch's requests.
 type Name<'r> = (&'r str, &'r str);
 
-fn run_by_name<S: Store>(tx: &mut S, requests: &[BulkRequest]) -> Result<Vec<RowResult>, Error> {
+fn run_by_name<S: Store>(
+    tx: &mut S,
+    requests: &[BulkRequest],
+    memory: &mut LoadMemory,
+) -> Result<Vec<RowResult>, Error> {
     // Each name once, in file order; for each request, where its name is in that list; for each
     // name, the last request that names it (after which its row can be handed out, not copied).
     let mut names: Vec<Name<'_>> = Vec::with_capacity(requests.len());
@@ -184,7 +192,17 @@ fn run_by_name<S: Store>(tx: &mut S, requests: &[BulkRequest]) -> Result<Vec<Row
     // of that name, and is left out).
     let mut slots: Vec<Option<Slot>> = Vec::with_capacity(names.len());
     slots.resize_with(names.len(), || None);
-    for profile in tx.find_names(&names, lock)? {
+    let may_exist: Vec<Name<'_>> = names
+        .iter()
+        .copied()
+        .filter(|(first, last)| memory.may_exist(first, last))
+        .collect();
+    let found = if may_exist.is_empty() {
+        Vec::new()
+    } else {
+        tx.find_names(&may_exist, lock)?
+    };
+    for profile in found {
         let at = index
             .get(&(profile.first_name.as_str(), profile.last_name.as_str()))
             .copied();
@@ -280,7 +298,10 @@ fn run_by_name<S: Store>(tx: &mut S, requests: &[BulkRequest]) -> Result<Vec<Row
     if !created.is_empty() {
         let new_rows: Vec<NewProfileRow<'_>> = created.iter().map(NewProfileRow::from).collect();
         // None: another writer created one of these names since the read: start over.
-        let new_ids = tx.insert_rows_for_ids(&new_rows)?.ok_or(Error::RaceLost)?;
+        let new_ids = tx
+            .insert_rows_for_ids(&new_rows, &mut memory.keys)?
+            .ok_or(Error::RaceLost)?;
+        memory.created(created_at.iter().map(|&at| names[at]));
         for (&at, id) in created_at.iter().zip(new_ids) {
             ids[at] = id;
         }
@@ -391,10 +412,12 @@ pub(crate) fn run_in_groups<E: Engine>(
     feed: &mut dyn ImportFeed,
     ctx: &ChangeContext,
 ) -> Result<(), Error> {
+    let mut memory = LoadMemory::default();
     loop {
         let mut done = Vec::new();
         let mut more = true;
-        conn.write_transaction(ctx, |tx| {
+        let group = conn.write_transaction(ctx, |tx| {
+            memory.transaction_started(tx)?;
             let started = std::time::Instant::now();
             let mut rows = 0;
             while rows < SQLITE_GROUP_ROWS && started.elapsed() < SQLITE_GROUP_TIME {
@@ -403,10 +426,12 @@ pub(crate) fn run_in_groups<E: Engine>(
                     break;
                 };
                 rows += batch.len().max(1);
-                done.push(run_batch(tx, &batch)?);
+                done.push(run_batch(tx, &batch, &mut memory)?);
             }
             Ok(())
-        })?;
+        });
+        memory.transaction_ended(group.is_ok());
+        group?;
         for outcomes in done {
             feed.outcomes(outcomes);
         }
@@ -433,10 +458,11 @@ pub(crate) fn run_in_one_transaction<E: Engine>(
     feed: &mut dyn ImportFeed,
     ctx: &ChangeContext,
 ) -> Result<bool, Error> {
+    let mut memory = LoadMemory::none();
     let done = conn.write_transaction(ctx, |tx| {
         while let Some(batch) = feed.next_batch() {
             let outcomes = with_retries(|| {
-                tx.transaction::<_, Error, _>(|savepoint| run_batch(savepoint, &batch))
+                tx.transaction::<_, Error, _>(|savepoint| run_batch(savepoint, &batch, &mut memory))
             })?;
             feed.outcomes(outcomes);
         }

@@ -10,6 +10,7 @@ mod faults;
 mod history;
 mod inspect;
 mod journal;
+mod load_memory;
 mod operations;
 mod retry;
 mod rows;
@@ -489,14 +490,17 @@ impl Repository {
                 with_store!(self, |store| bulk::run_in_groups(store, feed, &ctx)).map(|()| true)
             }
             ImportCommit::EachBatch | ImportCommit::Groups => (|| {
+                let mut memory = load_memory::LoadMemory::default();
                 while let Some(batch) = feed.next_batch() {
                     let outcomes = retry::with_retries(|| {
-                        with_store!(self, |store| operations::write_transaction(
+                        let done = with_store!(self, |store| operations::write_transaction(
                             store,
                             faults,
                             &ctx,
-                            |tx| bulk::run_batch(tx, &batch)
-                        ))
+                            |tx| bulk::run_batch(tx, &batch, &mut memory)
+                        ));
+                        memory.transaction_ended(done.is_ok());
+                        done
                     })?;
                     feed.outcomes(outcomes);
                 }

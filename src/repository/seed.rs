@@ -8,6 +8,7 @@ use rand::Rng;
 use super::backends::Engine;
 use super::bulk::BulkLoad;
 use super::journal::ChangeContext;
+use super::load_memory::KnownKeys;
 use super::rows::NewProfileRow;
 use crate::domain::{Field, now_utc, parse_value};
 use crate::error::Error;
@@ -494,6 +495,7 @@ fn insert_demo_profiles<E: Engine>(
     progress: &mut impl FnMut(u64),
 ) -> Result<SeedReport, Error> {
     let mut demo = DemoProfiles::new(rand::rng());
+    let mut keys = KnownKeys::default();
     let mut report = SeedReport {
         inserted: 0,
         skipped: 0,
@@ -514,7 +516,9 @@ fn insert_demo_profiles<E: Engine>(
             break;
         }
         let rows: Vec<NewProfileRow<'_>> = generated.iter().map(DemoProfile::row).collect();
-        let inserted = conn.insert_demo_chunk(&rows, ctx)? as u64;
+        let inserted = conn.insert_demo_chunk(&rows, ctx, &mut keys);
+        keys.transaction_ended(inserted.is_ok());
+        let inserted = inserted? as u64;
         report.inserted += inserted;
         report.skipped += generated.len() as u64 - inserted;
         progress(report.inserted);

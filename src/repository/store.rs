@@ -7,6 +7,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Integer, Text};
 
+use super::load_memory::KnownKeys;
 use super::rows::NewProfileRow;
 use super::schema::profiles;
 use diesel::dsl::sql;
@@ -85,13 +86,22 @@ pub(crate) trait Store: Sized {
     /// transaction ends when `lock` is set: one statement, however many names.
     fn find_names(&mut self, names: &[(&str, &str)], lock: bool) -> QueryResult<Vec<Profile>>;
     /// Inserts `rows` (in a transaction the caller holds), skipping those whose name is taken;
-    /// returns how many went in. A few statements, however many rows.
-    fn insert_rows(&mut self, rows: &[NewProfileRow<'_>]) -> QueryResult<usize>;
+    /// returns how many went in. A few statements, however many rows. Where the program keeps
+    /// the search dictionary itself, it looks there only for names not in `keys`.
+    fn insert_rows(
+        &mut self,
+        rows: &[NewProfileRow<'_>],
+        keys: &mut KnownKeys,
+    ) -> QueryResult<usize>;
     /// Inserts `rows` as [`Store::insert_rows`] does and returns their ids, in order, when every
     /// one went in; `None` when some name was taken (the caller then rolls back). By default the
     /// ids are read back by name; backends that can return them from the insert do.
-    fn insert_rows_for_ids(&mut self, rows: &[NewProfileRow<'_>]) -> QueryResult<Option<Vec<i64>>> {
-        if self.insert_rows(rows)? != rows.len() {
+    fn insert_rows_for_ids(
+        &mut self,
+        rows: &[NewProfileRow<'_>],
+        keys: &mut KnownKeys,
+    ) -> QueryResult<Option<Vec<i64>>> {
+        if self.insert_rows(rows, keys)? != rows.len() {
             return Ok(None);
         }
         ids_by_name(self, rows)

@@ -22,6 +22,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
 
 use super::inspect::SchemaReport;
 use super::journal::ChangeContext;
+use super::load_memory::KnownKeys;
 use super::rows::NewProfileRow;
 use super::store::Store;
 use crate::db::{Backend, ConnectError, DatabaseTarget};
@@ -128,6 +129,7 @@ pub(crate) trait Engine: Store + Connection {
         &mut self,
         rows: &[NewProfileRow<'_>],
         ctx: &ChangeContext,
+        keys: &mut KnownKeys,
     ) -> Result<usize, crate::error::Error>;
 
     /// Tells the session who writes, for the change journal, where the server keeps that per
@@ -139,6 +141,20 @@ pub(crate) trait Engine: Store + Connection {
     /// Settings for a bulk load (`on`), and back to normal afterwards.
     fn bulk_load(&mut self, _on: bool) -> QueryResult<()> {
         Ok(())
+    }
+
+    /// A number that moves whenever another connection commits a change, where the engine keeps
+    /// one (SQLite's `PRAGMA data_version`; this connection's own commits leave it be): the same
+    /// number at the start of two transactions means no one else wrote in between. `None`
+    /// where there is none (a server's sessions are not counted so).
+    fn commits_by_others(&mut self) -> QueryResult<Option<i64>> {
+        Ok(None)
+    }
+
+    /// Whether the table holds no profile; only asked where [`Engine::commits_by_others`] is
+    /// kept.
+    fn holds_no_profiles(&mut self) -> QueryResult<bool> {
+        Ok(false)
     }
 
     /// Before a bulk load: puts off the upkeep of the table's indexes but the unique ones until

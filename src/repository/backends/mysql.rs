@@ -32,6 +32,7 @@ use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, 
 use crate::error::Error;
 use crate::repository::inspect::{SchemaReport, Single};
 use crate::repository::journal::ChangeContext;
+use crate::repository::load_memory::KnownKeys;
 use crate::repository::rows::{NewProfileRow, ProfileChangeset, RECORD_COLUMNS, RestoredRow};
 use crate::repository::schema::{PROFILE_COLUMNS, profiles};
 use crate::repository::store::{
@@ -313,7 +314,11 @@ impl_store!(
         /// so the only thing it ignores is a taken name. A bulk load (`@profile_console_bulk`,
         /// migration 000004): the rows carry their folded keys, and their names join the search
         /// dictionary by set afterwards, instead of row by row in the triggers.
-        fn insert_rows(&mut self, rows: &[NewProfileRow<'_>]) -> QueryResult<usize> {
+        fn insert_rows(
+            &mut self,
+            rows: &[NewProfileRow<'_>],
+            keys: &mut KnownKeys,
+        ) -> QueryResult<usize> {
             let folded: Vec<(String, String)> = rows
                 .iter()
                 .map(|row| (fold(row.first_name), fold(row.last_name)))
@@ -342,13 +347,12 @@ impl_store!(
             let unset = self.batch_execute("SET @profile_console_bulk = NULL");
             let inserted = inserted?;
             unset?;
-            let mut keys: Vec<&str> = folded
-                .iter()
-                .flat_map(|(first, last)| [first.as_str(), last.as_str()])
-                .collect();
-            keys.sort_unstable();
-            keys.dedup();
-            add_to_name_dictionary(self, &keys)?;
+            let unknown = keys.unknown(
+                folded
+                    .iter()
+                    .flat_map(|(first, last)| [first.as_str(), last.as_str()]),
+            );
+            add_to_name_dictionary(self, &unknown)?;
             Ok(inserted)
         }
 
@@ -570,8 +574,9 @@ impl Engine for MysqlConnection {
         &mut self,
         rows: &[NewProfileRow<'_>],
         _ctx: &ChangeContext,
+        keys: &mut KnownKeys,
     ) -> Result<usize, Error> {
-        Ok(self.transaction(|conn| conn.insert_rows(rows))?)
+        Ok(self.transaction(|conn| conn.insert_rows(rows, keys))?)
     }
 
     /// InnoDB's `table_rows` statistic (sampled, so only roughly right).

@@ -31,6 +31,7 @@ use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, 
 use crate::error::Error;
 use crate::repository::inspect::{MIGRATIONS_SQL, SchemaReport, Single};
 use crate::repository::journal::ChangeContext;
+use crate::repository::load_memory::KnownKeys;
 use crate::repository::rows::{NewProfileRow, ProfileChangeset, ProfileRecord};
 use crate::repository::schema::{PROFILE_COLUMNS, profiles};
 use crate::repository::store::{
@@ -285,9 +286,11 @@ impl_store!(
         }
 
         /// The ids come back from the inserts themselves (`RETURNING`).
+        /// The statement triggers keep the search dictionary: `keys` is not needed.
         fn insert_rows_for_ids(
             &mut self,
             rows: &[NewProfileRow<'_>],
+            _keys: &mut KnownKeys,
         ) -> QueryResult<Option<Vec<i64>>> {
             let mut ids = std::collections::HashMap::with_capacity(rows.len());
             for batch in rows.chunks(ROWS_PER_STATEMENT) {
@@ -305,7 +308,11 @@ impl_store!(
             Ok(crate::repository::store::ids_in_order(rows, &ids))
         }
 
-        fn insert_rows(&mut self, rows: &[NewProfileRow<'_>]) -> QueryResult<usize> {
+        fn insert_rows(
+            &mut self,
+            rows: &[NewProfileRow<'_>],
+            _keys: &mut KnownKeys,
+        ) -> QueryResult<usize> {
             let mut inserted = 0;
             for batch in rows.chunks(ROWS_PER_STATEMENT) {
                 inserted += insert_rows_query(batch, "").execute(self)?;
@@ -485,8 +492,9 @@ impl Engine for PgConnection {
         &mut self,
         rows: &[NewProfileRow<'_>],
         _ctx: &ChangeContext,
+        keys: &mut KnownKeys,
     ) -> Result<usize, Error> {
-        Ok(self.transaction(|conn| conn.insert_rows(rows))?)
+        Ok(self.transaction(|conn| conn.insert_rows(rows, keys))?)
     }
 
     /// `reltuples`, kept by VACUUM / ANALYZE (-1 before the first one).

@@ -7,7 +7,8 @@
 //!   creators and makes a locked read a plain read.
 //! - Search: a dictionary of the folded names by suffix, kept by triggers; keyset pages on
 //!   id-tied sorts seek in two parts (SQLite does not seek on a row value ending in the rowid).
-//! - Bulk load: the name dictionary and the journal filled once per chunk.
+//! - Bulk load: the name dictionary, the journal and the CHECK constraints done once per chunk,
+//!   not row by row.
 
 use std::path::Path;
 
@@ -29,6 +30,7 @@ use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, 
 use crate::error::Error;
 use crate::repository::inspect::{MIGRATIONS_SQL, SchemaItem, SchemaReport, Single};
 use crate::repository::journal::ChangeContext;
+use crate::repository::load_memory::KnownKeys;
 use crate::repository::rows::{NewProfileRow, ProfileChangeset, RECORD_COLUMNS, RestoredRow};
 use crate::repository::schema::{PROFILE_COLUMNS, profiles};
 use crate::repository::store::{
@@ -81,25 +83,35 @@ const JOURNAL_CREATED_AFTER: &str = "INSERT INTO profile_changes (at, profile_id
     FROM profiles p JOIN profile_change_context c ON c.one = 1 \
     WHERE p.id > ? ORDER BY p.id";
 
-/// What the key trigger (`profiles_keys_insert`, migration 000005) adds to the name dictionary,
-/// for every row after an id: the suffixes of the names not in it yet.
-const NAME_PARTS_AFTER: &str = "INSERT OR IGNORE INTO profile_name_parts (suffix, name_key) \
-    SELECT substr(k.name_key, p.n), k.name_key \
-    FROM (SELECT first_key AS name_key FROM profiles WHERE id > ?1 \
-          UNION SELECT last_key FROM profiles WHERE id > ?1) k \
-    JOIN profile_fold_positions p ON p.n <= length(k.name_key) - 2 \
+/// What the key trigger (`profiles_keys_insert`, migration 000005) adds to the name dictionary
+/// for the folded names of a `VALUES` list (`column1`), before [`NAME_PARTS_OF_END`]: the
+/// suffixes of the names not in it yet.
+const NAME_PARTS_OF: &str = "INSERT OR IGNORE INTO profile_name_parts (suffix, name_key) \
+    SELECT substr(k.column1, p.n), k.column1 FROM (VALUES ";
+const NAME_PARTS_OF_END: &str = ") k \
+    JOIN profile_fold_positions p ON p.n <= length(k.column1) - 2 \
     WHERE NOT EXISTS (SELECT 1 FROM profile_name_parts d \
-                      WHERE d.suffix = k.name_key AND d.name_key = k.name_key)";
+                      WHERE d.suffix = k.column1 AND d.name_key = k.column1)";
+
+/// Folded names per [`NAME_PARTS_OF`] statement.
+const NAMES_PER_DICTIONARY_INSERT: usize = 500;
 
 /// Rows per `INSERT` of [`insert_values`]: eight bind variables each, well inside SQLite's
 /// 32,766.
 const ROWS_PER_INSERT: usize = 100;
 
-/// Inserts `rows` with their folded names, skipping taken names; returns how many went in.
-/// Several rows a statement, prepared once for a full chunk (see [`CachedSql`]); a batch's rows
-/// share their timestamps, so each is formatted once. (`ON CONFLICT DO NOTHING` skips only a
-/// taken name: any other constraint a row breaks still fails the statement.)
-fn insert_values(conn: &mut SqliteConnection, rows: &[NewProfileRow<'_>]) -> QueryResult<usize> {
+/// Inserts `rows` with their folded names (`folded`, row by row), skipping taken names; returns
+/// how many went in. Several rows a statement, prepared once for a full chunk (see
+/// [`CachedSql`]); a batch's rows share their timestamps, so each is formatted once. `OR IGNORE`,
+/// not `ON CONFLICT DO NOTHING`: a statement that may stop half-way on a constraint (`NOT NULL`
+/// with its default `ABORT`) keeps a statement journal. It skips only a taken name: the values
+/// are never NULL, and the caller holds the rows to the CHECK constraints afterwards
+/// ([`check_rows_after`]).
+fn insert_values(
+    conn: &mut SqliteConnection,
+    rows: &[NewProfileRow<'_>],
+    folded: &[(String, String)],
+) -> QueryResult<usize> {
     let mut last: Option<(NaiveDateTime, String)> = None;
     let mut stamp = |at: NaiveDateTime| -> String {
         match &last {
@@ -111,14 +123,17 @@ fn insert_values(conn: &mut SqliteConnection, rows: &[NewProfileRow<'_>]) -> Que
         }
     };
     let mut inserted = 0;
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
+    for (chunk, keys) in rows
+        .chunks(ROWS_PER_INSERT)
+        .zip(folded.chunks(ROWS_PER_INSERT))
+    {
         let mut query = CachedSql::new(chunk.len() == ROWS_PER_INSERT);
         query.sql(
-            "INSERT INTO profiles \
+            "INSERT OR IGNORE INTO profiles \
              (first_name, last_name, gender, age, created_at, updated_at, first_key, last_key) \
              VALUES ",
         );
-        for (at, row) in chunk.iter().enumerate() {
+        for (at, (row, (first_key, last_key))) in chunk.iter().zip(keys).enumerate() {
             query.sql(if at == 0 { "(" } else { ", (" });
             query.text(row.first_name);
             query.sql(", ");
@@ -132,15 +147,51 @@ fn insert_values(conn: &mut SqliteConnection, rows: &[NewProfileRow<'_>]) -> Que
             query.sql(", ");
             query.owned_text(stamp(row.updated_at));
             query.sql(", ");
-            query.owned_text(fold(row.first_name));
+            query.text(first_key);
             query.sql(", ");
-            query.owned_text(fold(row.last_name));
+            query.text(last_key);
             query.sql(")");
         }
-        query.sql(" ON CONFLICT DO NOTHING");
         inserted += query.execute(conn)?;
     }
     Ok(inserted)
+}
+
+/// Holds the rows after `id` to the table's CHECK constraints, read from its definition, in one
+/// statement, as the insert would have row by row: a row that breaks one fails the batch with
+/// SQLite's own error for it. The insert itself leaves them out (`ignore_check_constraints`):
+/// each function a CHECK calls (`length`, `trim`, `glob`) makes a statement of several rows keep
+/// a statement journal, a copy of every page it touches should a later row fail, which cost a
+/// million-row import 1.6 s of its 12.
+fn check_rows_after(conn: &mut SqliteConnection, id: i64) -> QueryResult<()> {
+    let table: Single = diesel::sql_query(
+        "SELECT sql AS value FROM sqlite_master WHERE type = 'table' AND name = 'profiles'",
+    )
+    .get_result(conn)?;
+    let checks = check_constraints(&table.value);
+    if checks.is_empty() {
+        return Ok(());
+    }
+    // A CHECK passes unless its expression is false (NULL passes), as NOT (…) in a WHEN does.
+    let cases: String = checks
+        .iter()
+        .enumerate()
+        .map(|(at, (_, expression))| format!(" WHEN NOT {expression} THEN {at}"))
+        .collect();
+    let broken = diesel::sql_query(format!(
+        "SELECT broken AS value FROM (SELECT CASE{cases} END AS broken FROM profiles \
+         WHERE id > ?) WHERE broken IS NOT NULL LIMIT 1"
+    ))
+    .bind::<BigInt, _>(id)
+    .get_result::<SingleInt>(conn)
+    .optional()?;
+    match broken.and_then(|at| checks.get(usize::try_from(at.value).ok()?)) {
+        Some((name, _)) => Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::CheckViolation,
+            Box::new(format!("CHECK constraint failed: {name}")),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// How diesel writes a timestamp to SQLite (`%Y-%m-%d %H:%M:%S%.f`), so that rows inserted as
@@ -452,8 +503,12 @@ impl_store!(
         }
 
         /// See [`insert_counting`].
-        fn insert_rows(&mut self, rows: &[NewProfileRow<'_>]) -> QueryResult<usize> {
-            insert_counting(self, rows)
+        fn insert_rows(
+            &mut self,
+            rows: &[NewProfileRow<'_>],
+            keys: &mut KnownKeys,
+        ) -> QueryResult<usize> {
+            insert_counting(self, rows, keys)
         }
 
         /// AUTOINCREMENT gives each new row one more than the largest id the table ever had,
@@ -464,6 +519,7 @@ impl_store!(
         fn insert_rows_for_ids(
             &mut self,
             rows: &[NewProfileRow<'_>],
+            keys: &mut KnownKeys,
         ) -> QueryResult<Option<Vec<i64>>> {
             let largest = |conn: &mut Self| -> QueryResult<i64> {
                 diesel::sql_query(
@@ -474,7 +530,7 @@ impl_store!(
                 .map(|row| row.value)
             };
             let before = largest(self)?;
-            if insert_counting(self, rows)? != rows.len() {
+            if insert_counting(self, rows, keys)? != rows.len() {
                 return Ok(None);
             }
             let count = i64::try_from(rows.len()).unwrap_or(i64::MAX);
@@ -562,17 +618,30 @@ impl Engine for SqliteConnection {
     /// `PRAGMA data_version` moves when another connection commits (this one's own writes do not
     /// move it, and need not be heard about).
     fn changes_pending(&mut self, last_seen: &mut i64) -> QueryResult<Option<bool>> {
+        let Some(now) = self.commits_by_others()? else {
+            return Ok(None);
+        };
+        let moved = now != *last_seen;
+        *last_seen = now;
+        Ok(Some(moved))
+    }
+
+    fn commits_by_others(&mut self) -> QueryResult<Option<i64>> {
         #[derive(QueryableByName)]
         struct Version {
             #[diesel(sql_type = BigInt)]
             data_version: i64,
         }
-        let now = diesel::sql_query("PRAGMA data_version")
-            .get_result::<Version>(self)?
-            .data_version;
-        let moved = now != *last_seen;
-        *last_seen = now;
-        Ok(Some(moved))
+        diesel::sql_query("PRAGMA data_version")
+            .get_result::<Version>(self)
+            .map(|version| Some(version.data_version))
+    }
+
+    fn holds_no_profiles(&mut self) -> QueryResult<bool> {
+        diesel::select(diesel::dsl::not(diesel::dsl::exists(
+            profiles::table.select(profiles::id),
+        )))
+        .get_result(self)
     }
 
     /// Under an immediate transaction: two processes starting at once on a new file do not both
@@ -630,10 +699,11 @@ impl Engine for SqliteConnection {
         &mut self,
         rows: &[NewProfileRow<'_>],
         ctx: &ChangeContext,
+        keys: &mut KnownKeys,
     ) -> Result<usize, Error> {
         self.immediate_transaction(|conn| {
             enter_change_context(conn, Some(ctx))?;
-            let inserted = conn.insert_rows(rows)?;
+            let inserted = conn.insert_rows(rows, keys)?;
             enter_change_context(conn, None)?;
             check_the_file_is_there(conn)?;
             Ok(inserted)
@@ -654,7 +724,8 @@ impl Engine for SqliteConnection {
         self.batch_execute(if on {
             "PRAGMA cache_size = -24576; PRAGMA temp_store = MEMORY"
         } else {
-            "PRAGMA cache_size = -2000; PRAGMA temp_store = DEFAULT"
+            "PRAGMA cache_size = -2000; PRAGMA temp_store = DEFAULT; \
+             PRAGMA ignore_check_constraints = OFF"
         })
     }
 }
@@ -662,25 +733,7 @@ impl Engine for SqliteConnection {
 /// SQLite keeps constraints only in the table's CREATE statement: split its body at top-level
 /// commas and keep named constraints and each column's own constraints.
 fn sqlite_constraints(table_sql: &str) -> Vec<SchemaItem> {
-    let body = match (table_sql.find('('), table_sql.rfind(')')) {
-        (Some(open), Some(close)) if open < close => &table_sql[open + 1..close],
-        _ => return Vec::new(),
-    };
-    let mut parts = Vec::new();
-    let (mut depth, mut start) = (0i32, 0);
-    for (at, c) in body.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ',' if depth == 0 => {
-                parts.push(&body[start..at]);
-                start = at + 1;
-            }
-            _ => {}
-        }
-    }
-    parts.push(&body[start..]);
-    parts
+    table_parts(table_sql)
         .into_iter()
         .map(crate::domain::one_line)
         .filter_map(|part| {
@@ -702,14 +755,72 @@ fn sqlite_constraints(table_sql: &str) -> Vec<SchemaItem> {
         .collect()
 }
 
-/// [`Store::insert_rows`] on SQLite: one cached single-row statement per profile (no network, so
-/// batching buys nothing), with its folded names (`domain::fold`, which the tests hold to the
-/// database's own fold); returns how many went in. The name dictionary
-/// and the journal are filled once for all the rows, a statement each, rather than by the insert
-/// triggers row by row (the same rows, the same entries, in id order); the caller's immediate
-/// transaction keeps other writers out meanwhile, so no row they write is missed, and none of
-/// them sees the triggers gone.
-fn insert_counting(conn: &mut SqliteConnection, rows: &[NewProfileRow<'_>]) -> QueryResult<usize> {
+/// The CHECK constraints of a table's CREATE statement, as its name (a column's own: the
+/// column's) and its expression, in order.
+fn check_constraints(table_sql: &str) -> Vec<(String, String)> {
+    table_parts(table_sql)
+        .into_iter()
+        .filter_map(|part| {
+            let part = part.trim();
+            let name = match part.strip_prefix("CONSTRAINT ") {
+                Some(rest) => rest.split_whitespace().next()?,
+                None => part.split_whitespace().next()?,
+            };
+            let start = part.find("CHECK")? + "CHECK".len();
+            let open = start + part[start..].find('(')?;
+            let mut depth = 0;
+            for (at, c) in part[open..].char_indices() {
+                match c {
+                    '(' => depth += 1,
+                    ')' => depth -= 1,
+                    _ => {}
+                }
+                if depth == 0 {
+                    let expression = &part[open..=open + at];
+                    return Some((name.to_owned(), expression.to_owned()));
+                }
+            }
+            None
+        })
+        .collect()
+}
+
+/// The body of a CREATE TABLE statement, split at its top-level commas: columns and table
+/// constraints.
+fn table_parts(table_sql: &str) -> Vec<&str> {
+    let body = match (table_sql.find('('), table_sql.rfind(')')) {
+        (Some(open), Some(close)) if open < close => &table_sql[open + 1..close],
+        _ => return Vec::new(),
+    };
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0i32, 0);
+    for (at, c) in body.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(&body[start..at]);
+                start = at + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&body[start..]);
+    parts
+}
+
+/// [`Store::insert_rows`] on SQLite: [`insert_values`], with the folded names
+/// (`domain::fold`, which the tests hold to the database's own fold); returns how many went in.
+/// The name dictionary and the journal are filled once for all the rows rather than by the insert
+/// triggers row by row (the same rows, the same entries, in id order): the dictionary from the
+/// folded names not in `keys`, the journal in one statement. The caller's immediate transaction
+/// keeps other writers out meanwhile, so no row they write is missed, and none of them sees the
+/// triggers gone.
+fn insert_counting(
+    conn: &mut SqliteConnection,
+    rows: &[NewProfileRow<'_>],
+    keys: &mut KnownKeys,
+) -> QueryResult<usize> {
     let triggers: Vec<Single> = diesel::sql_query(
         "SELECT sql AS value FROM sqlite_master WHERE type = 'trigger' \
          AND name IN ('profiles_keys_insert', 'profile_changes_insert')",
@@ -720,10 +831,32 @@ fn insert_counting(conn: &mut SqliteConnection, rows: &[NewProfileRow<'_>]) -> Q
         .first::<Option<i64>>(conn)?
         .unwrap_or(0);
     conn.batch_execute("DROP TRIGGER profiles_keys_insert; DROP TRIGGER profile_changes_insert;")?;
-    let inserted = insert_values(conn, rows)?;
-    diesel::sql_query(NAME_PARTS_AFTER)
-        .bind::<BigInt, _>(last_id)
-        .execute(conn)?;
+    let folded: Vec<(String, String)> = rows
+        .iter()
+        .map(|row| (fold(row.first_name), fold(row.last_name)))
+        .collect();
+    conn.batch_execute("PRAGMA ignore_check_constraints = ON")?;
+    let inserted = insert_values(conn, rows, &folded);
+    conn.batch_execute("PRAGMA ignore_check_constraints = OFF")?;
+    let inserted = inserted?;
+    check_rows_after(conn, last_id)?;
+    // A row skipped for a taken name adds nothing: that name's row already put it there.
+    let unknown = keys.unknown(
+        folded
+            .iter()
+            .flat_map(|(first, last)| [first.as_str(), last.as_str()]),
+    );
+    for chunk in unknown.chunks(NAMES_PER_DICTIONARY_INSERT) {
+        let mut query = CachedSql::new(chunk.len() == NAMES_PER_DICTIONARY_INSERT);
+        query.sql(NAME_PARTS_OF);
+        for (at, key) in chunk.iter().enumerate() {
+            query.sql(if at == 0 { "(" } else { ", (" });
+            query.text(key);
+            query.sql(")");
+        }
+        query.sql(NAME_PARTS_OF_END);
+        query.execute(conn)?;
+    }
     diesel::sql_query(JOURNAL_CREATED_AFTER)
         .bind::<BigInt, _>(last_id)
         .execute(conn)?;
@@ -731,4 +864,75 @@ fn insert_counting(conn: &mut SqliteConnection, rows: &[NewProfileRow<'_>]) -> Q
         conn.batch_execute(&trigger.value)?;
     }
     Ok(inserted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn migrated() -> SqliteConnection {
+        let mut conn = SqliteConnection::establish(":memory:").expect("a database in memory");
+        conn.run_pending_migrations(MIGRATIONS).expect("migrations");
+        conn
+    }
+
+    #[test]
+    fn the_checks_are_read_from_the_tables_definition() {
+        let mut conn = migrated();
+        let table: Single = diesel::sql_query(
+            "SELECT sql AS value FROM sqlite_master WHERE type = 'table' AND name = 'profiles'",
+        )
+        .get_result(&mut conn)
+        .expect("the table's definition");
+        let checks = check_constraints(&table.value);
+        let names: Vec<&str> = checks.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "profiles_first_name_check",
+                "profiles_last_name_check",
+                "profiles_gender_check",
+                "profiles_age_check"
+            ]
+        );
+        assert_eq!(checks[3].1, "(age BETWEEN 0 AND 150)");
+        assert_eq!(
+            check_constraints("CREATE TABLE t (a INTEGER CHECK (a > (1)), b TEXT)"),
+            [("a".to_owned(), "(a > (1))".to_owned())]
+        );
+    }
+
+    /// The rows a bulk insert wrote with the checks left out are held to them afterwards.
+    #[test]
+    fn rows_written_without_checks_are_held_to_them_after() {
+        let mut conn = migrated();
+        let insert = |conn: &mut SqliteConnection, first: &str, age: i32| {
+            conn.batch_execute("PRAGMA ignore_check_constraints = ON")
+                .expect("checks off");
+            diesel::sql_query(
+                "INSERT INTO profiles (first_name, last_name, gender, age, created_at, updated_at) \
+                 VALUES (?, 'Lind', 'F', ?, '2026-11-28 00:00:00', '2026-11-28 00:00:00')",
+            )
+            .bind::<Text, _>(first)
+            .bind::<Integer, _>(age)
+            .execute(conn)
+            .expect("insert");
+            conn.batch_execute("PRAGMA ignore_check_constraints = OFF")
+                .expect("checks on");
+        };
+        insert(&mut conn, "Bea", 30);
+        check_rows_after(&mut conn, 0).expect("a valid row passes");
+        insert(&mut conn, "Old", 151);
+        let err = check_rows_after(&mut conn, 1).expect_err("age 151 breaks a check");
+        assert_eq!(
+            err.to_string(),
+            "CHECK constraint failed: profiles_age_check"
+        );
+        insert(&mut conn, " Padded", 20);
+        let err = check_rows_after(&mut conn, 2).expect_err("a padded name breaks a check");
+        assert_eq!(
+            err.to_string(),
+            "CHECK constraint failed: profiles_first_name_check"
+        );
+    }
 }
