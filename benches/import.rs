@@ -7,7 +7,7 @@
 //! memory. The floor, measured in the same run on another empty database: the same rows by a bare
 //! loader (diesel multi-row INSERT … skipping taken names, 5,000 rows a transaction, the same
 //! schema and triggers), which reports no per-row outcome. `BENCH_JSON=FILE` also writes the
-//! results as JSON.
+//! results as JSON; `BENCH_CSV=FILE` keeps the CSV there, to import again by hand.
 //!
 //! Targets (issue 11): SQLite ≥ 100,000 new rows/s and ≥ 200,000 fetched rows/s, PostgreSQL
 //! ≥ 50,000 new rows/s, peak memory < 100 MB, `seed` of 1,000,000 rows < 10 s on SQLite.
@@ -45,7 +45,8 @@ fn main() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(1_000_000);
     let dir = tempfile::tempdir().expect("temporary directory");
-    let file = dir.path().join("profiles.csv");
+    let file = std::env::var_os("BENCH_CSV")
+        .map_or_else(|| dir.path().join("profiles.csv"), std::path::PathBuf::from);
     // Only the count is kept: the bench stays small beside what it measures.
     let written = write_csv(&file, rows);
     println!("{written} rows in {}", file.display());

@@ -151,6 +151,11 @@ enum Played {
         outcome: Outcome,
         at: usize,
     },
+    /// Created by this batch: its profile is the next of the batch's new rows (moved out of
+    /// them once they are written, not copied).
+    Created {
+        at: usize,
+    },
     Conflict {
         attempt: String,
         existing: Profile,
@@ -278,19 +283,15 @@ fn run_by_name<S: Store>(
             created_at: now,
             updated_at: now,
         };
-        created.push(profile.clone());
-        created_at.push(at);
         if !last {
             slots[at] = Some(Slot {
                 profile: profile.clone(),
                 new: true,
             });
         }
-        played.push(Played::Done {
-            profile,
-            outcome: Outcome::Created,
-            at,
-        });
+        created.push(profile);
+        created_at.push(at);
+        played.push(Played::Created { at });
     }
 
     // The new rows, then the updates in file order (some of them update a new row).
@@ -313,6 +314,7 @@ fn run_by_name<S: Store>(
         let Some(slot) = &slots[*at] else { continue };
         tx.update(id_of(&slot.profile, *at), changed, now)?;
     }
+    let mut created = created.into_iter();
     Ok(played
         .into_iter()
         .map(|played| match played {
@@ -323,6 +325,13 @@ fn run_by_name<S: Store>(
             } => {
                 profile.id = id_of(&profile, at);
                 Ok((profile, outcome))
+            }
+            Played::Created { at } => {
+                let Some(mut profile) = created.next() else {
+                    unreachable!("one new row for each row played as created")
+                };
+                profile.id = ids[at];
+                Ok((profile, Outcome::Created))
             }
             Played::Conflict {
                 attempt,

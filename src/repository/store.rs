@@ -191,7 +191,6 @@ pub(crate) struct CachedSql<'a, ST = diesel::sql_types::Untyped> {
 enum SqlPiece<'a> {
     Sql(&'a str),
     Text(&'a str),
-    OwnedText(String),
     Integer(i32),
 }
 
@@ -223,10 +222,6 @@ impl<'a, ST> CachedSql<'a, ST> {
         self.pieces.push(SqlPiece::Text(value));
     }
 
-    pub(crate) fn owned_text(&mut self, value: String) {
-        self.pieces.push(SqlPiece::OwnedText(value));
-    }
-
     pub(crate) fn integer(&mut self, value: i32) {
         self.pieces.push(SqlPiece::Integer(value));
     }
@@ -238,7 +233,6 @@ where
         + diesel::sql_types::HasSqlType<Text>
         + diesel::sql_types::HasSqlType<Integer>,
     str: diesel::serialize::ToSql<Text, DB>,
-    String: diesel::serialize::ToSql<Text, DB>,
     i32: diesel::serialize::ToSql<Integer, DB>,
 {
     fn walk_ast<'b>(
@@ -252,7 +246,6 @@ where
             match piece {
                 SqlPiece::Sql(sql) => out.push_sql(sql),
                 SqlPiece::Text(value) => out.push_bind_param::<Text, str>(value)?,
-                SqlPiece::OwnedText(value) => out.push_bind_param::<Text, String>(value)?,
                 SqlPiece::Integer(value) => {
                     out.push_bind_param::<Integer, i32>(value)?;
                 }

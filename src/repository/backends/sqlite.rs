@@ -112,15 +112,20 @@ fn insert_values(
     rows: &[NewProfileRow<'_>],
     folded: &[(String, String)],
 ) -> QueryResult<usize> {
-    let mut last: Option<(NaiveDateTime, String)> = None;
-    let mut stamp = |at: NaiveDateTime| -> String {
-        match &last {
-            Some((seen, text)) if *seen == at => text.clone(),
-            _ => last
-                .insert((at, at.format(TIMESTAMP_TEXT).to_string()))
-                .1
-                .clone(),
+    // Each distinct time once, as text (a batch's rows share theirs).
+    let mut stamps: Vec<(NaiveDateTime, String)> = Vec::new();
+    for row in rows {
+        for at in [row.created_at, row.updated_at] {
+            if !stamps.iter().any(|(seen, _)| *seen == at) {
+                stamps.push((at, at.format(TIMESTAMP_TEXT).to_string()));
+            }
         }
+    }
+    let stamp = |at: NaiveDateTime| -> &str {
+        stamps
+            .iter()
+            .find(|(seen, _)| *seen == at)
+            .map_or("", |(_, text)| text.as_str())
     };
     let mut inserted = 0;
     for (chunk, keys) in rows
@@ -143,9 +148,9 @@ fn insert_values(
             query.sql(", ");
             query.integer(row.age);
             query.sql(", ");
-            query.owned_text(stamp(row.created_at));
+            query.text(stamp(row.created_at));
             query.sql(", ");
-            query.owned_text(stamp(row.updated_at));
+            query.text(stamp(row.updated_at));
             query.sql(", ");
             query.text(first_key);
             query.sql(", ");
