@@ -112,25 +112,25 @@ fn insert_values(
     rows: &[NewProfileRow<'_>],
     folded: &[(String, String)],
 ) -> QueryResult<usize> {
-    // Each distinct time once, as text (a batch's rows share theirs).
-    let mut stamps: Vec<(NaiveDateTime, String)> = Vec::new();
-    for row in rows {
-        for at in [row.created_at, row.updated_at] {
-            if !stamps.iter().any(|(seen, _)| *seen == at) {
-                stamps.push((at, at.format(TIMESTAMP_TEXT).to_string()));
-            }
+    // The rows' times as text, `created_at` then `updated_at` for each row, a time formatted
+    // again only where it differs from the one before (an import's batch shares one time).
+    let mut texts: Vec<String> = Vec::new();
+    let mut text_of: Vec<usize> = Vec::with_capacity(rows.len() * 2);
+    let mut last = None;
+    for at in rows.iter().flat_map(|row| [row.created_at, row.updated_at]) {
+        if last != Some(at) {
+            texts.push(at.format(TIMESTAMP_TEXT).to_string());
+            last = Some(at);
         }
+        text_of.push(texts.len() - 1);
     }
-    let stamp = |at: NaiveDateTime| -> &str {
-        stamps
-            .iter()
-            .find(|(seen, _)| *seen == at)
-            .map_or("", |(_, text)| text.as_str())
-    };
+    let stamp = |row: usize, updated: bool| texts[text_of[row * 2 + usize::from(updated)]].as_str();
     let mut inserted = 0;
-    for (chunk, keys) in rows
+    for (first, (chunk, keys)) in rows
         .chunks(ROWS_PER_INSERT)
         .zip(folded.chunks(ROWS_PER_INSERT))
+        .enumerate()
+        .map(|(n, chunk)| (n * ROWS_PER_INSERT, chunk))
     {
         let mut query = CachedSql::new(chunk.len() == ROWS_PER_INSERT);
         query.sql(
@@ -148,9 +148,9 @@ fn insert_values(
             query.sql(", ");
             query.integer(row.age);
             query.sql(", ");
-            query.text(stamp(row.created_at));
+            query.text(stamp(first + at, false));
             query.sql(", ");
-            query.text(stamp(row.updated_at));
+            query.text(stamp(first + at, true));
             query.sql(", ");
             query.text(first_key);
             query.sql(", ");
@@ -771,8 +771,14 @@ fn check_constraints(table_sql: &str) -> Vec<(String, String)> {
                 Some(rest) => rest.split_whitespace().next()?,
                 None => part.split_whitespace().next()?,
             };
-            let start = part.find("CHECK")? + "CHECK".len();
-            let open = start + part[start..].find('(')?;
+            // The keyword itself: a word of its own, followed by its parenthesis.
+            let open = part.match_indices("CHECK").find_map(|(at, keyword)| {
+                let before = part[..at].chars().next_back();
+                let after = &part[at + keyword.len()..];
+                let gap = after.len() - after.trim_start().len();
+                (before.is_none_or(char::is_whitespace) && after.trim_start().starts_with('('))
+                    .then_some(at + keyword.len() + gap)
+            })?;
             let mut depth = 0;
             for (at, c) in part[open..].char_indices() {
                 match c {
@@ -902,8 +908,13 @@ mod tests {
         );
         assert_eq!(checks[3].1, "(age BETWEEN 0 AND 150)");
         assert_eq!(
-            check_constraints("CREATE TABLE t (a INTEGER CHECK (a > (1)), b TEXT)"),
-            [("a".to_owned(), "(a > (1))".to_owned())]
+            check_constraints(
+                "CREATE TABLE t (a INTEGER CHECK (a > (1)), CHECKED TEXT, c_CHECK TEXT CHECK(c_CHECK <> ''))"
+            ),
+            [
+                ("a".to_owned(), "(a > (1))".to_owned()),
+                ("c_CHECK".to_owned(), "(c_CHECK <> '')".to_owned())
+            ]
         );
     }
 
