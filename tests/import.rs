@@ -1069,86 +1069,110 @@ fn an_interrupted_import_in_commit_groups_resumes_without_writing_twice() {
     );
 }
 
-/// A load into an empty SQLite table skips looking up names it has not created while no one
-/// else writes (`repository::load_memory`). A name it created in an earlier commit group is still
-/// fetched when the file repeats it; another writer between two groups ends the skipping, and a
-/// name that writer created is fetched (or updated), not created twice.
+/// An import into an empty table reads back only the names it has created
+/// (`repository::load_memory`): a name it created in an earlier batch is still fetched when the
+/// file repeats it, and a name another writer created after the import began, between two of its
+/// commits, is fetched (or updated), not created twice. `rows` numbered rows, then the eighth
+/// again; the other writer creates the one numbered `other` after the first commit.
+fn import_between_other_writes(
+    db: &TestDb,
+    (rows, other, batch_rows): (i64, i64, Option<usize>),
+    mode: Mode,
+    other_writes: bool,
+) {
+    let mut text = numbered_csv("Between", "Groups", rows, 100);
+    text.push_str("Between7,Groups,F,7\n");
+    let others_name = format!("Between{other}");
+    let mut repo = db.repo();
+    let mut writer = db.repo();
+    let mut wrote = false;
+    let mut seen: Vec<(String, i32, Outcome)> = Vec::new();
+    let sinks = Sinks {
+        on_batch: Some(Box::new(
+            |_: &profile_console::transfer::import::ImportSummary| {
+                if other_writes && !wrote {
+                    wrote = true;
+                    writer
+                        .get_or_create(&goc(
+                            &[("first_name", &others_name), ("last_name", "Groups")],
+                            &[("gender", "M"), ("age", "99")],
+                        ))
+                        .expect("the other writer, between commits");
+                }
+            },
+        )),
+        on_row: Some(Box::new(
+            |row: &profile_console::transfer::import::RowReport<'_>| {
+                let (profile, outcome) = row.result.as_ref().expect("no row rejected");
+                if ["Between7", others_name.as_str()].contains(&profile.first_name.as_str()) {
+                    seen.push((profile.first_name.clone(), profile.age, outcome.clone()));
+                }
+            },
+        )),
+        ..Sinks::default()
+    };
+    let mut options = ImportOptions::new(Format::Csv);
+    options.mode = mode;
+    options.batch_rows = batch_rows;
+    let (summary, failure) = import(
+        &mut repo,
+        Box::new(std::io::Cursor::new(text)),
+        &options,
+        sinks,
+        &AtomicBool::new(false),
+    );
+    assert!(failure.is_none(), "{mode:?}: {failure:?}");
+    assert_eq!(wrote, other_writes);
+    let own_age = i32::try_from(other % 100).expect("an age");
+    let by_other = match (mode, other_writes) {
+        (_, false) => (others_name.clone(), own_age, Outcome::Created),
+        (Mode::GetOrCreate, true) => (others_name.clone(), 99, Outcome::Fetched),
+        (Mode::UpdateOrCreate, true) => {
+            let updated = seen.get(1).map(|(_, _, outcome)| outcome.clone());
+            assert!(matches!(updated, Some(Outcome::Updated(_))), "{seen:?}");
+            (others_name.clone(), own_age, updated.expect("checked"))
+        }
+    };
+    let again = match mode {
+        Mode::GetOrCreate => Outcome::Fetched,
+        Mode::UpdateOrCreate => Outcome::Unchanged,
+    };
+    assert_eq!(
+        seen,
+        [
+            ("Between7".to_owned(), 7, Outcome::Created),
+            by_other,
+            ("Between7".to_owned(), 7, again),
+        ],
+        "{mode:?}, another writer: {other_writes}"
+    );
+    let created = if other_writes { rows - 1 } else { rows };
+    assert_eq!(summary.created, u64::try_from(created).expect("a count"));
+    assert_eq!(count(db, "profiles"), rows);
+}
+
+fn names_created_between_an_imports_batches_are_found(db: &TestDb) {
+    for (mode, other_writes) in [
+        (Mode::GetOrCreate, false),
+        (Mode::GetOrCreate, true),
+        (Mode::UpdateOrCreate, true),
+    ] {
+        let db = another_like(db);
+        import_between_other_writes(&db, (100, 55, Some(10)), mode, other_writes);
+    }
+}
+
+/// The same on SQLite's default commits, several batches together: the first group ends after
+/// 50,000 rows.
 #[test]
-fn names_created_before_an_imports_commit_group_are_found() {
+fn names_created_between_an_imports_commit_groups_are_found() {
     for (mode, other_writes) in [
         (Mode::GetOrCreate, false),
         (Mode::GetOrCreate, true),
         (Mode::UpdateOrCreate, true),
     ] {
         let db = TestDb::sqlite();
-        let rows = 60_000;
-        // Two groups: the first ends after 50,000 rows; the last row repeats one of the first.
-        let mut text = numbered_csv("Between", "Groups", rows, 100);
-        text.push_str("Between7,Groups,F,7\n");
-        let mut repo = db.repo();
-        let mut other = db.repo();
-        let mut wrote = false;
-        let mut seen: Vec<(String, i32, Outcome)> = Vec::new();
-        let sinks = Sinks {
-            on_batch: Some(Box::new(
-                |_: &profile_console::transfer::import::ImportSummary| {
-                    if other_writes && !wrote {
-                        wrote = true;
-                        other
-                            .get_or_create(&goc(
-                                &[("first_name", "Between55000"), ("last_name", "Groups")],
-                                &[("gender", "M"), ("age", "99")],
-                            ))
-                            .expect("the other writer, between groups");
-                    }
-                },
-            )),
-            on_row: Some(Box::new(
-                |row: &profile_console::transfer::import::RowReport<'_>| {
-                    let (profile, outcome) = row.result.as_ref().expect("no row rejected");
-                    if ["Between7", "Between55000"].contains(&profile.first_name.as_str()) {
-                        seen.push((profile.first_name.clone(), profile.age, outcome.clone()));
-                    }
-                },
-            )),
-            ..Sinks::default()
-        };
-        let mut options = ImportOptions::new(Format::Csv);
-        options.mode = mode;
-        let (summary, failure) = import(
-            &mut repo,
-            Box::new(std::io::Cursor::new(text)),
-            &options,
-            sinks,
-            &AtomicBool::new(false),
-        );
-        assert!(failure.is_none(), "{mode:?}: {failure:?}");
-        assert_eq!(wrote, other_writes);
-        let name = |first: &str| first.to_owned();
-        let between55000 = match (mode, other_writes) {
-            (_, false) => (name("Between55000"), 0, Outcome::Created),
-            (Mode::GetOrCreate, true) => (name("Between55000"), 99, Outcome::Fetched),
-            (Mode::UpdateOrCreate, true) => {
-                let updated = seen.get(1).map(|(_, _, outcome)| outcome.clone());
-                assert!(matches!(updated, Some(Outcome::Updated(_))), "{seen:?}");
-                (name("Between55000"), 0, updated.expect("checked"))
-            }
-        };
-        let again = match mode {
-            Mode::GetOrCreate => Outcome::Fetched,
-            Mode::UpdateOrCreate => Outcome::Unchanged,
-        };
-        assert_eq!(
-            seen,
-            [
-                (name("Between7"), 7, Outcome::Created),
-                between55000,
-                (name("Between7"), 7, again),
-            ],
-            "{mode:?}, another writer: {other_writes}"
-        );
-        assert_eq!(summary.created, if other_writes { 59_999 } else { 60_000 });
-        assert_eq!(count(&db, "profiles"), rows);
+        import_between_other_writes(&db, (60_000, 55_000, None), mode, other_writes);
     }
 }
 
@@ -1411,6 +1435,7 @@ on_every_backend!(
     export_then_import_reproduces_every_row,
     batches_give_the_outcomes_of_one_row_at_a_time,
     import_races_other_writers_safely,
+    names_created_between_an_imports_batches_are_found,
 );
 
 /// Input that ends once, as a terminal does at Ctrl-D: a read after its end fails (a terminal

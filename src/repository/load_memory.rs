@@ -5,10 +5,13 @@
 //!   joins it once and stays (`docs/semantics.md` keeps no name out of it), so once a load has seen
 //!   a name stored, no later batch needs to look for it there. A million demo profiles hold about
 //!   28,000 names: the dictionary is then probed 28,000 times instead of two million.
-//! - [`LoadMemory`]: on SQLite, an import into an empty table also remembers the names it created,
-//!   for as long as no other connection commits (`PRAGMA data_version`). The table then holds
-//!   only those rows, so a name the load has not created is not there: the batch's read of
-//!   existing rows covers only the names it may have created before.
+//! - [`LoadMemory`]: an import into an empty table also remembers the names it created, and reads
+//!   only those back: a name it has not created is taken not to be there. On SQLite that is known
+//!   for as long as no other connection commits (`PRAGMA data_version`), and the import commits
+//!   several batches together. On a server, where other sessions write at any time, it is a
+//!   guess the insert checks: the insert skips a taken name and counts what went in, so a name
+//!   another session created comes up short, the batch's transaction is rolled back and run
+//!   again, and from then on every batch reads all its names.
 //!
 //! What a transaction adds is remembered only once it commits ([`LoadMemory::transaction_ended`]):
 //! a batch rolled back and tried again does not skip what it undid.
@@ -163,6 +166,17 @@ impl LoadMemory {
         LoadMemory {
             keys: KnownKeys::none(),
             forgotten: true,
+            ..LoadMemory::default()
+        }
+    }
+
+    /// For an import that commits each batch by itself: names it has not created are taken to be
+    /// absent if the table `was_empty` when it started (see the module's documentation), and
+    /// every name is read otherwise.
+    pub(crate) fn for_batches(was_empty: bool) -> Self {
+        LoadMemory {
+            created: was_empty.then(CreatedNames::default),
+            forgotten: !was_empty,
             ..LoadMemory::default()
         }
     }

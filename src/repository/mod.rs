@@ -490,7 +490,9 @@ impl Repository {
                 with_store!(self, |store| bulk::run_in_groups(store, feed, &ctx)).map(|()| true)
             }
             ImportCommit::EachBatch | ImportCommit::Groups => (|| {
-                let mut memory = load_memory::LoadMemory::default();
+                let was_empty =
+                    with_connection!(self.connection()?, |conn| conn.holds_no_profiles())?;
+                let mut memory = load_memory::LoadMemory::for_batches(was_empty);
                 while let Some(batch) = feed.next_batch() {
                     let outcomes = retry::with_retries(|| {
                         let done = with_store!(self, |store| operations::write_transaction(

@@ -151,11 +151,8 @@ pub(crate) trait Engine: Store + Connection {
         Ok(None)
     }
 
-    /// Whether the table holds no profile; only asked where [`Engine::commits_by_others`] is
-    /// kept.
-    fn holds_no_profiles(&mut self) -> QueryResult<bool> {
-        Ok(false)
-    }
+    /// Whether the table holds no profile.
+    fn holds_no_profiles(&mut self) -> QueryResult<bool>;
 
     /// Before a bulk load: puts off the upkeep of the table's indexes but the unique ones until
     /// [`Engine::build_deferred_indexes`], where that is faster (SQLite and PostgreSQL, into an
@@ -369,6 +366,19 @@ fn run_unless_empty(conn: &mut impl SimpleConnection, sql: &str) -> QueryResult<
 }
 
 /// Whether `$exists` (see [`impl_deferred_indexes`]) finds index `$name`.
+/// [`Engine::holds_no_profiles`], the same statement on every backend (one index probe).
+macro_rules! impl_holds_no_profiles {
+    () => {
+        fn holds_no_profiles(&mut self) -> QueryResult<bool> {
+            diesel::select(diesel::dsl::not(diesel::dsl::exists(
+                profiles::table.select(profiles::id),
+            )))
+            .get_result(self)
+        }
+    };
+}
+pub(crate) use impl_holds_no_profiles;
+
 macro_rules! index_exists {
     ($conn:expr, $exists:expr, $name:expr) => {
         diesel::sql_query($exists)

@@ -25,7 +25,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use super::{
     AppliedMigrationNames, Engine, MigrationError, MigrationState, compare_migrations,
-    records_our_migrations, run_all, versions,
+    impl_holds_no_profiles, records_our_migrations, run_all, versions,
 };
 use crate::db::{Backend, ConnectError, ServerTarget};
 use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, SortColumn, fold};
@@ -483,6 +483,8 @@ impl_store!(
 );
 
 impl Engine for MysqlConnection {
+    impl_holds_no_profiles!();
+
     /// Session variables the journal's triggers read.
     fn apply_change_context(&mut self, ctx: &ChangeContext) -> QueryResult<()> {
         diesel::sql_query(

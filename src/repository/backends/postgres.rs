@@ -24,7 +24,8 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use super::{
     AppliedMigrationNames, DeferrableIndexes, Engine, MigrationError, MigrationState,
-    compare_migrations, impl_deferred_indexes, records_our_migrations, run_all, versions,
+    compare_migrations, impl_deferred_indexes, impl_holds_no_profiles, records_our_migrations,
+    run_all, versions,
 };
 use crate::db::{Backend, ConnectError, ServerTarget};
 use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, SortColumn, fold};
@@ -390,6 +391,8 @@ impl_store!(
 );
 
 impl Engine for PgConnection {
+    impl_holds_no_profiles!();
+
     fn listen_for_changes(&mut self) -> QueryResult<()> {
         self.batch_execute("LISTEN profile_changes")
     }

@@ -22,8 +22,8 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use super::{
     AppliedMigrationNames, DeferrableIndexes, Engine, MIGRATIONS_TABLE, MigrationError,
-    MigrationState, Name, compare_migrations, impl_deferred_indexes, records_our_migrations,
-    run_all, versions,
+    MigrationState, Name, compare_migrations, impl_deferred_indexes, impl_holds_no_profiles,
+    records_our_migrations, run_all, versions,
 };
 use crate::db::{Backend, ConnectError, SqliteFile};
 use crate::domain::{Lookup, PageRequest, Profile, ProfileFilter, ProfileValues, SortColumn, fold};
@@ -642,12 +642,7 @@ impl Engine for SqliteConnection {
             .map(|version| Some(version.data_version))
     }
 
-    fn holds_no_profiles(&mut self) -> QueryResult<bool> {
-        diesel::select(diesel::dsl::not(diesel::dsl::exists(
-            profiles::table.select(profiles::id),
-        )))
-        .get_result(self)
-    }
+    impl_holds_no_profiles!();
 
     /// Under an immediate transaction: two processes starting at once on a new file do not both
     /// migrate it.
