@@ -347,11 +347,14 @@ impl_store!(
             let unset = self.batch_execute("SET @profile_console_bulk = NULL");
             let inserted = inserted?;
             unset?;
-            let unknown = keys.unknown(
+            let mut unknown = keys.unknown(
                 folded
                     .iter()
                     .flat_map(|(first, last)| [first.as_str(), last.as_str()]),
             );
+            // In order, as every session adds them: two imports lock the same rows in the same
+            // order, never each other's first.
+            unknown.sort_unstable();
             add_to_name_dictionary(self, &unknown)?;
             Ok(inserted)
         }

@@ -817,9 +817,10 @@ fn table_parts(table_sql: &str) -> Vec<&str> {
 
 /// [`Store::insert_rows`] on SQLite: [`insert_values`], with the folded names
 /// (`domain::fold`, which the tests hold to the database's own fold); returns how many went in.
-/// The name dictionary and the journal are filled once for all the rows rather than by the insert
-/// triggers row by row (the same rows, the same entries, in id order): the dictionary from the
-/// folded names not in `keys`, the journal in one statement. The caller's immediate transaction
+/// The rows are held to the CHECK constraints ([`check_rows_after`]), and the name dictionary and
+/// the journal filled, once for all the rows rather than row by row in the insert and its
+/// triggers (the same rows, the same entries, in id order): the dictionary from the folded names
+/// not in `keys`, the journal in one statement. The caller's immediate transaction
 /// keeps other writers out meanwhile, so no row they write is missed, and none of them sees the
 /// triggers gone.
 fn insert_counting(
