@@ -303,7 +303,19 @@ fn every_reported_write_is_stored_on_a_nearly_full_disk() {
 /// an empty table put off are built at the next open once there is room.
 #[test]
 fn an_import_that_fills_the_disk_stores_exactly_what_it_reports() {
-    let tmpfs = match Tmpfs::mount("6m") {
+    import_filling_the_disk("6m", 100_000, &["--batch-size", "2000"]);
+}
+
+/// The same with SQLite's default commits, several batches together: SQLite rolls the
+/// transaction back itself when the disk fills, and the reason is still what is reported (not
+/// the failed ROLLBACK after it).
+#[test]
+fn an_import_in_commit_groups_that_fills_the_disk_says_so() {
+    import_filling_the_disk("40m", 150_000, &[]);
+}
+
+fn import_filling_the_disk(size: &str, rows: usize, batches: &[&str]) {
+    let tmpfs = match Tmpfs::mount(size) {
         Ok(tmpfs) => tmpfs,
         Err(why) => {
             eprintln!("skipped: cannot mount a tmpfs here ({why})");
@@ -314,7 +326,7 @@ fn an_import_that_fills_the_disk_stores_exactly_what_it_reports() {
     let files = tempfile::tempdir().unwrap();
     let input = files.path().join("rows.csv");
     let mut text = String::from("first_name,last_name,gender,age\n");
-    for n in 0..100_000 {
+    for n in 0..rows {
         text.push_str(&format!("Filler{n},Disk,F,{}\n", n % 100));
     }
     std::fs::write(&input, text).unwrap();
@@ -322,13 +334,8 @@ fn an_import_that_fills_the_disk_stores_exactly_what_it_reports() {
     let out = Command::new(env!("CARGO_BIN_EXE_profile-console"))
         .env("XDG_DATA_HOME", files.path())
         .env_remove("RUST_BACKTRACE")
-        .args([
-            "--database-url",
-            path.to_str().unwrap(),
-            "import",
-            "--batch-size",
-            "2000",
-        ])
+        .args(["--database-url", path.to_str().unwrap(), "import"])
+        .args(batches)
         .arg(&input)
         .arg("--report")
         .arg(&report)
@@ -351,7 +358,7 @@ fn an_import_that_fills_the_disk_stores_exactly_what_it_reports() {
         .map(|line| line.split(',').nth(2).unwrap().to_owned())
         .collect();
     assert!(!created.is_empty(), "nothing fit: {stdout}");
-    assert!(created.len() < 100_000, "the disk never filled: {stdout}");
+    assert!(created.len() < rows, "the disk never filled: {stdout}");
     assert!(
         stdout.contains(&format!(
             "{} created; those are stored",
@@ -395,6 +402,85 @@ fn an_import_that_fills_the_disk_stores_exactly_what_it_reports() {
     assert!(values("SELECT name AS value FROM profile_deferred_indexes").is_empty());
     let ids = values("SELECT CAST(id AS TEXT) AS value FROM profiles ORDER BY id");
     assert_eq!(ids, created);
+}
+
+/// A seed that fills the disk says how many profiles it stored before (each batch commits before
+/// the next), and exactly those are in the database.
+#[test]
+fn a_seed_that_fills_the_disk_says_what_it_stored() {
+    let tmpfs = match Tmpfs::mount("40m") {
+        Ok(tmpfs) => tmpfs,
+        Err(why) => {
+            eprintln!("skipped: cannot mount a tmpfs here ({why})");
+            return;
+        }
+    };
+    let path = migrated_file(tmpfs.dir.path());
+    let out = Command::new(env!("CARGO_BIN_EXE_profile-console"))
+        .env_remove("RUST_BACKTRACE")
+        .args([
+            "--database-url",
+            path.to_str().unwrap(),
+            "seed",
+            "--count",
+            "1000000",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("the disk holding the database is full"),
+        "{stderr}"
+    );
+    let stored: i64 = stdout
+        .strip_prefix("stopped: inserted ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("how many were stored: {stdout}"));
+    assert!(stored > 0 && stored < 1_000_000, "{stdout}");
+    let files = tempfile::tempdir().unwrap();
+    let moved = files.path().join("moved.db");
+    for suffix in ["", "-wal"] {
+        let from = PathBuf::from(format!("{}{suffix}", path.display()));
+        if from.exists() {
+            std::fs::copy(&from, format!("{}{suffix}", moved.display())).unwrap();
+        }
+    }
+    let mut repo = Repository::open(DatabaseTarget::sqlite(&moved)).unwrap();
+    assert_eq!(repo.count(&Default::default()).unwrap(), stored);
+}
+
+/// A new database on a full disk cannot be set up: the error says the disk is full (SQLite
+/// reports it as "disk I/O error" as often as "disk is full"), and exits 1.
+#[test]
+fn a_database_set_up_on_a_full_disk_says_the_disk_is_full() {
+    let tmpfs = match Tmpfs::mount("1m") {
+        Ok(tmpfs) => tmpfs,
+        Err(why) => {
+            eprintln!("skipped: cannot mount a tmpfs here ({why})");
+            return;
+        }
+    };
+    // Leave under 24 KB (tmpfs allocates on write: write the zeros).
+    let mut filler = std::fs::File::create(tmpfs.dir.path().join("filler")).unwrap();
+    let block = vec![0u8; 4096];
+    while profile_console::db::free_bytes(tmpfs.dir.path()).unwrap() > 24 * 1024 {
+        std::io::Write::write_all(&mut filler, &block).unwrap();
+    }
+    let path = tmpfs.dir.path().join("new.db");
+    let out = Command::new(env!("CARGO_BIN_EXE_profile-console"))
+        .env_remove("RUST_BACKTRACE")
+        .args(["--database-url", path.to_str().unwrap(), "info"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the disk holding the database is full"),
+        "{stderr}"
+    );
 }
 
 /// An export that fills the disk says so in one sentence naming the file, exits 1, and leaves

@@ -639,7 +639,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let started = Instant::now();
             // Ctrl-C (or SIGTERM) stops after the current batch; the batches before are stored.
             let stop = import::ctrl_c_stops();
-            let report = repo.seed_until(count, &stop, |_| {})?;
+            // Each batch is committed before the next: one that fails leaves those before.
+            let mut stored = 0;
+            let report = match repo.seed_until(count, &stop, |inserted| stored = inserted) {
+                Ok(report) => report,
+                Err(err) => {
+                    if stored > 0 {
+                        println!(
+                            "stopped: inserted {stored} profiles in {:.1} s, which are stored; \
+                             then the error below",
+                            started.elapsed().as_secs_f64()
+                        );
+                    }
+                    return Err(err.into());
+                }
+            };
             println!(
                 "{} {} profiles in {:.1} s ({} generated names already existed and were skipped)",
                 if report.stopped {

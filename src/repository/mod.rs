@@ -132,7 +132,19 @@ impl Repository {
         target: DatabaseTarget,
     ) -> Result<(Self, AppliedMigrationNames), Error> {
         let mut conn = establish(&target)?;
-        let ran = set_up(&mut conn, target.read_only())?;
+        let ran = set_up(&mut conn, target.read_only()).map_err(|err| match err {
+            // SQLite on a full disk fails to set up with "disk I/O error" (it cannot grow its
+            // shared-memory file) as often as with "database or disk is full".
+            Error::Migration(reason)
+                if (reason.contains("disk I/O error") || reason.contains("disk is full"))
+                    && target
+                        .sqlite_path()
+                        .is_some_and(crate::db::disk_nearly_full) =>
+            {
+                Error::DiskFull { reason }
+            }
+            err => err,
+        })?;
         let context = Arc::new(ChangeContext::new(Source::Cli));
         apply_change_context(&mut conn, &context)?;
         let repo = Repository {

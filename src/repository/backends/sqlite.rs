@@ -558,7 +558,7 @@ impl_store!(
             ctx: &ChangeContext,
             work: impl FnOnce(&mut Self) -> Result<T, Error>,
         ) -> Result<T, Error> {
-            self.immediate_transaction(|tx| {
+            immediate_transaction(self, |tx| {
                 enter_change_context(tx, Some(ctx))?;
                 let done = work(tx)?;
                 enter_change_context(tx, None)?;
@@ -597,6 +597,24 @@ impl_store!(
 );
 
 impl_search_by_names!(SqliteConnection, Sqlite, sqlite_filters);
+
+/// `work` in an immediate transaction, failing with `work`'s own error. On some errors (a full
+/// disk, an I/O error) SQLite rolls the transaction back itself; diesel's ROLLBACK then fails
+/// with "cannot rollback - no transaction is active", and that would be the error reported,
+/// instead of why the write failed.
+fn immediate_transaction<T>(
+    conn: &mut SqliteConnection,
+    work: impl FnOnce(&mut SqliteConnection) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let mut reason = None;
+    let done = conn.immediate_transaction(|tx| {
+        work(tx).map_err(|err| {
+            reason = Some(err);
+            Error::RolledBack
+        })
+    });
+    done.map_err(|err| reason.take().unwrap_or(err))
+}
 
 /// Fills (`Some`) or empties (`None`) the journal's context row. SQLite keeps no per-session
 /// state its triggers can read, and has one writer at a time: inside a write transaction the row
@@ -701,13 +719,7 @@ impl Engine for SqliteConnection {
         ctx: &ChangeContext,
         keys: &mut KnownKeys,
     ) -> Result<usize, Error> {
-        self.immediate_transaction(|conn| {
-            enter_change_context(conn, Some(ctx))?;
-            let inserted = conn.insert_rows(rows, keys)?;
-            enter_change_context(conn, None)?;
-            check_the_file_is_there(conn)?;
-            Ok(inserted)
-        })
+        self.write_transaction(ctx, |conn| Ok(conn.insert_rows(rows, keys)?))
     }
 
     /// Random-order index inserts thrash SQLite's default 2 MB page cache: a bulk load gets 24 MB
