@@ -186,6 +186,18 @@ fn migrated_file(dir: &Path) -> PathBuf {
 }
 
 /// `profile-console --database-url PATH COMMAND`, which must succeed.
+/// A copy of the database at `path` and its WAL in `dir` (where there is room to open it).
+fn copy_out(path: &Path, dir: &Path) -> PathBuf {
+    let moved = dir.join("moved.db");
+    for suffix in ["", "-wal"] {
+        let from = PathBuf::from(format!("{}{suffix}", path.display()));
+        if from.exists() {
+            std::fs::copy(&from, format!("{}{suffix}", moved.display())).unwrap();
+        }
+    }
+    moved
+}
+
 fn run_on(path: &Path, command: &str) {
     let out = Command::new(env!("CARGO_BIN_EXE_profile-console"))
         .args(["--database-url", path.to_str().unwrap(), command])
@@ -235,6 +247,13 @@ struct Tmpfs {
 }
 
 impl Tmpfs {
+    /// A tmpfs of `size`, or `None` after saying why the test is skipped (mounting needs root).
+    fn mount_or_skip(size: &str) -> Option<Tmpfs> {
+        Tmpfs::mount(size)
+            .map_err(|why| eprintln!("skipped: cannot mount a tmpfs here ({why})"))
+            .ok()
+    }
+
     fn mount(size: &str) -> Result<Tmpfs, String> {
         let dir = tempfile::tempdir().map_err(|err| err.to_string())?;
         let out = Command::new("mount")
@@ -315,12 +334,8 @@ fn an_import_in_commit_groups_that_fills_the_disk_says_so() {
 }
 
 fn import_filling_the_disk(size: &str, rows: usize, batches: &[&str]) {
-    let tmpfs = match Tmpfs::mount(size) {
-        Ok(tmpfs) => tmpfs,
-        Err(why) => {
-            eprintln!("skipped: cannot mount a tmpfs here ({why})");
-            return;
-        }
+    let Some(tmpfs) = Tmpfs::mount_or_skip(size) else {
+        return;
     };
     let path = migrated_file(tmpfs.dir.path());
     let files = tempfile::tempdir().unwrap();
@@ -368,13 +383,7 @@ fn import_filling_the_disk(size: &str, rows: usize, batches: &[&str]) {
     );
 
     // Room again: the next open builds what the load put off, and every reported row is there.
-    let moved = files.path().join("moved.db");
-    for suffix in ["", "-wal"] {
-        let from = PathBuf::from(format!("{}{suffix}", path.display()));
-        if from.exists() {
-            std::fs::copy(&from, format!("{}{suffix}", moved.display())).unwrap();
-        }
-    }
+    let moved = copy_out(&path, files.path());
     run_on(&moved, "info");
     let mut repo = Repository::open(DatabaseTarget::sqlite(&moved)).unwrap();
     assert_eq!(
@@ -408,12 +417,8 @@ fn import_filling_the_disk(size: &str, rows: usize, batches: &[&str]) {
 /// the next), and exactly those are in the database.
 #[test]
 fn a_seed_that_fills_the_disk_says_what_it_stored() {
-    let tmpfs = match Tmpfs::mount("40m") {
-        Ok(tmpfs) => tmpfs,
-        Err(why) => {
-            eprintln!("skipped: cannot mount a tmpfs here ({why})");
-            return;
-        }
+    let Some(tmpfs) = Tmpfs::mount_or_skip("40m") else {
+        return;
     };
     let path = migrated_file(tmpfs.dir.path());
     let out = Command::new(env!("CARGO_BIN_EXE_profile-console"))
@@ -441,13 +446,7 @@ fn a_seed_that_fills_the_disk_says_what_it_stored() {
         .unwrap_or_else(|| panic!("how many were stored: {stdout}"));
     assert!(stored > 0 && stored < 1_000_000, "{stdout}");
     let files = tempfile::tempdir().unwrap();
-    let moved = files.path().join("moved.db");
-    for suffix in ["", "-wal"] {
-        let from = PathBuf::from(format!("{}{suffix}", path.display()));
-        if from.exists() {
-            std::fs::copy(&from, format!("{}{suffix}", moved.display())).unwrap();
-        }
-    }
+    let moved = copy_out(&path, files.path());
     let mut repo = Repository::open(DatabaseTarget::sqlite(&moved)).unwrap();
     assert_eq!(repo.count(&Default::default()).unwrap(), stored);
 }
@@ -456,12 +455,8 @@ fn a_seed_that_fills_the_disk_says_what_it_stored() {
 /// reports it as "disk I/O error" as often as "disk is full"), and exits 1.
 #[test]
 fn a_database_set_up_on_a_full_disk_says_the_disk_is_full() {
-    let tmpfs = match Tmpfs::mount("1m") {
-        Ok(tmpfs) => tmpfs,
-        Err(why) => {
-            eprintln!("skipped: cannot mount a tmpfs here ({why})");
-            return;
-        }
+    let Some(tmpfs) = Tmpfs::mount_or_skip("1m") else {
+        return;
     };
     // Leave under 24 KB (tmpfs allocates on write: write the zeros).
     let mut filler = std::fs::File::create(tmpfs.dir.path().join("filler")).unwrap();
@@ -487,12 +482,8 @@ fn a_database_set_up_on_a_full_disk_says_the_disk_is_full() {
 /// the file of that name as it was, with nothing of the export beside it.
 #[test]
 fn an_export_that_fills_the_disk_leaves_the_old_file_as_it_was() {
-    let tmpfs = match Tmpfs::mount("1m") {
-        Ok(tmpfs) => tmpfs,
-        Err(why) => {
-            eprintln!("skipped: cannot mount a tmpfs here ({why})");
-            return;
-        }
+    let Some(tmpfs) = Tmpfs::mount_or_skip("1m") else {
+        return;
     };
     let files = tempfile::tempdir().unwrap();
     let db = files.path().join("source.db");
@@ -530,12 +521,8 @@ fn an_export_that_fills_the_disk_leaves_the_old_file_as_it_was() {
 /// and why, the rows it reports stored are stored, and a re-run goes on from there.
 #[test]
 fn an_import_whose_report_fills_the_disk_stops_at_the_next_batch() {
-    let tmpfs = match Tmpfs::mount("64k") {
-        Ok(tmpfs) => tmpfs,
-        Err(why) => {
-            eprintln!("skipped: cannot mount a tmpfs here ({why})");
-            return;
-        }
+    let Some(tmpfs) = Tmpfs::mount_or_skip("64k") else {
+        return;
     };
     let files = tempfile::tempdir().unwrap();
     let db = files.path().join("target.db");
