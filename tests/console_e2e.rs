@@ -363,6 +363,15 @@ fn export_and_import_from_the_console(db: &TestDb) {
     console.wait_for("2 created, 1 fetched");
     let screen = console.wait_for("Bo");
     assert!(screen.contains("3 profiles"), "{screen}");
+    // The rows its own import created are badged as this console's (`+`), not as another
+    // client's changes (`EXT`).
+    let screen = console.wait_for(" +");
+    let bo = screen
+        .lines()
+        .find(|line| line.contains("Bo"))
+        .unwrap_or_default();
+    assert!(bo.contains(" +"), "{screen}");
+    assert!(!screen.contains("EXT"), "{screen}");
     console.send("x");
     console.send("\x15");
     console.send(exported.to_str().unwrap());

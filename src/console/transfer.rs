@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use crate::db::DatabaseTarget;
 use crate::domain::PageRequest;
-use crate::repository::{Repository, new_session};
+use crate::repository::Repository;
 use crate::transfer::Format;
 use crate::transfer::import::{
     CountingReader, ImportOptions, ImportSummary, Sinks, import, thousands,
@@ -41,6 +41,9 @@ pub struct TransferRequest {
     pub path: PathBuf,
     pub view: PageRequest,
     pub stop: Arc<AtomicBool>,
+    /// An import's mark on its changes in the journal: a session of its own (its own
+    /// connection and checkpoint), which the console knows as its own import's.
+    pub session: String,
 }
 
 /// How a transfer is getting on.
@@ -154,8 +157,8 @@ fn run_import(
         .map_err(|err| format!("cannot read {shown}: {err}"))?;
     let size = file.metadata().ok().map(|metadata| metadata.len());
     let mut repo = Repository::open(target).map_err(|err| err.to_string())?;
-    // Another session: the console's live table marks the rows it writes as others' changes.
-    repo.set_session(new_session())
+    // A session of its own, which the console's live table knows (it badges the rows created).
+    repo.set_session(request.session.clone())
         .map_err(|err| err.to_string())?;
     let read = Arc::new(AtomicU64::new(0));
     let input = Box::new(CountingReader::new(file, Arc::clone(&read)));

@@ -2,7 +2,7 @@
 //! dropped), the preview's debounce, retries, giving up on a silent write.
 
 use super::*;
-use crate::repository::AroundRows;
+use crate::repository::{AroundRows, ChangeAction};
 
 /// `UNDONE change #40: restored #12 Argo Saha (M, 10)`.
 fn undone_text(undone: &Undone) -> String {
@@ -248,8 +248,17 @@ impl App {
         if theirs.is_empty() && !skipped {
             return;
         }
-        self.changed_by_others
-            .extend(theirs.iter().map(|entry| entry.profile_id));
+        for entry in &theirs {
+            let by_our_import = entry
+                .session
+                .as_ref()
+                .is_some_and(|session| self.import_sessions.contains(session));
+            if !by_our_import {
+                self.changed_by_others.insert(entry.profile_id);
+            } else if entry.action == ChangeAction::Created {
+                self.created_this_session.insert(entry.profile_id);
+            }
+        }
         if self.in_flight.page.is_none() && self.in_flight.around.is_none() {
             self.reload_rows_in_place(effects);
         }

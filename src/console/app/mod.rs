@@ -256,6 +256,9 @@ pub struct App {
     pub changed_by_others: HashSet<i64>,
     /// This console's mark on its changes in the journal (Ctrl-Z undoes only these).
     pub session: String,
+    /// The marks of the imports this console started (`I`): the rows they create are badged as
+    /// this console's, not as other clients' changes.
+    pub import_sessions: HashSet<String>,
     /// The newest journal entry seen (`None` until the watch has started).
     last_change: Option<i64>,
     /// When to look at the journal again for other clients' changes.
@@ -359,6 +362,7 @@ impl App {
             created_this_session: HashSet::new(),
             changed_by_others: HashSet::new(),
             session: crate::repository::new_session(),
+            import_sessions: HashSet::new(),
             last_change: None,
             watch_due: None,
             size,

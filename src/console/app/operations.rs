@@ -317,11 +317,16 @@ impl App {
             descending: self.table.descending,
             ..crate::domain::PageRequest::default()
         };
+        let session = crate::repository::new_session();
+        if kind == TransferKind::Import {
+            self.import_sessions.insert(session.clone());
+        }
         effects.push(Effect::StartTransfer(Box::new(TransferRequest {
             kind,
             path: crate::paths::expand_home(&path),
             view,
             stop: std::sync::Arc::clone(&stop),
+            session,
         })));
         self.status = Status::Info(format!(
             "{} {path}… ({} stops)",
