@@ -198,6 +198,19 @@ fn copy_out(path: &Path, dir: &Path) -> PathBuf {
     moved
 }
 
+/// The command stopped on the full disk: exit status 1, and the sentence that says so. Its
+/// stdout and stderr.
+fn stopped_by_the_full_disk(out: &std::process::Output) -> (String, String) {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("the disk holding the database is full"),
+        "{stderr}"
+    );
+    (stdout, stderr)
+}
+
 fn run_on(path: &Path, command: &str) {
     let out = Command::new(env!("CARGO_BIN_EXE_profile-console"))
         .args(["--database-url", path.to_str().unwrap(), command])
@@ -356,13 +369,7 @@ fn import_filling_the_disk(size: &str, rows: usize, batches: &[&str]) {
         .arg(&report)
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
-    assert!(
-        stderr.contains("the disk holding the database is full"),
-        "{stderr}"
-    );
+    let (stdout, stderr) = stopped_by_the_full_disk(&out);
     assert!(stderr.contains("rolled back"), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     let created: Vec<String> = std::fs::read_to_string(&report)
@@ -432,13 +439,7 @@ fn a_seed_that_fills_the_disk_says_what_it_stored() {
         ])
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
-    assert!(
-        stderr.contains("the disk holding the database is full"),
-        "{stderr}"
-    );
+    let (stdout, _) = stopped_by_the_full_disk(&out);
     let stored: i64 = stdout
         .strip_prefix("stopped: inserted ")
         .and_then(|rest| rest.split_whitespace().next())
@@ -470,12 +471,7 @@ fn a_database_set_up_on_a_full_disk_says_the_disk_is_full() {
         .args(["--database-url", path.to_str().unwrap(), "info"])
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("the disk holding the database is full"),
-        "{stderr}"
-    );
+    stopped_by_the_full_disk(&out);
 }
 
 /// An export that fills the disk says so in one sentence naming the file, exits 1, and leaves
