@@ -1162,6 +1162,150 @@ fn names_created_between_an_imports_batches_are_found(db: &TestDb) {
     }
 }
 
+/// A load into an empty table in many batches (on PostgreSQL, run two at a time on connections
+/// of their own: `parallel_load.rs`) gives every row the outcome of one row at a time, and the
+/// new rows' ids follow the file: names come back 150 rows later, so batches in flight together
+/// name the same profiles, and some rows are invalid.
+fn a_load_in_many_batches_keeps_the_files_order(db: &TestDb) {
+    let rows = 2_000;
+    let mut text = String::from("first_name,last_name,gender,age\n");
+    let mut expected = Vec::new();
+    let mut ages: HashMap<i64, i64> = HashMap::new();
+    for line in 0..rows {
+        let (name, age) = if line % 300 >= 150 {
+            (line - 150, 120 - line % 100)
+        } else {
+            (line, line % 100)
+        };
+        let age = if line % 97 == 0 { -1 } else { age };
+        text.push_str(&format!("Order{name},Kept,F,{age}\n"));
+        expected.push(if age < 0 {
+            "rejected"
+        } else {
+            match ages.insert(name, age) {
+                None => "created",
+                Some(before) if before == age => "unchanged",
+                Some(_) => "updated",
+            }
+        });
+    }
+    let mut seen: Vec<(u64, &'static str, i64)> = Vec::new();
+    let sinks = Sinks {
+        on_row: Some(Box::new(
+            |row: &profile_console::transfer::import::RowReport<'_>| {
+                seen.push(match row.result {
+                    Ok((profile, outcome)) => (row.line, outcome.name(), profile.id),
+                    Err(_) => (row.line, "rejected", 0),
+                });
+            },
+        )),
+        ..Sinks::default()
+    };
+    let mut options = ImportOptions::new(Format::Csv);
+    options.mode = Mode::UpdateOrCreate;
+    options.batch_rows = Some(100);
+    let mut repo = db.repo();
+    let (summary, failure) = import(
+        &mut repo,
+        Box::new(std::io::Cursor::new(text)),
+        &options,
+        sinks,
+        &AtomicBool::new(false),
+    );
+    assert!(failure.is_none(), "{failure:?}");
+    let outcomes: Vec<&str> = seen.iter().map(|(_, outcome, _)| *outcome).collect();
+    assert_eq!(outcomes, expected);
+    let lines: Vec<u64> = seen.iter().map(|(line, _, _)| *line).collect();
+    assert_eq!(
+        lines,
+        (2..=u64::try_from(rows + 1).unwrap()).collect::<Vec<_>>()
+    );
+    let created: Vec<i64> = seen
+        .iter()
+        .filter(|(_, outcome, _)| *outcome == "created")
+        .map(|(_, _, id)| *id)
+        .collect();
+    assert!(
+        created.windows(2).all(|pair| pair[0] < pair[1]),
+        "ids out of the file's order: {created:?}"
+    );
+    assert_eq!(summary.created, u64::try_from(created.len()).unwrap());
+    assert_eq!(count(db, "profiles"), i64::try_from(created.len()).unwrap());
+    // Each name holds its last age (a name whose first row was rejected was created later).
+    let mut stored: Vec<(i64, i64)> = db
+        .values("SELECT CONCAT(first_name, ' ', age) AS value FROM profiles")
+        .iter()
+        .map(|row| {
+            let (name, age) = row.split_once(' ').expect("name and age");
+            (name["Order".len()..].parse().unwrap(), age.parse().unwrap())
+        })
+        .collect();
+    stored.sort_unstable();
+    let mut wanted: Vec<(i64, i64)> = ages.into_iter().collect();
+    wanted.sort_unstable();
+    assert_eq!(stored, wanted);
+    // One journal entry a change.
+    let changes = summary.created + summary.updated;
+    assert_eq!(
+        count(db, "profile_changes"),
+        i64::try_from(changes).unwrap()
+    );
+}
+
+/// A batch the database fails (here a trigger another client added) stops a load that runs
+/// batches side by side with the file stored exactly up to that batch, and reported so: a
+/// later batch already done waits for it, and rolls back.
+fn a_failed_batch_stops_a_load_with_the_file_stored_up_to_it(db: &TestDb) {
+    let trigger = match db.target {
+        profile_console::db::DatabaseTarget::Postgres(_) => {
+            "CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+             IF NEW.first_name = 'Boom' THEN RAISE EXCEPTION 'no booms here'; END IF; \
+             RETURN NEW; END $$; \
+             CREATE TRIGGER refuse_boom BEFORE INSERT ON profiles \
+             FOR EACH ROW EXECUTE FUNCTION refuse_boom()"
+        }
+        profile_console::db::DatabaseTarget::Mysql(_) => {
+            "CREATE TRIGGER refuse_boom BEFORE INSERT ON profiles FOR EACH ROW \
+             IF NEW.first_name = 'Boom' THEN \
+             SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'no booms here'; END IF"
+        }
+        profile_console::db::DatabaseTarget::Sqlite(_) => {
+            "CREATE TRIGGER refuse_boom BEFORE INSERT ON profiles \
+             WHEN NEW.first_name = 'Boom' BEGIN SELECT RAISE(ABORT, 'no booms here'); END"
+        }
+    };
+    let mut repo = db.repo();
+    db.execute_as_other_client(trigger)
+        .expect("add the trigger");
+    let mut text = numbered_csv("Stored", "Prefix", 2_000, 100);
+    // Line 1,052 (the 1,051st row): in the 11th batch of 100.
+    let at = text
+        .match_indices('\n')
+        .nth(1_050)
+        .map(|(at, _)| at + 1)
+        .unwrap();
+    text.insert_str(at, "Boom,Prefix,F,1\n");
+    let mut options = ImportOptions::new(Format::Csv);
+    options.batch_rows = Some(100);
+    let (summary, failure) = import(
+        &mut repo,
+        Box::new(std::io::Cursor::new(text)),
+        &options,
+        Sinks::default(),
+        &AtomicBool::new(false),
+    );
+    let failure = failure.expect("the import fails").to_string();
+    assert!(failure.contains("no booms here"), "{failure}");
+    assert_eq!((summary.rows, summary.created), (1_000, 1_000));
+    assert_eq!(count(db, "profiles"), 1_000);
+    let mut stored: Vec<String> = db.values("SELECT first_name AS value FROM profiles");
+    stored.sort_by_key(|name| name["Stored".len()..].parse::<u32>().expect("a number"));
+    assert_eq!(
+        stored,
+        (0..1_000).map(|n| format!("Stored{n}")).collect::<Vec<_>>()
+    );
+}
+
 /// The same on SQLite's default commits, several batches together: the first group ends after
 /// 50,000 rows.
 #[test]
@@ -1436,6 +1580,8 @@ on_every_backend!(
     batches_give_the_outcomes_of_one_row_at_a_time,
     import_races_other_writers_safely,
     names_created_between_an_imports_batches_are_found,
+    a_load_in_many_batches_keeps_the_files_order,
+    a_failed_batch_stops_a_load_with_the_file_stored_up_to_it,
 );
 
 /// Input that ends once, as a terminal does at Ctrl-D: a read after its end fails (a terminal

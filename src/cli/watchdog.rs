@@ -3,20 +3,50 @@
 //! instead of waiting forever on a server that is frozen or gone without closing the socket
 //! (the server's own statement_timeout cannot fire in a process that is stopped).
 
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::PoisonError;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use diesel::connection::{Instrumentation, InstrumentationEvent, set_default_instrumentation};
 
-/// When the statement now in flight started; `None` while nothing is in flight.
-static IN_FLIGHT: Mutex<Option<Instant>> = Mutex::new(None);
+/// When each connection's statement now in flight started, by connection (a load runs several
+/// side by side: one may wait on the server while another waits for its turn to commit).
+static IN_FLIGHT: Mutex<BTreeMap<u64, Instant>> = Mutex::new(BTreeMap::new());
+
+/// The next connection's number.
+static NEXT_CONNECTION: AtomicU64 = AtomicU64::new(0);
 
 /// Whether a connection has ever been opened: before that, nothing can have been written.
 static CONNECTED: AtomicBool = AtomicBool::new(false);
 
-struct Tracker;
+/// One connection's waits, kept in [`IN_FLIGHT`] under its number.
+struct Tracker {
+    connection: u64,
+}
+
+impl Tracker {
+    fn new() -> Tracker {
+        Tracker {
+            connection: NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+
+    fn set(&self, in_flight: Option<Instant>) {
+        let mut waits = IN_FLIGHT.lock().unwrap_or_else(PoisonError::into_inner);
+        match in_flight {
+            Some(since) => waits.insert(self.connection, since),
+            None => waits.remove(&self.connection),
+        };
+    }
+}
+
+impl Drop for Tracker {
+    fn drop(&mut self) {
+        self.set(None);
+    }
+}
 
 impl Instrumentation for Tracker {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
@@ -32,7 +62,7 @@ impl Instrumentation for Tracker {
             InstrumentationEvent::FinishQuery { .. } => None,
             _ => return,
         };
-        *IN_FLIGHT.lock().unwrap_or_else(PoisonError::into_inner) = in_flight;
+        self.set(in_flight);
     }
 }
 
@@ -40,8 +70,7 @@ impl Instrumentation for Tracker {
 /// `message(elapsed, connected)` as the error and ends the process with status 1; `connected`:
 /// whether a connection was ever opened (before that, nothing can have been written).
 pub fn start(limit: Duration, message: impl Fn(Duration, bool) -> String + Send + 'static) {
-    // A plain function pointer: the tracker has no state of its own.
-    if set_default_instrumentation(|| Some(Box::new(Tracker))).is_err() {
+    if set_default_instrumentation(|| Some(Box::new(Tracker::new()))).is_err() {
         return;
     }
     // Should the thread not start, the server-side timeouts still apply.
@@ -50,7 +79,12 @@ pub fn start(limit: Duration, message: impl Fn(Duration, bool) -> String + Send 
         .spawn(move || {
             loop {
                 std::thread::sleep(Duration::from_millis(200));
-                let since = *IN_FLIGHT.lock().unwrap_or_else(PoisonError::into_inner);
+                let since = IN_FLIGHT
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .values()
+                    .min()
+                    .copied();
                 if let Some(elapsed) = since.map(|since| since.elapsed())
                     && elapsed > limit
                 {

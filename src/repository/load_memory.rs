@@ -101,6 +101,10 @@ impl CreatedNames {
         if self.pending.contains(&hash) {
             return true;
         }
+        if self.starts.is_empty() {
+            // A batch's own few (see `LoadMemory::for_batch`), not indexed.
+            return self.committed.binary_search(&hash).is_ok();
+        }
         let bucket = (hash >> 16) as usize;
         let (Some(&start), Some(&end)) = (self.starts.get(bucket), self.starts.get(bucket + 1))
         else {
@@ -157,6 +161,9 @@ pub(crate) struct LoadMemory {
     others_commits: Option<i64>,
     /// Whether the names created have been given up for good.
     forgotten: bool,
+    /// Ids taken beforehand for the rows the next batch creates, in order (a load that runs
+    /// batches side by side: see `parallel_load.rs`).
+    pub(crate) reserved_ids: Vec<i64>,
 }
 
 impl LoadMemory {
@@ -223,6 +230,64 @@ impl LoadMemory {
         self.created
             .as_ref()
             .is_none_or(|created| created.may_contain(CreatedNames::hash(first, last)))
+    }
+
+    /// Whether the load still knows every name the table holds (see
+    /// [`LoadMemory::for_batches`]).
+    pub(crate) fn knows_the_table(&self) -> bool {
+        self.created.is_some()
+    }
+
+    /// What a batch run on another connection needs of this memory: which of its `names` this
+    /// load created (it knows nothing of the others), and no dictionary keys. Its transaction
+    /// ends on that connection; [`LoadMemory::absorb`] takes in what it created once it has
+    /// committed.
+    ///
+    /// Also returns how many distinct names of the batch are new to the load (at most as many
+    /// rows as it can create).
+    pub(crate) fn for_batch<'n>(
+        &self,
+        names: impl IntoIterator<Item = (&'n str, &'n str)>,
+    ) -> (LoadMemory, usize) {
+        let Some(created) = &self.created else {
+            return (LoadMemory::none(), 0);
+        };
+        let (mut known, mut new): (Vec<u32>, Vec<u32>) = names
+            .into_iter()
+            .map(|(first, last)| CreatedNames::hash(first, last))
+            .partition(|&hash| created.may_contain(hash));
+        known.sort_unstable();
+        known.dedup();
+        new.sort_unstable();
+        new.dedup();
+        let memory = LoadMemory {
+            keys: KnownKeys::none(),
+            created: Some(CreatedNames {
+                committed: known,
+                ..CreatedNames::default()
+            }),
+            ..LoadMemory::default()
+        };
+        (memory, new.len())
+    }
+
+    /// A batch run with [`LoadMemory::for_batch`]'s memory has committed: the names it created
+    /// are remembered, or, if it gave names up (it lost a race and read them all), they are
+    /// given up here too. They are merged into the sorted list once a good many have come in
+    /// (a look-up checks them meanwhile): merging each batch's few thousand into a million
+    /// moved the million each time.
+    pub(crate) fn absorb(&mut self, batch: LoadMemory) {
+        match (&mut self.created, batch.created) {
+            (Some(created), Some(theirs)) if !batch.forgotten => {
+                created.pending.extend(theirs.pending);
+                if created.committed.len() + created.pending.len() > MAX_CREATED_NAMES {
+                    self.forget_names();
+                } else if created.pending.len() >= (created.committed.len() / 4).max(1 << 16) {
+                    created.commit();
+                }
+            }
+            _ => self.forget_names(),
+        }
     }
 
     /// The open transaction created rows with these names.

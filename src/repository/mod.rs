@@ -12,6 +12,7 @@ mod inspect;
 mod journal;
 mod load_memory;
 mod operations;
+mod parallel_load;
 mod retry;
 mod rows;
 pub mod schema;
@@ -467,9 +468,17 @@ impl Repository {
             source: Source::Seed,
             ..(*self.context).clone()
         };
+        let target = self.target.clone();
         let conn = self.connection()?;
         apply_change_context(conn, &ctx)?;
-        let seeded = with_connection!(conn, |conn| seed::seed(conn, count, &ctx, stop, progress));
+        let seeded = with_connection!(conn, |conn| seed::seed(
+            conn,
+            count,
+            &ctx,
+            stop,
+            progress,
+            || second_connection(&target)
+        ));
         let context = Arc::clone(&self.context);
         let restored = apply_change_context(self.connection()?, &context);
         let seeded = self.forget_connection_if_lost(seeded)?;
@@ -505,7 +514,9 @@ impl Repository {
                 let was_empty =
                     with_connection!(self.connection()?, |conn| conn.holds_no_profiles())?;
                 let mut memory = load_memory::LoadMemory::for_batches(was_empty);
-                while let Some(batch) = feed.next_batch() {
+                let mut next = feed.next_batch();
+                let mut first = true;
+                while let Some(batch) = next.take() {
                     let outcomes = retry::with_retries(|| {
                         let done = with_store!(self, |store| operations::write_transaction(
                             store,
@@ -517,6 +528,15 @@ impl Repository {
                         done
                     })?;
                     feed.outcomes(outcomes);
+                    next = feed.next_batch();
+                    // A load into an empty table with more than one batch: the rest side by
+                    // side, where the backend does that (then what is left, if anything, here).
+                    if std::mem::take(&mut first)
+                        && memory.knows_the_table()
+                        && let Some(second) = next.take()
+                    {
+                        next = self.load_side_by_side(second, feed, &ctx, &mut memory)?;
+                    }
                 }
                 Ok(true)
             })(),
@@ -525,14 +545,52 @@ impl Repository {
             )),
         };
         let context = Arc::clone(&self.context);
+        let target = self.target.clone();
         let restored = match self.connection() {
-            Ok(conn) => apply_change_context(conn, &context)
-                .and_then(|()| with_connection!(conn, |conn| load.finish(conn))),
+            Ok(conn) => apply_change_context(conn, &context).and_then(|()| {
+                with_connection!(conn, |conn| load
+                    .finish(conn, || second_connection(&target)))
+            }),
             Err(err) => Err(err),
         };
         let imported = imported?;
         restored?;
         Ok(imported)
+    }
+
+    /// [`parallel_load::run`] from `first` on, with helper connections of its own, where the
+    /// backend runs loads side by side and they open; otherwise gives `first` back, to run
+    /// here. Returns the batch to go on with on this connection, if any.
+    fn load_side_by_side(
+        &mut self,
+        first: Vec<BulkRequest>,
+        feed: &mut dyn ImportFeed,
+        ctx: &ChangeContext,
+        memory: &mut load_memory::LoadMemory,
+    ) -> Result<Option<Vec<BulkRequest>>, Error> {
+        let workers = with_connection!(self.connection()?, |conn| conn.load_workers());
+        let mut helpers = Vec::with_capacity(workers);
+        for _ in 0..workers {
+            // A server that takes no more connections: the load runs on this one.
+            let Ok(mut conn) = establish(&self.target) else {
+                break;
+            };
+            if apply_change_context(&mut conn, ctx).is_err() {
+                break;
+            }
+            if let Some(log) = &self.statement_log {
+                set_instrumentation(&mut conn, log);
+            }
+            helpers.push(conn);
+        }
+        if helpers.len() < 2 {
+            return Ok(Some(first));
+        }
+        let faults = self.faults;
+        with_store!(self, |main| {
+            let helpers = helpers.into_iter().filter_map(Engine::from_any).collect();
+            parallel_load::run(main, helpers, first, feed, ctx, faults, memory)
+        })
     }
 
     /// The live connection, reopened if it was lost.
@@ -630,6 +688,11 @@ fn apply_change_context(conn: &mut AnyConnection, ctx: &ChangeContext) -> Result
     with_connection!(conn, |conn| conn
         .apply_change_context(ctx)
         .map_err(Error::from))
+}
+
+/// Another connection to `target`, of the backend `E` (`None` if it does not open).
+fn second_connection<E: Engine>(target: &DatabaseTarget) -> Option<E> {
+    establish(target).ok().and_then(E::from_any)
 }
 
 /// The server process serving `conn`; 0 when there is none (SQLite) or it cannot be read.

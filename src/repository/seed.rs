@@ -472,16 +472,19 @@ impl DemoProfile {
 }
 
 /// Inserts demo profiles until `count` new rows exist or the name space runs dry.
-pub(crate) fn seed<E: Engine>(
+/// `open_second`: a second connection to build the put-off indexes with (see
+/// [`BulkLoad::finish`]).
+pub(crate) fn seed<E: Engine + Send>(
     conn: &mut E,
     count: u64,
     ctx: &ChangeContext,
     stop: &AtomicBool,
     mut progress: impl FnMut(u64),
+    open_second: impl FnOnce() -> Option<E>,
 ) -> Result<SeedReport, Error> {
     let load = BulkLoad::start(conn, true)?;
     let seeded = insert_demo_profiles(conn, count, ctx, stop, &mut progress);
-    let finished = load.finish(conn);
+    let finished = load.finish(conn, open_second);
     let seeded = seeded?;
     finished?;
     Ok(seeded)

@@ -96,11 +96,17 @@ pub(crate) trait Store: Sized {
     /// Inserts `rows` as [`Store::insert_rows`] does and returns their ids, in order, when every
     /// one went in; `None` when some name was taken (the caller then rolls back). By default the
     /// ids are read back by name; backends that can return them from the insert do.
+    ///
+    /// `reserved`: ids taken for these rows beforehand ([`Engine::reserve_ids`](super::backends::Engine::reserve_ids)), for the
+    /// first rows in order (the rest take the table's next ids); only a backend that reserves
+    /// ids is given any.
     fn insert_rows_for_ids(
         &mut self,
         rows: &[NewProfileRow<'_>],
         keys: &mut KnownKeys,
+        reserved: &[i64],
     ) -> QueryResult<Option<Vec<i64>>> {
+        debug_assert!(reserved.is_empty(), "this backend reserves no ids");
         if self.insert_rows(rows, keys)? != rows.len() {
             return Ok(None);
         }

@@ -154,6 +154,25 @@ pub(crate) trait Engine: Store + Connection {
     /// Whether the table holds no profile.
     fn holds_no_profiles(&mut self) -> QueryResult<bool>;
 
+    /// Takes `count` ids from the table's sequence, in ascending order, for rows a load inserts
+    /// later on other connections (see `parallel_load.rs`), where the backend hands ids out
+    /// apart from inserts and a load may run batches side by side; `None` where it does not.
+    /// Ids taken and not used are gaps, as after any rolled-back insert.
+    fn reserve_ids(&mut self, _count: usize) -> QueryResult<Option<Vec<i64>>> {
+        Ok(None)
+    }
+
+    /// How many connections of its own a load into an empty table runs its batches on, side by
+    /// side (`parallel_load.rs`); 0: the load's one connection runs them all.
+    fn load_workers(&self) -> usize {
+        0
+    }
+
+    /// `conn`, if it is a connection of this backend.
+    fn from_any(conn: AnyConnection) -> Option<Self>
+    where
+        Self: Sized;
+
     /// Before a bulk load: puts off the upkeep of the table's indexes but the unique ones until
     /// [`Engine::build_deferred_indexes`], where that is faster (SQLite and PostgreSQL, into an
     /// empty table: see [`impl_deferred_indexes`]). Returns whether it did.

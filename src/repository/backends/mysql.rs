@@ -486,6 +486,13 @@ impl_store!(
 );
 
 impl Engine for MysqlConnection {
+    fn from_any(conn: super::AnyConnection) -> Option<Self> {
+        match conn {
+            super::AnyConnection::Mysql(conn) => Some(conn),
+            _ => None,
+        }
+    }
+
     impl_holds_no_profiles!();
 
     /// Session variables the journal's triggers read.

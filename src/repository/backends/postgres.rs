@@ -83,15 +83,24 @@ pub(super) const DEFERRABLE_INDEXES: DeferrableIndexes = &[
 const ROWS_PER_STATEMENT: usize = 10_000;
 
 /// The bulk insert: the rows as six arrays, one bind each whatever their number (so the statement
-/// is prepared once), inserted in their order (ids follow it), taken names skipped. Against
-/// multi-row `VALUES` of 1,000 rows: a fifth of the statements and trigger runs, and no
-/// six-thousand-parameter statement to build and parse.
+/// is prepared once), inserted in their order (ids follow it). Against multi-row `VALUES` of
+/// 1,000 rows: a fifth of the statements and trigger runs, and no six-thousand-parameter
+/// statement to build and parse. Followed by [`SKIP_TAKEN`] or by nothing (see
+/// `insert_rows_for_ids`).
 const INSERT_ROWS: &str = "INSERT INTO profiles (first_name, last_name, gender, age, created_at, updated_at) \
      SELECT r.first_name, r.last_name, r.gender, r.age, r.created_at, r.updated_at \
      FROM unnest($1::text[], $2::text[], $3::text[], $4::int4[], $5::timestamp[], $6::timestamp[]) \
          WITH ORDINALITY AS r(first_name, last_name, gender, age, created_at, updated_at, n) \
-     ORDER BY r.n \
-     ON CONFLICT DO NOTHING";
+     ORDER BY r.n";
+/// Taken names skipped.
+const SKIP_TAKEN: &str = " ON CONFLICT DO NOTHING";
+/// [`INSERT_ROWS`] with each row's id given (`$7`, reserved by [`Engine::reserve_ids`]).
+const INSERT_ROWS_WITH_IDS: &str = "INSERT INTO profiles (id, first_name, last_name, gender, age, created_at, updated_at) \
+     OVERRIDING SYSTEM VALUE \
+     SELECT r.id, r.first_name, r.last_name, r.gender, r.age, r.created_at, r.updated_at \
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::int4[], $5::timestamp[], $6::timestamp[], $7::int8[]) \
+         WITH ORDINALITY AS r(first_name, last_name, gender, age, created_at, updated_at, id, n) \
+     ORDER BY r.n";
 
 /// A row [`INSERT_ROWS`] inserted, with `RETURNING`.
 #[derive(QueryableByName)]
@@ -104,13 +113,13 @@ struct InsertedRow {
     last_name: String,
 }
 
-/// [`INSERT_ROWS`] (with `tail` after it) for `rows`, their columns bound as arrays.
+/// `sql` ([`INSERT_ROWS`] and what follows it) for `rows`, their columns bound as arrays.
 fn insert_rows_query<'a>(
     rows: &'a [NewProfileRow<'a>],
-    tail: &str,
+    sql: String,
 ) -> diesel::query_builder::BoxedSqlQuery<'a, Pg, diesel::query_builder::SqlQuery> {
     let column = |f: fn(&NewProfileRow<'a>) -> &'a str| rows.iter().map(f).collect::<Vec<_>>();
-    diesel::sql_query(format!("{INSERT_ROWS}{tail}"))
+    diesel::sql_query(sql)
         .into_boxed()
         .bind::<Array<Text>, _>(column(|row| row.first_name))
         .bind::<Array<Text>, _>(column(|row| row.last_name))
@@ -118,6 +127,18 @@ fn insert_rows_query<'a>(
         .bind::<Array<Integer>, _>(rows.iter().map(|row| row.age).collect::<Vec<_>>())
         .bind::<Array<Timestamp>, _>(rows.iter().map(|row| row.created_at).collect::<Vec<_>>())
         .bind::<Array<Timestamp>, _>(rows.iter().map(|row| row.updated_at).collect::<Vec<_>>())
+}
+
+/// `inserted`, or `None` if a name (or a reserved id) was taken meanwhile: the insert failed
+/// with a unique violation, and the transaction is to be rolled back.
+fn taken<T>(inserted: QueryResult<T>) -> QueryResult<Option<T>> {
+    match inserted {
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Ok(None),
+        inserted => inserted.map(Some),
+    }
 }
 
 /// The rows with any of the names in two arrays (`$1` first names, `$2` last names): one probe
@@ -288,25 +309,52 @@ impl_store!(
 
         /// The ids come back from the inserts themselves (`RETURNING`).
         /// The statement triggers keep the search dictionary: `keys` is not needed.
+        ///
+        /// A plain insert, not `ON CONFLICT DO NOTHING`: a name taken meanwhile fails it with a
+        /// unique violation, which aborts the transaction the caller then rolls back, as it
+        /// would a short count. Skipping taken names costs each row a second probe of the unique
+        /// name index (it looks before it inserts): a million new rows, 36 s against 30 s.
+        ///
+        /// Rows with a `reserved` id are inserted with it, and their ids are known without
+        /// `RETURNING`.
         fn insert_rows_for_ids(
             &mut self,
             rows: &[NewProfileRow<'_>],
             _keys: &mut KnownKeys,
+            reserved: &[i64],
         ) -> QueryResult<Option<Vec<i64>>> {
-            let mut ids = std::collections::HashMap::with_capacity(rows.len());
-            for batch in rows.chunks(ROWS_PER_STATEMENT) {
-                let inserted: Vec<InsertedRow> =
-                    insert_rows_query(batch, " RETURNING id, first_name, last_name").load(self)?;
-                if inserted.len() != batch.len() {
+            let given = reserved.len().min(rows.len());
+            let (with_ids, rest) = rows.split_at(given);
+            for (batch, ids) in with_ids
+                .chunks(ROWS_PER_STATEMENT)
+                .zip(reserved[..given].chunks(ROWS_PER_STATEMENT))
+            {
+                let inserted = insert_rows_query(batch, INSERT_ROWS_WITH_IDS.to_owned())
+                    .bind::<Array<BigInt>, _>(ids)
+                    .execute(self);
+                if taken(inserted)? != Some(batch.len()) {
                     return Ok(None);
                 }
+            }
+            let mut ids = std::collections::HashMap::with_capacity(rest.len());
+            for batch in rest.chunks(ROWS_PER_STATEMENT) {
+                let inserted = insert_rows_query(
+                    batch,
+                    format!("{INSERT_ROWS} RETURNING id, first_name, last_name"),
+                )
+                .load::<InsertedRow>(self);
+                let Some(inserted) = taken(inserted)?.filter(|rows| rows.len() == batch.len())
+                else {
+                    return Ok(None);
+                };
                 ids.extend(
                     inserted
                         .into_iter()
                         .map(|row| ((row.first_name, row.last_name), row.id)),
                 );
             }
-            Ok(crate::repository::store::ids_in_order(rows, &ids))
+            Ok(crate::repository::store::ids_in_order(rest, &ids)
+                .map(|rest| reserved[..given].iter().copied().chain(rest).collect()))
         }
 
         fn insert_rows(
@@ -316,7 +364,8 @@ impl_store!(
         ) -> QueryResult<usize> {
             let mut inserted = 0;
             for batch in rows.chunks(ROWS_PER_STATEMENT) {
-                inserted += insert_rows_query(batch, "").execute(self)?;
+                inserted +=
+                    insert_rows_query(batch, format!("{INSERT_ROWS}{SKIP_TAKEN}")).execute(self)?;
             }
             Ok(inserted)
         }
@@ -390,8 +439,56 @@ impl_store!(
     }
 );
 
+/// Ids of `profiles`' sequence, as one array (a row each costs more to read than to take).
+#[derive(QueryableByName)]
+struct ReservedIds {
+    #[diesel(sql_type = Array<BigInt>)]
+    ids: Vec<i64>,
+}
+
+/// The oid of `profiles`' identity sequence.
+#[derive(QueryableByName)]
+struct SequenceOid {
+    #[diesel(sql_type = diesel::sql_types::Oid)]
+    oid: u32,
+}
+
 impl Engine for PgConnection {
+    fn from_any(conn: super::AnyConnection) -> Option<Self> {
+        match conn {
+            super::AnyConnection::Postgres(conn) => Some(conn),
+            _ => None,
+        }
+    }
+
+    /// Two: the server process is what a load waits for, and two keep both of this machine's
+    /// cores busy (a million new rows: 30.6 s on one connection, 18.7 s on two; see
+    /// BENCHMARKS.md, session 12).
+    fn load_workers(&self) -> usize {
+        2
+    }
+
     impl_holds_no_profiles!();
+
+    /// `nextval` once per id, each id unique to this caller whoever else inserts. The sequence
+    /// is named by its oid: a name cast to `regclass` in the statement would be looked up again
+    /// for every row (a million ids: 5.9 s against 0.7 s).
+    fn reserve_ids(&mut self, count: usize) -> QueryResult<Option<Vec<i64>>> {
+        let sequence = diesel::sql_query(
+            "SELECT pg_get_serial_sequence('profiles', 'id')::regclass::oid AS oid",
+        )
+        .get_result::<SequenceOid>(self)?;
+        let mut ids = diesel::sql_query(
+            "SELECT array_agg(nextval($1::regclass)) AS ids FROM generate_series(1, $2)",
+        )
+        .bind::<diesel::sql_types::Oid, _>(sequence.oid)
+        .bind::<Integer, _>(i32::try_from(count).unwrap_or(i32::MAX))
+        .get_result::<ReservedIds>(self)?
+        .ids;
+        // Taken in this order; SQL does not promise to return them in it.
+        ids.sort_unstable();
+        Ok(Some(ids))
+    }
 
     fn listen_for_changes(&mut self) -> QueryResult<()> {
         self.batch_execute("LISTEN profile_changes")
@@ -441,15 +538,15 @@ impl Engine for PgConnection {
     // 200,000 demo rows: 19.0 s with the indexes kept, 9.4 s without and 2.3 s to build them
     // after. Dropping them waits at most a second for the table (another session in the middle
     // of a transaction on it): past that, the load keeps them up row by row. A build runs without
-    // the statement timeout (it takes as long as the table is big); two processes building at
-    // once share the work (`SKIP LOCKED`).
+    // the statement timeout (it takes as long as the table is big); two connections building at
+    // once share the work (`SKIP LOCKED`), the two largest (the trigram indexes) first.
     impl_deferred_indexes!(
         indexes = DEFERRABLE_INDEXES,
         transaction = transaction,
         exists = "SELECT EXISTS (SELECT 1 FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
                   WHERE x.indrelid = 'profiles'::regclass AND i.relname = $1) AS value",
-        next = "SELECT name FROM profile_deferred_indexes ORDER BY name LIMIT 1 \
-                FOR UPDATE SKIP LOCKED",
+        next = "SELECT name FROM profile_deferred_indexes \
+                ORDER BY name LIKE '%trgm%' DESC, name LIMIT 1 FOR UPDATE SKIP LOCKED",
         per_defer = "SET LOCAL lock_timeout = '1s'",
         per_build = "SET LOCAL statement_timeout = 0",
         around = ("", ""),

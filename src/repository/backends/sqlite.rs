@@ -525,7 +525,9 @@ impl_store!(
             &mut self,
             rows: &[NewProfileRow<'_>],
             keys: &mut KnownKeys,
+            reserved: &[i64],
         ) -> QueryResult<Option<Vec<i64>>> {
+            debug_assert!(reserved.is_empty(), "SQLite reserves no ids");
             let largest = |conn: &mut Self| -> QueryResult<i64> {
                 diesel::sql_query(
                     "SELECT max(coalesce((SELECT max(id) FROM profiles), 0), \
@@ -638,6 +640,13 @@ fn enter_change_context(
 }
 
 impl Engine for SqliteConnection {
+    fn from_any(conn: super::AnyConnection) -> Option<Self> {
+        match conn {
+            super::AnyConnection::Sqlite(conn) => Some(conn),
+            _ => None,
+        }
+    }
+
     /// `PRAGMA data_version` moves when another connection commits (this one's own writes do not
     /// move it, and need not be heard about).
     fn changes_pending(&mut self, last_seen: &mut i64) -> QueryResult<Option<bool>> {
