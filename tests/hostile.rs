@@ -393,6 +393,84 @@ fn a_frozen_server_gives_a_clear_error_in_bounded_time() {
     assert!(waited < Duration::from_secs(20), "ended after {waited:?}");
 }
 
+/// The same for an import into an empty table, which runs its batches on connections of their
+/// own: the server process of one batch freezes while the next batch waits for its turn to
+/// commit (no statement in flight on that connection), and the command still ends in bounded
+/// time.
+#[test]
+fn a_frozen_server_under_a_side_by_side_import_gives_a_clear_error_in_bounded_time() {
+    let Some(db) = TestDb::postgres() else { return };
+    db.repo();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("people.csv");
+    let mut rows = String::from("first_name,last_name,gender,age\n");
+    for n in 0..2_000 {
+        rows.push_str(&format!("Frozen{n},Import,F,{}\n", n % 100));
+    }
+    std::fs::write(&file, rows).unwrap();
+    // A name of the third batch (the second that runs on a connection of its own), inserted and
+    // not committed: that batch's insert waits for it, and the batch after it, done, waits for
+    // its turn to commit.
+    let mut admin = PgConnection::establish(&db.url()).unwrap();
+    admin
+        .batch_execute(
+            "BEGIN; INSERT INTO profiles (first_name, last_name, gender, age, created_at, updated_at) \
+             VALUES ('Frozen250', 'Import', 'F', 50, now(), now())",
+        )
+        .unwrap();
+    let started = Instant::now();
+    let child = console()
+        .env("XDG_DATA_HOME", dir.path())
+        .args(["--database-url", &db.url(), "--timeout", "2", "import"])
+        .arg(&file)
+        .args(["--batch-size", "100"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = loop {
+        let found = common::pg_values(
+            &db.url(),
+            "SELECT CAST(pid AS TEXT) AS value FROM pg_stat_activity WHERE datname = current_database() \
+             AND application_name = 'profile-console' AND wait_event_type = 'Lock' \
+             AND query LIKE 'INSERT INTO profiles%'",
+        );
+        if let Some(pid) = found.first() {
+            break pid.parse::<i32>().unwrap();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the import never waited on the name"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    struct Thaw(i32);
+    impl Drop for Thaw {
+        fn drop(&mut self) {
+            // SAFETY: sending a signal has no memory effects.
+            unsafe { libc::kill(self.0, libc::SIGCONT) };
+        }
+    }
+    // SAFETY: as above.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGSTOP) }, 0);
+    let _thaw = Thaw(pid);
+    admin.batch_execute("ROLLBACK").unwrap();
+    let mut child = child;
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("the import still waits on the frozen server after 30 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let waited = started.elapsed();
+    let out = child.wait_with_output().unwrap();
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("has not answered"), "{stderr}");
+    assert!(waited < Duration::from_secs(20), "ended after {waited:?}");
+}
+
 /// A lock held by another session past the timeout is reported as such, in bounded time.
 fn a_lock_held_past_the_timeout_is_reported(db: &TestDb, holder: &mut dyn FnMut(&str)) {
     let mut repo = db.repo();
