@@ -609,16 +609,7 @@ fn esc_cancels_a_slow_write_on_the_server() {
 fn a_frozen_server_is_given_up_on_and_the_console_goes_on() {
     let Some(db) = TestDb::postgres() else { return };
     let (mut console, mut holder, pid) = start_a_blocked_write(&db, &["--timeout", "1"]);
-    struct Thaw(i32);
-    impl Drop for Thaw {
-        fn drop(&mut self) {
-            // SAFETY: sending a signal has no memory effects.
-            unsafe { libc::kill(self.0, libc::SIGCONT) };
-        }
-    }
-    // SAFETY: as above.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGSTOP) }, 0);
-    let _thaw = Thaw(pid);
+    let _frozen = common::Frozen::freeze(pid);
     holder.batch_execute("ROLLBACK").unwrap();
     let screen = console.wait_for("stopped waiting");
     assert!(screen.contains("unknown"), "{screen}");

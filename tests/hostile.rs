@@ -349,35 +349,8 @@ fn a_frozen_server_gives_a_clear_error_in_bounded_time() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let pid = loop {
-        let found = common::pg_values(
-            &db.url(),
-            "SELECT CAST(pid AS TEXT) AS value FROM pg_stat_activity WHERE datname = current_database() \
-             AND application_name = 'profile-console' AND wait_event_type = 'Lock'",
-        );
-        if let Some(pid) = found.first() {
-            break pid.parse::<i32>().unwrap();
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "the command never reached the server"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    struct Thaw(i32);
-    impl Drop for Thaw {
-        fn drop(&mut self) {
-            // SAFETY: sending a signal has no memory effects.
-            unsafe { libc::kill(self.0, libc::SIGCONT) };
-        }
-    }
-    // SAFETY: as above.
-    assert_eq!(
-        unsafe { libc::kill(pid, libc::SIGSTOP) },
-        0,
-        "the test runs as the server's owner or root"
-    );
-    let _thaw = Thaw(pid);
+    let pid = common::waiting_server_process(&db.url(), "", "the command never reached the server");
+    let _frozen = common::Frozen::freeze(pid);
     admin.batch_execute("ROLLBACK").unwrap();
     let out = child.wait_with_output().unwrap();
     let waited = started.elapsed();
@@ -428,32 +401,12 @@ fn a_frozen_server_under_a_side_by_side_import_gives_a_clear_error_in_bounded_ti
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let pid = loop {
-        let found = common::pg_values(
-            &db.url(),
-            "SELECT CAST(pid AS TEXT) AS value FROM pg_stat_activity WHERE datname = current_database() \
-             AND application_name = 'profile-console' AND wait_event_type = 'Lock' \
-             AND query LIKE 'INSERT INTO profiles%'",
-        );
-        if let Some(pid) = found.first() {
-            break pid.parse::<i32>().unwrap();
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "the import never waited on the name"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    struct Thaw(i32);
-    impl Drop for Thaw {
-        fn drop(&mut self) {
-            // SAFETY: sending a signal has no memory effects.
-            unsafe { libc::kill(self.0, libc::SIGCONT) };
-        }
-    }
-    // SAFETY: as above.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGSTOP) }, 0);
-    let _thaw = Thaw(pid);
+    let pid = common::waiting_server_process(
+        &db.url(),
+        "AND query LIKE 'INSERT INTO profiles%'",
+        "the import never waited on the name",
+    );
+    let _frozen = common::Frozen::freeze(pid);
     admin.batch_execute("ROLLBACK").unwrap();
     let mut child = child;
     while child.try_wait().unwrap().is_none() {

@@ -53,6 +53,9 @@ struct Done {
     worker: usize,
     outcomes: Result<Vec<RowResult>, Error>,
     memory: LoadMemory,
+    /// The worker panicked: the panic goes on on the dispatcher's thread once every batch in
+    /// flight is done (rather than leave the batches after it waiting for their turn for ever).
+    panic: Option<Box<dyn std::any::Any + Send>>,
 }
 
 /// The turn to commit, handed on in file order.
@@ -118,23 +121,30 @@ fn work<E: Engine>(
         mut memory,
     } in jobs
     {
-        let outcomes = with_retries(|| {
-            let done = operations::write_transaction(conn, faults, ctx, |tx| {
-                let outcomes = run_batch(tx, &batch, &mut memory)?;
-                order.wait_for_turn(number)?;
-                Ok(outcomes)
-            });
-            if done.is_err() {
-                memory.transaction_ended(false);
-            }
-            done
-        });
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            with_retries(|| {
+                let done = operations::write_transaction(conn, faults, ctx, |tx| {
+                    let outcomes = run_batch(tx, &batch, &mut memory)?;
+                    order.wait_for_turn(number)?;
+                    Ok(outcomes)
+                });
+                if done.is_err() {
+                    memory.transaction_ended(false);
+                }
+                done
+            })
+        }));
+        let (outcomes, panic) = match run {
+            Ok(outcomes) => (outcomes, None),
+            Err(panic) => (Err(Error::RolledBack), Some(panic)),
+        };
         order.finished(number, outcomes.is_ok());
         let answer = Done {
             number,
             worker,
             outcomes,
             memory,
+            panic,
         };
         if done.send(answer).is_err() {
             return;
@@ -182,8 +192,13 @@ pub(crate) fn run<E: Engine + Send>(
             next_number: 0,
             next_report: 0,
             failure: None,
+            panic: None,
         };
-        dispatch.run(main, first, feed, memory)
+        let done = dispatch.run(main, first, feed, memory);
+        if let Some(panic) = dispatch.panic.take() {
+            std::panic::resume_unwind(panic);
+        }
+        done
         // Dropping the dispatch closes the workers' inboxes: each ends after its batch.
     })
 }
@@ -202,6 +217,7 @@ struct Dispatch {
     next_number: u64,
     next_report: u64,
     failure: Option<Error>,
+    panic: Option<Box<dyn std::any::Any + Send>>,
 }
 
 impl Dispatch {
@@ -294,10 +310,13 @@ impl Dispatch {
 
     /// Waits for one worker's answer, then reports every batch now done in file order.
     fn take_answer(&mut self, feed: &mut dyn ImportFeed, memory: &mut LoadMemory) {
-        let Ok(done) = self.answers.recv() else {
+        let Ok(mut done) = self.answers.recv() else {
             unreachable!("workers outlive the dispatch")
         };
         self.idle.push(done.worker);
+        if let Some(panic) = done.panic.take() {
+            self.panic.get_or_insert(panic);
+        }
         self.finished.insert(done.number, done);
         while let Some(done) = self.finished.remove(&self.next_report) {
             self.next_report += 1;

@@ -308,3 +308,51 @@ pub fn bench_wants(backend: &str) -> bool {
         .map(|list| list.split(',').any(|name| name.trim() == backend))
         .unwrap_or(true)
 }
+
+/// A PostgreSQL server process stopped (SIGSTOP) until this is dropped (SIGCONT): a server that
+/// stops answering mid-statement. The test runs as the server's owner or root.
+pub struct Frozen(i32);
+
+impl Frozen {
+    pub fn freeze(pid: i32) -> Frozen {
+        // SAFETY: sending a signal has no memory effects.
+        assert_eq!(
+            unsafe { libc::kill(pid, libc::SIGSTOP) },
+            0,
+            "the test runs as the server's owner or root"
+        );
+        Frozen(pid)
+    }
+}
+
+impl Drop for Frozen {
+    fn drop(&mut self) {
+        // SAFETY: sending a signal has no memory effects.
+        unsafe { libc::kill(self.0, libc::SIGCONT) };
+    }
+}
+
+/// The server process of `url`'s database that runs this tool's statement and waits on a lock
+/// (with `and`, an SQL condition on `pg_stat_activity`, also holding), once there is one;
+/// panics, saying `what` never happened, after ten seconds.
+pub fn waiting_server_process(url: &str, and: &str, what: &str) -> i32 {
+    let started = std::time::Instant::now();
+    loop {
+        let found = pg_values(
+            url,
+            &format!(
+                "SELECT CAST(pid AS TEXT) AS value FROM pg_stat_activity \
+                 WHERE datname = current_database() AND application_name = 'profile-console' \
+                 AND wait_event_type = 'Lock' {and}"
+            ),
+        );
+        if let Some(pid) = found.first() {
+            return pid.parse().expect("a process id");
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
