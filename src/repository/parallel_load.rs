@@ -1,7 +1,7 @@
 //! A load into an empty table on a server, its batches run side by side on connections of their
 //! own. One connection keeps one server process busy, and that process, not the client, is what
 //! a load waits for (a million new rows on PostgreSQL: the server's core busy, the client at
-//! 5 %); two keep both of the machine's cores busy.
+//! 5 %); several keep all of the machine's cores busy ([`Engine::load_workers`]).
 //!
 //! The outcomes stay those of one connection running the batches in file order
 //! (`docs/semantics.md`, "Bulk import"):
@@ -198,8 +198,9 @@ pub(crate) fn run<E: Engine + Send>(
         if let Some(panic) = dispatch.panic.take() {
             std::panic::resume_unwind(panic);
         }
+        // Dropping the dispatch (here, or as the panic unwinds) closes the workers' inboxes:
+        // each ends, and the scope joins them.
         done
-        // Dropping the dispatch closes the workers' inboxes: each ends after its batch.
     })
 }
 

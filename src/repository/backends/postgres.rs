@@ -461,11 +461,12 @@ impl Engine for PgConnection {
         }
     }
 
-    /// Two: the server process is what a load waits for, and two keep both of this machine's
-    /// cores busy (a million new rows: 30.6 s on one connection, 18.7 s on two; see
-    /// BENCHMARKS.md, session 12).
+    /// Three: the server process is what a load waits for; two keep both of this machine's
+    /// cores busy (a million new rows: 30.6 s of inserts on one connection, 18.7 s on two), and a
+    /// third covers the time each batch waits for its turn and its commit (the whole import:
+    /// 32.5 s on two, 30 s on three, 32 s on four; see BENCHMARKS.md, session 12).
     fn load_workers(&self) -> usize {
-        2
+        3
     }
 
     impl_holds_no_profiles!();
