@@ -795,6 +795,52 @@ fn a_postgres_user_without_create_rights_is_told_what_to_ask_for() {
     assert!(out.status.success(), "{stderr}");
 }
 
+/// A PostgreSQL user who may read and write the tables but not take ids from the profiles
+/// sequence (an identity column's insert needs no right on it) imports into an empty table as
+/// before: on one connection, the load that runs side by side needing that right, ids in the
+/// file's order.
+#[test]
+fn a_postgres_user_without_rights_on_the_sequence_imports_on_one_connection() {
+    let Some(db) = TestDb::postgres() else { return };
+    db.repo();
+    let role = format!("pc_noseq_{}", std::process::id());
+    db.execute_as_other_client(&format!(
+        "DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN; \
+         GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}; \
+         GRANT USAGE ON SEQUENCE profile_changes_id_seq TO {role}"
+    ))
+    .unwrap();
+    let url = db.url().replacen("postgres@", &format!("{role}@"), 1);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("people.csv");
+    let mut rows = String::from("first_name,last_name,gender,age\n");
+    for n in 0..1_000 {
+        rows.push_str(&format!("Noseq{n},Import,F,{}\n", n % 100));
+    }
+    std::fs::write(&file, rows).unwrap();
+    let out = console()
+        .env("XDG_DATA_HOME", dir.path())
+        .args(["--database-url", &url, "import"])
+        .arg(&file)
+        .args(["--batch-size", "100"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    let stored = common::pg_values(
+        &db.url(),
+        "SELECT first_name AS value FROM profiles ORDER BY id",
+    );
+    let _ = db.execute_as_other_client(&format!(
+        "REASSIGN OWNED BY {role} TO CURRENT_USER; DROP OWNED BY {role}; DROP ROLE {role}"
+    ));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("1,000 created"), "{stdout}");
+    assert_eq!(
+        stored,
+        (0..1_000).map(|n| format!("Noseq{n}")).collect::<Vec<_>>()
+    );
+}
+
 /// A MySQL/MariaDB database whose first set-up stopped half-way (its schema changes cannot be
 /// undone: the profiles table made, its migration not recorded) is refused with what happened
 /// and what to do, not as another program's table; a foreign table alone still is one.

@@ -164,7 +164,7 @@ pub(crate) trait Engine: Store + Connection {
 
     /// How many connections of its own a load into an empty table runs its batches on, side by
     /// side (`parallel_load.rs`); 0: the load's one connection runs them all.
-    fn load_workers(&self) -> usize {
+    fn load_workers(&mut self) -> usize {
         0
     }
 

@@ -465,8 +465,18 @@ impl Engine for PgConnection {
     /// cores busy (a million new rows: 30.6 s of inserts on one connection, 18.7 s on two), and a
     /// third covers the time each batch waits for its turn and its commit (the whole import:
     /// 32.5 s on two, 30 s on three, 32 s on four; see BENCHMARKS.md, session 12).
-    fn load_workers(&self) -> usize {
-        3
+    ///
+    /// None for a user who may insert rows but not take ids from the table's sequence (an
+    /// identity column's insert needs no right on it; [`Engine::reserve_ids`] does): the load
+    /// then runs on its one connection, as it may.
+    fn load_workers(&mut self) -> usize {
+        let may_take_ids = diesel::sql_query(
+            "SELECT coalesce(has_sequence_privilege(pg_get_serial_sequence('profiles', 'id'), \
+             'USAGE, UPDATE'), false) AS value",
+        )
+        .get_result::<super::SingleBool>(self)
+        .is_ok_and(|row| row.value);
+        if may_take_ids { 3 } else { 0 }
     }
 
     impl_holds_no_profiles!();
