@@ -638,6 +638,25 @@ fn dry_run_and_all_or_nothing_write_nothing(db: &TestDb) {
     assert_eq!(count(db, "profiles"), 4);
 }
 
+/// Imports `text` (in memory) into `repo`, never interrupted: the summary and the failure.
+fn import_text(
+    repo: &mut Repository,
+    text: String,
+    options: &ImportOptions,
+    sinks: Sinks<'_>,
+) -> (
+    profile_console::transfer::import::ImportSummary,
+    Option<profile_console::transfer::import::ImportError>,
+) {
+    import(
+        repo,
+        Box::new(std::io::Cursor::new(text)),
+        options,
+        sinks,
+        &AtomicBool::new(false),
+    )
+}
+
 /// A CSV of `rows` new profiles: first names `{first}0`, `{first}1`, …, all with last name
 /// `last`, ages counting up to `ages` and round again.
 fn numbered_csv(first: &str, last: &str, rows: i64, ages: i64) -> String {
@@ -842,13 +861,7 @@ fn batches_give_the_outcomes_of_one_row_at_a_time(db: &TestDb) {
                 )),
                 ..Sinks::default()
             };
-            let (_, failure) = import(
-                &mut repo,
-                Box::new(std::io::Cursor::new(csv_text)),
-                &options,
-                sinks,
-                &AtomicBool::new(false),
-            );
+            let (_, failure) = import_text(&mut repo, csv_text, &options, sinks);
             assert!(failure.is_none(), "{failure:?}");
             assert_eq!(got, expected, "{mode:?} by {lookup}, {batch_rows} a batch");
             assert_eq!(
@@ -938,13 +951,7 @@ fn import_races_other_writers_safely(db: &TestDb) {
                 ..Sinks::default()
             };
             barrier.wait();
-            let (summary, failure) = import(
-                &mut importer,
-                Box::new(std::io::Cursor::new(text)),
-                &options,
-                sinks,
-                &AtomicBool::new(false),
-            );
+            let (summary, failure) = import_text(&mut importer, text, &options, sinks);
             assert!(failure.is_none(), "{failure:?}");
             assert_eq!(summary.rows, keys as u64);
         });
@@ -986,12 +993,11 @@ fn imported_rows_are_folded_and_found_like_any_other(db: &TestDb) {
             names.push((first.to_string(), last));
         }
     }
-    let (summary, failure) = import(
+    let (summary, failure) = import_text(
         &mut repo,
-        Box::new(std::io::Cursor::new(csv_text)),
+        csv_text,
         &ImportOptions::new(Format::Csv),
         Sinks::default(),
-        &AtomicBool::new(false),
     );
     assert!(failure.is_none(), "{failure:?}");
     assert_eq!(summary.created, names.len() as u64);
@@ -1114,13 +1120,7 @@ fn import_between_other_writes(
     let mut options = ImportOptions::new(Format::Csv);
     options.mode = mode;
     options.batch_rows = batch_rows;
-    let (summary, failure) = import(
-        &mut repo,
-        Box::new(std::io::Cursor::new(text)),
-        &options,
-        sinks,
-        &AtomicBool::new(false),
-    );
+    let (summary, failure) = import_text(&mut repo, text, &options, sinks);
     assert!(failure.is_none(), "{mode:?}: {failure:?}");
     assert_eq!(wrote, other_writes);
     let own_age = i32::try_from(other % 100).expect("an age");
@@ -1205,13 +1205,7 @@ fn a_load_in_many_batches_keeps_the_files_order(db: &TestDb) {
     options.mode = Mode::UpdateOrCreate;
     options.batch_rows = Some(100);
     let mut repo = db.repo();
-    let (summary, failure) = import(
-        &mut repo,
-        Box::new(std::io::Cursor::new(text)),
-        &options,
-        sinks,
-        &AtomicBool::new(false),
-    );
+    let (summary, failure) = import_text(&mut repo, text, &options, sinks);
     assert!(failure.is_none(), "{failure:?}");
     let outcomes: Vec<&str> = seen.iter().map(|(_, outcome, _)| *outcome).collect();
     assert_eq!(outcomes, expected);
@@ -1287,13 +1281,7 @@ fn a_failed_batch_stops_a_load_with_the_file_stored_up_to_it(db: &TestDb) {
     text.insert_str(at, "Boom,Prefix,F,1\n");
     let mut options = ImportOptions::new(Format::Csv);
     options.batch_rows = Some(100);
-    let (summary, failure) = import(
-        &mut repo,
-        Box::new(std::io::Cursor::new(text)),
-        &options,
-        Sinks::default(),
-        &AtomicBool::new(false),
-    );
+    let (summary, failure) = import_text(&mut repo, text, &options, Sinks::default());
     let failure = failure.expect("the import fails").to_string();
     assert!(failure.contains("no booms here"), "{failure}");
     assert_eq!((summary.rows, summary.created), (1_000, 1_000));
