@@ -1352,6 +1352,14 @@ fn indexes(db: &TestDb) -> Vec<String> {
             "SELECT name || ': ' || coalesce(sql, 'UNIQUE') AS value FROM sqlite_master \
              WHERE type = 'index' AND tbl_name = 'profiles' ORDER BY name"
         }
+        profile_console::db::DatabaseTarget::Mysql(_) => {
+            "SELECT CAST(CONCAT(index_name, ': ', IF(MIN(non_unique) = 0, 'UNIQUE', \
+               CONCAT('CREATE INDEX ', index_name, ' ON profiles (', \
+               GROUP_CONCAT(column_name ORDER BY seq_in_index SEPARATOR ', '), ')'))) AS CHAR) \
+               AS value FROM information_schema.statistics \
+             WHERE table_schema = DATABASE() AND table_name = 'profiles' \
+             GROUP BY index_name ORDER BY index_name"
+        }
         _ => {
             "SELECT indexname || ': ' || indexdef AS value FROM pg_indexes \
              WHERE schemaname = current_schema() AND tablename = 'profiles' ORDER BY indexname"
@@ -1372,10 +1380,11 @@ fn assert_indexes_whole(db: &TestDb, expected: &[String]) {
     }
 }
 
-/// SQLite, and PostgreSQL where a server is reachable.
+/// SQLite, and each server that is reachable.
 fn deferring_backends() -> Vec<TestDb> {
     std::iter::once(TestDb::sqlite())
         .chain(TestDb::postgres())
+        .chain(TestDb::mysql())
         .collect()
 }
 
@@ -1431,27 +1440,33 @@ fn a_load_into_an_empty_table_builds_its_indexes_at_the_end() {
     }
 }
 
-/// On PostgreSQL, another session in the middle of a transaction on the table (here one left
-/// idle after a read) does not hold a load up: the indexes cannot be dropped within a second, so
-/// the load keeps them up row by row, and every row is stored.
+/// On a server, another session in the middle of a transaction on the table (here one left idle
+/// after a read) does not hold a load up: the indexes cannot be dropped within a second, so the
+/// load keeps them up row by row, and every row is stored.
 #[test]
 fn a_load_beside_a_session_holding_the_table_keeps_its_indexes() {
     use diesel::Connection;
     use diesel::connection::SimpleConnection;
-    let Some(db) = TestDb::postgres() else { return };
     let files = Files::new();
     files.write("rows.csv", &numbered_csv("Held", "Table", 2_000, 100));
-    drop(db.repo());
-    let before = indexes(&db);
-    let mut holder = diesel::PgConnection::establish(&db.url()).expect("connect");
-    holder
-        .batch_execute("BEGIN; SELECT count(*) FROM profiles;")
-        .expect("hold the table");
-    let out = files.run(&db, &["import", "rows.csv"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).contains("2,000 created"), "{}", stdout(&out));
-    holder.batch_execute("COMMIT").expect("let go");
-    assert_indexes_whole(&db, &before);
+    for db in TestDb::postgres().into_iter().chain(TestDb::mysql()) {
+        drop(db.repo());
+        let before = indexes(&db);
+        let mut holder: Box<dyn SimpleConnection> = match db.target {
+            profile_console::db::DatabaseTarget::Mysql(_) => {
+                Box::new(diesel::MysqlConnection::establish(&db.url()).expect("connect"))
+            }
+            _ => Box::new(diesel::PgConnection::establish(&db.url()).expect("connect")),
+        };
+        holder
+            .batch_execute("BEGIN; SELECT count(*) FROM profiles;")
+            .expect("hold the table");
+        let out = files.run(&db, &["import", "rows.csv"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(stdout(&out).contains("2,000 created"), "{}", stdout(&out));
+        holder.batch_execute("COMMIT").expect("let go");
+        assert_indexes_whole(&db, &before);
+    }
 }
 
 /// PostgreSQL: each batch's names are read by probing the unique name index, whatever the

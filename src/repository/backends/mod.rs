@@ -174,7 +174,7 @@ pub(crate) trait Engine: Store + Connection {
         Self: Sized;
 
     /// Before a bulk load: puts off the upkeep of the table's indexes but the unique ones until
-    /// [`Engine::build_deferred_indexes`], where that is faster (SQLite and PostgreSQL, into an
+    /// [`Engine::build_deferred_indexes`], where that is faster (into an
     /// empty table: see [`impl_deferred_indexes`]). Returns whether it did.
     fn defer_indexes(&mut self) -> QueryResult<bool> {
         Ok(false)
@@ -275,7 +275,7 @@ pub fn deferrable_indexes(backend: Backend) -> DeferrableIndexes {
     match backend {
         Backend::Sqlite => sqlite::DEFERRABLE_INDEXES,
         Backend::Postgres => postgres::DEFERRABLE_INDEXES,
-        Backend::Mysql => &[],
+        Backend::Mysql => mysql::DEFERRABLE_INDEXES,
     }
 }
 
