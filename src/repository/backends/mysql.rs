@@ -310,6 +310,168 @@ fn add_to_name_dictionary(conn: &mut MysqlConnection, keys: &[&str]) -> QueryRes
     Ok(())
 }
 
+/// What a bulk insert does with a row whose name is taken.
+#[derive(Clone, Copy, PartialEq)]
+enum Taken {
+    /// Leaves the row out (`INSERT IGNORE`: the rows are validated beforehand, so a taken name
+    /// is all it can skip).
+    Skip,
+    /// Fails the insert, which then reports `None`.
+    Fail,
+}
+
+/// A bulk load's insert (`@profile_console_bulk`): `rows` with the `ids` reserved for them
+/// ([`reserve_id_range`]), their folded keys computed here (migration 000004), then their
+/// journal entries written by set (migration 000007), and their names added to the search
+/// dictionary by set, all in the caller's transaction. Row by row in the triggers, a million
+/// rows' keys, dictionary and journal cost more than the rows themselves. Returns how many rows
+/// went in; `None` if a name was taken and `taken` is [`Taken::Fail`].
+fn insert_bulk(
+    conn: &mut MysqlConnection,
+    rows: &[NewProfileRow<'_>],
+    ids: &[i64],
+    keys: &mut KnownKeys,
+    taken: Taken,
+) -> QueryResult<Option<usize>> {
+    debug_assert_eq!(rows.len(), ids.len());
+    let folded: Vec<(String, String)> = rows
+        .iter()
+        .map(|row| (fold(row.first_name), fold(row.last_name)))
+        .collect();
+    let keyed: Vec<_> = rows
+        .iter()
+        .zip(&folded)
+        .zip(ids)
+        .map(|((row, (first, last)), id)| {
+            (
+                profiles::id.eq(*id),
+                *row,
+                profiles::first_key.eq(first),
+                profiles::last_key.eq(last),
+            )
+        })
+        .collect();
+    conn.batch_execute("SET @profile_console_bulk = 1")?;
+    let inserted = keyed
+        .chunks(ROWS_PER_STATEMENT)
+        .try_fold(0, |inserted, batch| {
+            match taken {
+                Taken::Skip => diesel::insert_or_ignore_into(profiles::table)
+                    .values(batch)
+                    .execute(conn),
+                Taken::Fail => diesel::insert_into(profiles::table)
+                    .values(batch)
+                    .execute(conn),
+            }
+            .map(|more| inserted + more)
+        });
+    // Always unset: the session's other inserts are served by the triggers.
+    let unset = conn.batch_execute("SET @profile_console_bulk = NULL");
+    let inserted = match inserted {
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) if taken == Taken::Fail => {
+            unset?;
+            return Ok(None);
+        }
+        inserted => inserted?,
+    };
+    unset?;
+    journal_created(conn, ids)?;
+    let mut unknown = keys.unknown(
+        folded
+            .iter()
+            .flat_map(|(first, last)| [first.as_str(), last.as_str()]),
+    );
+    // In order, as every session adds them: two imports lock the same rows in the same order,
+    // never each other's first.
+    unknown.sort_unstable();
+    add_to_name_dictionary(conn, &unknown)?;
+    Ok(Some(inserted))
+}
+
+/// The journal entries of the rows a bulk insert just created with `ids` (ascending), by set,
+/// as the insert trigger writes them one by one: one statement for each run of consecutive ids
+/// (every row with an id in it is this insert's: the ids were reserved), in id order.
+fn journal_created(conn: &mut MysqlConnection, ids: &[i64]) -> QueryResult<()> {
+    let mut rest = ids;
+    while let Some(&first) = rest.first() {
+        let run = rest
+            .windows(2)
+            .position(|pair| pair[1] != pair[0] + 1)
+            .map_or(rest.len(), |at| at + 1);
+        let last = rest[run - 1];
+        rest = &rest[run..];
+        diesel::sql_query(
+            "INSERT INTO profile_changes (at, profile_id, action, \
+                 new_first_name, new_last_name, new_gender, new_age, new_created_at, \
+                 new_updated_at, source, db_user, os_user, session, reverts) \
+             SELECT UTC_TIMESTAMP(6), p.id, COALESCE(@profile_console_action, 'created'), \
+                 p.first_name, p.last_name, p.gender, p.age, p.created_at, p.updated_at, \
+                 COALESCE(@profile_console_source, 'other'), CURRENT_USER(), \
+                 @profile_console_os_user, @profile_console_session, @profile_console_reverts \
+             FROM profiles p WHERE p.id BETWEEN ? AND ? ORDER BY p.id",
+        )
+        .bind::<BigInt, _>(first)
+        .bind::<BigInt, _>(last)
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Placeholder rows [`reserve_id_range`] has made, for names no one else uses.
+static PLACEHOLDERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Takes `count` ids for rows this session inserts later, whoever else inserts meanwhile, and
+/// returns the first (the others follow it). MySQL has no sequence apart from the table's
+/// AUTO_INCREMENT counter, which moves only on an insert, and stays moved when the insert is
+/// rolled back (InnoDB hands no value out twice): so a placeholder row takes the first id,
+/// another the last (which moves the counter past it), and both are rolled back, to a
+/// savepoint inside the caller's transaction. They never commit and are never journaled (the
+/// bulk flag is set); their names (`profile-console`, `ids` with this session's number) are no
+/// one else's.
+fn reserve_id_range(conn: &mut MysqlConnection, count: usize) -> QueryResult<i64> {
+    let count = i64::try_from(count.max(1)).unwrap_or(i64::MAX);
+    let place = |conn: &mut MysqlConnection, id: Option<i64>| {
+        let number = PLACEHOLDERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        diesel::sql_query(
+            "INSERT INTO profiles \
+                 (id, first_name, last_name, gender, age, created_at, updated_at, \
+                  first_key, last_key) \
+             SELECT ?, 'profile-console', k.name, 'x', 0, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), \
+                 'profile-console', k.name \
+             FROM (SELECT CONCAT('ids ', CONNECTION_ID(), '-', ?) AS name) k",
+        )
+        .bind::<diesel::sql_types::Nullable<BigInt>, _>(id)
+        .bind::<Text, _>(number.to_string())
+        .execute(conn)
+    };
+    let mut first = 0;
+    let placed = conn.transaction(|conn| {
+        conn.batch_execute("SET @profile_console_bulk = 1")?;
+        let placed = (|| {
+            place(conn, None)?;
+            first = diesel::select(sql::<BigInt>("CAST(LAST_INSERT_ID() AS SIGNED)"))
+                .get_result(conn)?;
+            if count > 1 {
+                place(conn, Some(first + count - 1))?;
+            }
+            QueryResult::Ok(())
+        })();
+        let unset = conn.batch_execute("SET @profile_console_bulk = NULL");
+        placed?;
+        unset?;
+        // Rolled back: only the counter stays moved.
+        Err::<(), _>(diesel::result::Error::RollbackTransaction)
+    });
+    match placed {
+        Err(diesel::result::Error::RollbackTransaction) => Ok(first),
+        Err(err) => Err(err),
+        Ok(()) => unreachable!("the placeholders are always rolled back"),
+    }
+}
+
 /// The names of the indexes `profiles` has now.
 fn index_names(conn: &mut MysqlConnection) -> QueryResult<Vec<String>> {
     Ok(diesel::sql_query(
@@ -350,53 +512,36 @@ impl_store!(
             )
         }
 
-        /// `INSERT IGNORE` counts only the rows that went in; the rows are validated beforehand,
-        /// so the only thing it ignores is a taken name. A bulk load (`@profile_console_bulk`,
-        /// migration 000004): the rows carry their folded keys, and their names join the search
-        /// dictionary by set afterwards, instead of row by row in the triggers.
+        /// `INSERT IGNORE`, with ids reserved for the rows ([`insert_bulk`]): the rows are
+        /// validated beforehand, so the only thing it skips is a taken name.
         fn insert_rows(
             &mut self,
             rows: &[NewProfileRow<'_>],
             keys: &mut KnownKeys,
         ) -> QueryResult<usize> {
-            let folded: Vec<(String, String)> = rows
-                .iter()
-                .map(|row| (fold(row.first_name), fold(row.last_name)))
-                .collect();
-            let keyed: Vec<_> = rows
-                .iter()
-                .zip(&folded)
-                .map(|(row, (first, last))| {
-                    (
-                        *row,
-                        profiles::first_key.eq(first),
-                        profiles::last_key.eq(last),
-                    )
-                })
-                .collect();
-            self.batch_execute("SET @profile_console_bulk = 1")?;
-            let inserted = keyed
-                .chunks(ROWS_PER_STATEMENT)
-                .try_fold(0, |inserted, batch| {
-                    diesel::insert_or_ignore_into(profiles::table)
-                        .values(batch)
-                        .execute(self)
-                        .map(|more| inserted + more)
-                });
-            // Always unset: the session's other inserts are served by the triggers.
-            let unset = self.batch_execute("SET @profile_console_bulk = NULL");
-            let inserted = inserted?;
-            unset?;
-            let mut unknown = keys.unknown(
-                folded
-                    .iter()
-                    .flat_map(|(first, last)| [first.as_str(), last.as_str()]),
-            );
-            // In order, as every session adds them: two imports lock the same rows in the same
-            // order, never each other's first.
-            unknown.sort_unstable();
-            add_to_name_dictionary(self, &unknown)?;
-            Ok(inserted)
+            if rows.is_empty() {
+                return Ok(0);
+            }
+            let first = reserve_id_range(self, rows.len())?;
+            let ids: Vec<i64> = (first..).take(rows.len()).collect();
+            insert_bulk(self, rows, &ids, keys, Taken::Skip).map(|inserted| inserted.unwrap_or(0))
+        }
+
+        /// A plain insert ([`insert_bulk`]), the rows' ids those `reserved` for them, then ids
+        /// reserved here for the rest: known without reading them back. A name taken meanwhile
+        /// fails it (`None`: the caller rolls back and reads the batch's names again).
+        fn insert_rows_for_ids(
+            &mut self,
+            rows: &[NewProfileRow<'_>],
+            keys: &mut KnownKeys,
+            reserved: &[i64],
+        ) -> QueryResult<Option<Vec<i64>>> {
+            let mut ids: Vec<i64> = reserved.iter().copied().take(rows.len()).collect();
+            if ids.len() < rows.len() {
+                let first = reserve_id_range(self, rows.len() - ids.len())?;
+                ids.extend((first..).take(rows.len() - ids.len()));
+            }
+            Ok(insert_bulk(self, rows, &ids, keys, Taken::Fail)?.map(|_| ids))
         }
 
         /// The insert succeeds, or fails with a duplicate name (1062), which means "taken". In
@@ -534,6 +679,12 @@ impl Engine for MysqlConnection {
     }
 
     impl_holds_no_profiles!();
+
+    /// See [`reserve_id_range`].
+    fn reserve_ids(&mut self, count: usize) -> QueryResult<Option<Vec<i64>>> {
+        let first = reserve_id_range(self, count)?;
+        Ok(Some((first..).take(count).collect()))
+    }
 
     /// Session variables the journal's triggers read.
     fn apply_change_context(&mut self, ctx: &ChangeContext) -> QueryResult<()> {

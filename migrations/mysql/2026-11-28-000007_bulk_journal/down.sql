@@ -1,0 +1,9 @@
+DROP TRIGGER profile_changes_insert;
+CREATE TRIGGER profile_changes_insert AFTER INSERT ON profiles FOR EACH ROW
+INSERT INTO profile_changes (at, profile_id, action,
+    new_first_name, new_last_name, new_gender, new_age, new_created_at, new_updated_at,
+    source, db_user, os_user, session, reverts)
+VALUES (UTC_TIMESTAMP(6), NEW.id, COALESCE(@profile_console_action, 'created'),
+    NEW.first_name, NEW.last_name, NEW.gender, NEW.age, NEW.created_at, NEW.updated_at,
+    COALESCE(@profile_console_source, 'other'), CURRENT_USER(), @profile_console_os_user,
+    @profile_console_session, @profile_console_reverts);
