@@ -36,6 +36,9 @@ pub(crate) struct KnownKeys {
     pending: HashSet<Box<str>>,
     /// Nothing is remembered (a single write, or a backend whose triggers keep the dictionary).
     off: bool,
+    /// The keys are added by someone else before the transaction runs (a batch run side by
+    /// side: see [`Engine::add_to_name_dictionary`]): none is unknown here.
+    added_elsewhere: bool,
 }
 
 impl KnownKeys {
@@ -47,10 +50,22 @@ impl KnownKeys {
         }
     }
 
+    /// Every key is taken to be in the dictionary already: whoever hands the batch out adds
+    /// them first.
+    pub(crate) fn added_elsewhere() -> Self {
+        KnownKeys {
+            added_elsewhere: true,
+            ..KnownKeys::default()
+        }
+    }
+
     /// The distinct `keys` not known to be in the dictionary; the transaction is taken to add
     /// them.
     pub(crate) fn unknown<'k>(&mut self, keys: impl IntoIterator<Item = &'k str>) -> Vec<&'k str> {
         let mut unknown = Vec::new();
+        if self.added_elsewhere {
+            return unknown;
+        }
         if self.off {
             let mut seen = HashSet::default();
             unknown.extend(keys.into_iter().filter(|key| seen.insert(*key)));
@@ -239,7 +254,8 @@ impl LoadMemory {
     }
 
     /// What a batch run on another connection needs of this memory: which of its `names` this
-    /// load created (it knows nothing of the others), and no dictionary keys. Its transaction
+    /// load created (it knows nothing of the others); its names' dictionary keys are added
+    /// before it runs ([`Engine::add_to_name_dictionary`]). Its transaction
     /// ends on that connection; [`LoadMemory::absorb`] takes in what it created once it has
     /// committed.
     ///
@@ -261,7 +277,7 @@ impl LoadMemory {
         new.sort_unstable();
         new.dedup();
         let memory = LoadMemory {
-            keys: KnownKeys::none(),
+            keys: KnownKeys::added_elsewhere(),
             created: Some(CreatedNames {
                 committed: known,
                 ..CreatedNames::default()

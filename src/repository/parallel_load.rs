@@ -14,7 +14,9 @@
 //!   back. What is stored is always the file up to some batch, and the feed hears about exactly
 //!   that, in order.
 //! - **Ids follow the file.** Before a batch is handed out, the ids of the rows it will create
-//!   are taken from the table's sequence ([`Engine::reserve_ids`]), in file order.
+//!   are taken from the table's sequence (MySQL: its AUTO_INCREMENT counter) with
+//!   [`Engine::reserve_ids`], in file order. The names' dictionary keys are added before too,
+//!   where the program keeps the dictionary ([`Engine::add_to_name_dictionary`]).
 //!
 //! It runs only while the load knows every name the table holds
 //! ([`LoadMemory::knows_the_table`]): a batch that finds another writer took one of its names
@@ -276,16 +278,19 @@ impl Dispatch {
         }
     }
 
-    /// Takes the ids `batch` will need and hands it to an idle worker.
+    /// Adds the names of `batch` to the search dictionary where the program keeps it, takes
+    /// the ids `batch` will need, and hands it to an idle worker.
     fn hand_out<E: Engine>(
         &mut self,
         main: &mut E,
         batch: Vec<BulkRequest>,
         mut names: Vec<u64>,
-        memory: &LoadMemory,
+        memory: &mut LoadMemory,
     ) -> Result<(), Error> {
-        let (mut job_memory, new_names) =
-            memory.for_batch(batch.iter().filter_map(BulkRequest::by_name));
+        let batch_names: Vec<(&str, &str)> =
+            batch.iter().filter_map(BulkRequest::by_name).collect();
+        main.add_to_name_dictionary(&batch_names, &mut memory.keys)?;
+        let (mut job_memory, new_names) = memory.for_batch(batch_names);
         if new_names > 0 {
             job_memory.reserved_ids = main.reserve_ids(new_names)?.unwrap_or_default();
         }

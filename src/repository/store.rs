@@ -198,6 +198,8 @@ enum SqlPiece<'a> {
     Sql(&'a str),
     Text(&'a str),
     Integer(i32),
+    BigInt(i64),
+    Timestamp(chrono::NaiveDateTime),
 }
 
 impl CachedSql<'_> {
@@ -231,15 +233,27 @@ impl<'a, ST> CachedSql<'a, ST> {
     pub(crate) fn integer(&mut self, value: i32) {
         self.pieces.push(SqlPiece::Integer(value));
     }
+
+    pub(crate) fn big_int(&mut self, value: i64) {
+        self.pieces.push(SqlPiece::BigInt(value));
+    }
+
+    pub(crate) fn timestamp(&mut self, value: chrono::NaiveDateTime) {
+        self.pieces.push(SqlPiece::Timestamp(value));
+    }
 }
 
 impl<DB, ST> diesel::query_builder::QueryFragment<DB> for CachedSql<'_, ST>
 where
     DB: diesel::backend::Backend
         + diesel::sql_types::HasSqlType<Text>
-        + diesel::sql_types::HasSqlType<Integer>,
+        + diesel::sql_types::HasSqlType<Integer>
+        + diesel::sql_types::HasSqlType<diesel::sql_types::BigInt>
+        + diesel::sql_types::HasSqlType<diesel::sql_types::Timestamp>,
     str: diesel::serialize::ToSql<Text, DB>,
     i32: diesel::serialize::ToSql<Integer, DB>,
+    i64: diesel::serialize::ToSql<diesel::sql_types::BigInt, DB>,
+    chrono::NaiveDateTime: diesel::serialize::ToSql<diesel::sql_types::Timestamp, DB>,
 {
     fn walk_ast<'b>(
         &'b self,
@@ -254,6 +268,14 @@ where
                 SqlPiece::Text(value) => out.push_bind_param::<Text, str>(value)?,
                 SqlPiece::Integer(value) => {
                     out.push_bind_param::<Integer, i32>(value)?;
+                }
+                SqlPiece::BigInt(value) => {
+                    out.push_bind_param::<diesel::sql_types::BigInt, i64>(value)?
+                }
+                SqlPiece::Timestamp(value) => {
+                    out.push_bind_param::<diesel::sql_types::Timestamp, chrono::NaiveDateTime>(
+                        value,
+                    )?;
                 }
             }
         }

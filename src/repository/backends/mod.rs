@@ -154,7 +154,21 @@ pub(crate) trait Engine: Store + Connection {
     /// Whether the table holds no profile.
     fn holds_no_profiles(&mut self) -> QueryResult<bool>;
 
-    /// Takes `count` ids from the table's sequence, in ascending order, for rows a load inserts
+    /// Adds the dictionary keys of `names` not in `keys` to the search dictionary, each in a
+    /// transaction of its own, where the program keeps the dictionary for bulk loads (MySQL);
+    /// nothing where triggers keep it. For a batch about to run on another connection (see
+    /// `parallel_load.rs`): two batches in flight that both added a new name would wait on each
+    /// other's lock, while the later one waits for the earlier to commit. A name added for a
+    /// batch that then fails stays, harmless (the dictionary may hold names no profile has).
+    fn add_to_name_dictionary(
+        &mut self,
+        _names: &[(&str, &str)],
+        _keys: &mut KnownKeys,
+    ) -> QueryResult<()> {
+        Ok(())
+    }
+
+    /// Takes `count` ids from the table's sequence (or counter), in ascending order, for rows a load inserts
     /// later on other connections (see `parallel_load.rs`), where the backend hands ids out
     /// apart from inserts and a load may run batches side by side; `None` where it does not.
     /// Ids taken and not used are gaps, as after any rolled-back insert.
