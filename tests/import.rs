@@ -1469,6 +1469,63 @@ fn a_load_beside_a_session_holding_the_table_keeps_its_indexes() {
     }
 }
 
+/// On a server, a load into an empty table (its batches side by side, its ids taken
+/// beforehand) beside another client inserting rows of its own the whole time: every row of
+/// both is stored once, with ids of its own, and journaled once as created, with its values.
+#[test]
+fn a_load_into_an_empty_table_beside_another_writer_stores_every_row_once() {
+    let files = Files::new();
+    files.write("rows.csv", &numbered_csv("Beside", "Writer", 20_000, 100));
+    for db in TestDb::postgres().into_iter().chain(TestDb::mysql()) {
+        drop(db.repo());
+        let mut child = files
+            .command(&db, &["import", "rows.csv", "--batch-size", "200"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let started = std::time::Instant::now();
+        while count(&db, "profiles") == 0 {
+            assert!(started.elapsed().as_secs() < 120, "nothing was ever stored");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let mut others = 0;
+        while child.try_wait().expect("wait").is_none() {
+            db.execute_as_other_client(&format!(
+                "INSERT INTO profiles (first_name, last_name, gender, age, created_at, updated_at) \
+                 VALUES ('Other{others}', 'Client', 'M', 40, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            ))
+            .expect("the other client's insert");
+            others += 1;
+        }
+        let out = child.wait_with_output().expect("wait");
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(stdout(&out).contains("20,000 created"), "{}", stdout(&out));
+        assert!(others > 0, "the other client never wrote during the load");
+        let all = count(&db, "profiles");
+        assert_eq!(all, 20_000 + others);
+        assert!(
+            db.values(
+                "SELECT CAST(first_name AS CHAR(40)) AS value FROM profiles \
+                 GROUP BY first_name, last_name HAVING COUNT(*) > 1"
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            count(
+                &db,
+                "profiles p JOIN profile_changes c ON c.profile_id = p.id \
+                 AND c.action = 'created' AND c.new_first_name = p.first_name \
+                 AND c.new_last_name = p.last_name AND c.new_age = p.age"
+            ),
+            all,
+            "{:?}",
+            db.target.backend()
+        );
+        assert_eq!(count(&db, "profile_changes"), all);
+    }
+}
+
 /// PostgreSQL: each batch's names are read by probing the unique name index, whatever the
 /// planner thinks of the table, never by reading the whole table. (A hash join, which the planner
 /// picks for a few thousand names once the table holds some thousands of rows, reads every row

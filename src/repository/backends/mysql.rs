@@ -567,7 +567,10 @@ fn reserve_id_range(conn: &mut MysqlConnection, count: usize) -> QueryResult<i64
     }
     let mut first = 0;
     let placed = conn.transaction(|conn| {
-        conn.batch_execute("SET @profile_console_bulk = 1")?;
+        // Set as it was after (a bulk insert that meets a taken id takes new ones half-way).
+        conn.batch_execute(
+            "SET @profile_console_bulk_was = @profile_console_bulk, @profile_console_bulk = 1",
+        )?;
         let placed = (|| {
             place(conn, None)?;
             first = diesel::select(sql::<BigInt>("CAST(LAST_INSERT_ID() AS SIGNED)"))
@@ -577,7 +580,7 @@ fn reserve_id_range(conn: &mut MysqlConnection, count: usize) -> QueryResult<i64
             }
             QueryResult::Ok(())
         })();
-        let unset = conn.batch_execute("SET @profile_console_bulk = NULL");
+        let unset = conn.batch_execute("SET @profile_console_bulk = @profile_console_bulk_was");
         placed?;
         unset?;
         // Rolled back: only the counter stays moved.
