@@ -369,20 +369,8 @@ fn insert_bulk(
         {
             query.sql(if at == 0 { "(" } else { ", (" });
             query.big_int(*id);
-            for (value, then) in [
-                (row.first_name, ", "),
-                (row.last_name, ", "),
-                (row.gender, ", "),
-            ] {
-                query.sql(then);
-                query.text(value);
-            }
             query.sql(", ");
-            query.integer(row.age);
-            query.sql(", ");
-            query.timestamp(row.created_at);
-            query.sql(", ");
-            query.timestamp(row.updated_at);
+            push_values(&mut query, row);
             query.sql(", ");
             query.text(first);
             query.sql(", ");
@@ -467,17 +455,7 @@ fn journal_created(
             query.sql("UTC_TIMESTAMP(6), ");
             query.big_int(*id);
             query.sql(", COALESCE(@profile_console_action, 'created'), ");
-            query.text(row.first_name);
-            query.sql(", ");
-            query.text(row.last_name);
-            query.sql(", ");
-            query.text(row.gender);
-            query.sql(", ");
-            query.integer(row.age);
-            query.sql(", ");
-            query.timestamp(row.created_at);
-            query.sql(", ");
-            query.timestamp(row.updated_at);
+            push_values(&mut query, row);
             query.sql(
                 ", COALESCE(@profile_console_source, 'other'), CURRENT_USER(), \
                  @profile_console_os_user, @profile_console_session, @profile_console_reverts)",
@@ -486,6 +464,20 @@ fn journal_created(
         query.execute(conn)?;
     }
     Ok(())
+}
+
+/// `row`'s first name, last name, gender, age, created_at and updated_at, as bind values
+/// separated by commas.
+fn push_values<'r>(query: &mut CachedSql<'r>, row: &NewProfileRow<'r>) {
+    for text in [row.first_name, row.last_name, row.gender] {
+        query.text(text);
+        query.sql(", ");
+    }
+    query.integer(row.age);
+    query.sql(", ");
+    query.timestamp(row.created_at);
+    query.sql(", ");
+    query.timestamp(row.updated_at);
 }
 
 /// Of `rows` with `ids` (one run of reserved ids), those an `INSERT IGNORE` put in: the rows the
@@ -1025,17 +1017,20 @@ impl Engine for MysqlConnection {
                 })
                 .collect();
             if !adds.is_empty() {
-                self.batch_execute(
+                // (MariaDB's bound; MySQL's `max_execution_time` bounds only reads.)
+                let unbound = self.batch_execute(
                     "SET @profile_console_bound = @@session.max_statement_time, \
-                         SESSION max_statement_time = 0, \
-                         SESSION lock_wait_timeout = @@session.innodb_lock_wait_timeout",
+                         SESSION max_statement_time = 0",
+                );
+                self.batch_execute(
+                    "SET SESSION lock_wait_timeout = @@session.innodb_lock_wait_timeout",
                 )?;
                 let added =
                     self.batch_execute(&format!("ALTER TABLE profiles {}", adds.join(", ")));
-                let restored =
-                    self.batch_execute("SET SESSION max_statement_time = @profile_console_bound");
+                if unbound.is_ok() {
+                    self.batch_execute("SET SESSION max_statement_time = @profile_console_bound")?;
+                }
                 added?;
-                restored?;
             }
             // Built, already there, or not one of ours: the note goes.
             for noted in &noted {
