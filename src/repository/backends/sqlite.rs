@@ -731,19 +731,20 @@ impl Engine for SqliteConnection {
         self.write_transaction(ctx, |conn| Ok(conn.insert_rows(rows, keys)?))
     }
 
-    /// Random-order index inserts thrash SQLite's default 2 MB page cache: a bulk load gets 24 MB
-    /// (a million-row import: 48 s with 2 MB, 41 s with 64 MB, 37 s with 256 MB: past a few tens
-    /// of megabytes the memory buys little; with commits in groups, 24 MB is as fast as 32 MB and
-    /// 16 MB 11 % slower), and the connection goes back to the default afterwards. The
-    /// statement journal (each insert's undo record, should it fail half-way) stays in memory
-    /// meanwhile instead of being written to a temporary file page by page.
     fn file_is_gone(&mut self) -> bool {
         matches!(check_the_file_is_there(self), Err(Error::FileGone { .. }))
     }
 
+    /// Random-order index inserts thrash SQLite's default 2 MB page cache: a bulk load gets 28 MB
+    /// (a million-row import: 48 s with 2 MB, 41 s with 64 MB, 37 s with 256 MB: past a few tens
+    /// of megabytes the memory buys little; with commits in groups, session 13: 24 MB 9.9–10.3 s,
+    /// 28 MB 9.3–9.5 s, 32 MB 9.2–9.3 s, peak resident 85, 89 and 92 MB), and the connection
+    /// goes back to the default afterwards. The statement journal (each insert's undo record,
+    /// should it fail half-way) stays in memory meanwhile instead of being written to a
+    /// temporary file page by page.
     fn bulk_load(&mut self, on: bool) -> QueryResult<()> {
         self.batch_execute(if on {
-            "PRAGMA cache_size = -24576; PRAGMA temp_store = MEMORY"
+            "PRAGMA cache_size = -28672; PRAGMA temp_store = MEMORY"
         } else {
             "PRAGMA cache_size = -2000; PRAGMA temp_store = DEFAULT; \
              PRAGMA ignore_check_constraints = OFF"
