@@ -269,8 +269,9 @@ fn print_summary(summary: &ImportSummary, args: &ImportArgs, failed: bool) {
             thousands(summary.last_line)
         )
     } else if failed {
+        // The error that follows says what stopped it ("nothing was written": after these).
         format!(
-            "stopped after line {}: {counts}; those are stored",
+            "stopped after line {}: {counts}; those are stored, nothing after them",
             thousands(summary.last_line)
         )
     } else {

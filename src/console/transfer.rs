@@ -180,7 +180,8 @@ fn run_import(
     match failure {
         Some(err) if summary.rows == 0 => Err(format!("import of {shown} failed: {err}")),
         Some(err) => Err(format!(
-            "import of {shown} stopped after line {}: {err} ({counts}; those are stored)",
+            "import of {shown} stopped after line {} ({counts}; those are stored, nothing after \
+             them): {err}",
             thousands(summary.last_line)
         )),
         None if summary.interrupted => Err(format!(
