@@ -541,17 +541,7 @@ fn reserve_id_range(conn: &mut MysqlConnection, count: usize) -> QueryResult<i64
     // after the first are not yet taken. (Another client inserting just then takes one of them,
     // which the insert finds: see `insert_bulk`.)
     let lock = "CONCAT('profile-console:ids:', LEFT(SHA1(DATABASE()), 20))";
-    #[derive(QueryableByName)]
-    struct Locked {
-        #[diesel(sql_type = diesel::sql_types::Nullable<Integer>)]
-        locked: Option<i32>,
-    }
-    let locked = diesel::sql_query(format!(
-        "SELECT GET_LOCK({lock}, @@session.innodb_lock_wait_timeout) AS locked"
-    ))
-    .get_result::<Locked>(conn)?
-    .locked;
-    if locked != Some(1) {
+    if !take_named_lock(conn, lock, "@@session.innodb_lock_wait_timeout")? {
         return Err(diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::Unknown,
             Box::new("Lock wait timeout exceeded (taking ids for a load)".to_owned()),
@@ -578,7 +568,7 @@ fn reserve_id_range(conn: &mut MysqlConnection, count: usize) -> QueryResult<i64
         // Rolled back: only the counter stays moved.
         Err::<(), _>(diesel::result::Error::RollbackTransaction)
     });
-    let released = conn.batch_execute(&format!("DO RELEASE_LOCK({lock})"));
+    let released = release_named_lock(conn, lock);
     match placed {
         Err(diesel::result::Error::RollbackTransaction) => {
             released?;
@@ -587,6 +577,34 @@ fn reserve_id_range(conn: &mut MysqlConnection, count: usize) -> QueryResult<i64
         Err(err) => Err(err),
         Ok(()) => unreachable!("the placeholders are always rolled back"),
     }
+}
+
+/// Takes the named lock `name` (an SQL expression), waiting at most `wait` seconds (one too);
+/// whether it got it. Held until [`release_named_lock`] or the session ends.
+fn take_named_lock(conn: &mut MysqlConnection, name: &str, wait: &str) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Locked {
+        #[diesel(sql_type = diesel::sql_types::Nullable<Integer>)]
+        locked: Option<i32>,
+    }
+    let locked = diesel::sql_query(format!("SELECT GET_LOCK({name}, {wait}) AS locked"))
+        .get_result::<Locked>(conn)?
+        .locked;
+    Ok(locked == Some(1))
+}
+
+fn release_named_lock(conn: &mut MysqlConnection, name: &str) -> QueryResult<()> {
+    conn.batch_execute(&format!("DO RELEASE_LOCK({name})"))
+}
+
+/// Removes the notes of the put-off indexes `names`.
+fn forget_deferred(conn: &mut MysqlConnection, names: &[&str]) -> QueryResult<()> {
+    for name in names {
+        diesel::sql_query("DELETE FROM profile_deferred_indexes WHERE name = ?")
+            .bind::<Text, _>(*name)
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// The names of the indexes `profiles` has now.
@@ -972,11 +990,7 @@ impl Engine for MysqlConnection {
             .batch_execute("SET SESSION lock_wait_timeout = @@session.innodb_lock_wait_timeout");
         if dropped.is_err() {
             // Not put off after all: the notes go (left, the next open would only remove them).
-            for name in &names {
-                diesel::sql_query("DELETE FROM profile_deferred_indexes WHERE name = ?")
-                    .bind::<Text, _>(*name)
-                    .execute(self)?;
-            }
+            forget_deferred(self, &names)?;
         }
         restored?;
         Ok(dropped.is_ok())
@@ -994,15 +1008,8 @@ impl Engine for MysqlConnection {
         if noted.is_empty() {
             return Ok(());
         }
-        #[derive(QueryableByName)]
-        struct Locked {
-            #[diesel(sql_type = diesel::sql_types::Nullable<Integer>)]
-            locked: Option<i32>,
-        }
-        let locked = diesel::sql_query("SELECT GET_LOCK('profile-console:indexes', 0) AS locked")
-            .get_result::<Locked>(self)?
-            .locked;
-        if locked != Some(1) {
+        let lock = "'profile-console:indexes'";
+        if !take_named_lock(self, lock, "0")? {
             return Ok(());
         }
         let built = (|| {
@@ -1033,14 +1040,11 @@ impl Engine for MysqlConnection {
                 added?;
             }
             // Built, already there, or not one of ours: the note goes.
-            for noted in &noted {
-                diesel::sql_query("DELETE FROM profile_deferred_indexes WHERE name = ?")
-                    .bind::<Text, _>(&noted.name)
-                    .execute(self)?;
-            }
+            let names: Vec<&str> = noted.iter().map(|noted| noted.name.as_str()).collect();
+            forget_deferred(self, &names)?;
             QueryResult::Ok(())
         })();
-        let released = self.batch_execute("DO RELEASE_LOCK('profile-console:indexes')");
+        let released = release_named_lock(self, lock);
         built?;
         released
     }
